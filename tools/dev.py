@@ -1,0 +1,831 @@
+"""Set up, run and test rma_warranty on Odoo 18.0 (``./dev run``, ``./dev test``).
+
+Standard library only: this runs on the system's Python before the virtualenv exists.
+Every missing prerequisite ends in one line on stderr saying what is missing and how to
+fix it (exit code 2), never in a bare traceback.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON = "rma_warranty"
+ODOO_BRANCH = "18.0"
+ODOO_GIT_URL = "https://github.com/odoo/odoo.git"
+# One fixed place outside the repository, so that every clone on the machine shares it.
+DEFAULT_ODOO_SRC = Path.home() / ".cache" / "rma_warranty" / f"odoo-{ODOO_BRANCH}"
+VENV = ROOT / ".venv"
+STATE = ROOT / ".run"  # generated config and logs, ignored by git
+REQUIREMENTS = [ROOT / "requirements" / "odoo.txt", ROOT / "requirements" / "dev.txt"]
+CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+# Role used on the local server when no PG* variable is set (Odoo refuses "postgres").
+LOCAL_DB_ROLE = "rma_warranty"
+LOCAL_DB_PASSWORD = "rma_warranty"
+DEMO_DB = "rma_warranty"
+TEST_DB = "rma_warranty_test"
+CHROME_NAMES = ["google-chrome", "chromium", "chromium-browser", "google-chrome-stable"]
+# Logins created by the addon's demo data (rma_warranty/demo/res_users_demo.xml).
+DEMO_LOGINS = [
+    ("administrator", "admin", "admin"),
+    ("service user (RMA user)", "service", "service"),
+    ("distributor (portal)", "distributor", "distributor"),
+    ("end user (portal)", "enduser", "enduser"),
+]
+
+
+class Fail(Exception):
+    """A prerequisite is missing: the message says what and how to fix it."""
+
+
+def say(msg):
+    print(f"[dev] {msg}", flush=True)
+
+
+def is_root():
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def run(cmd, check=True, quiet=False, **kw):
+    """Run a command; quiet=True captures its output and shows it only on failure."""
+    if quiet:
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.STDOUT)
+        kw.setdefault("text", True)
+    proc = subprocess.run(cmd, check=False, **kw)
+    if check and proc.returncode:
+        if quiet and proc.stdout:
+            sys.stderr.write(proc.stdout[-4000:])
+        raise Fail(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}")
+    return proc
+
+
+# ---- Odoo source ---------------------------------------------------------------------
+
+
+def _odoo_version(path):
+    release = path / "odoo" / "release.py"
+    if not (path / "odoo-bin").is_file() or not release.is_file():
+        return None
+    match = re.search(r"version_info\s*=\s*\((\d+),\s*(\d+)", release.read_text())
+    return f"{match[1]}.{match[2]}" if match else None
+
+
+def ensure_odoo_src():
+    env_src = os.environ.get("ODOO_SRC")
+    path = Path(env_src).expanduser() if env_src else DEFAULT_ODOO_SRC
+    version = _odoo_version(path)
+    if version == ODOO_BRANCH:
+        return path
+    if version:
+        raise Fail(
+            f"{path} holds Odoo {version}, not {ODOO_BRANCH}: "
+            f"point ODOO_SRC at an Odoo {ODOO_BRANCH} checkout"
+        )
+    if env_src:
+        raise Fail(
+            f"ODOO_SRC={env_src} is not an Odoo source tree "
+            "(no odoo-bin / odoo/release.py): "
+            f"fix it or unset ODOO_SRC to use {DEFAULT_ODOO_SRC}"
+        )
+    if path.exists() and any(path.iterdir()):
+        raise Fail(
+            f"{path} exists but is not an Odoo {ODOO_BRANCH} checkout: "
+            "remove it or set ODOO_SRC"
+        )
+    how = (
+        "provide a checkout with "
+        f"`git clone --depth 1 --branch {ODOO_BRANCH} {ODOO_GIT_URL} {path}` "
+        f"(or any Odoo {ODOO_BRANCH} tree, then `export ODOO_SRC=/path/to/it`)"
+    )
+    if not shutil.which("git"):
+        raise Fail(
+            f"Odoo {ODOO_BRANCH} source not found at {path} "
+            f"and git is not installed: {how}"
+        )
+    say(
+        f"Odoo {ODOO_BRANCH} source not found; "
+        f"cloning {ODOO_GIT_URL} into {path} (shallow)"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    proc = run(
+        [
+            "git",
+            "clone",
+            "--depth",
+            "1",
+            "--branch",
+            ODOO_BRANCH,
+            ODOO_GIT_URL,
+            str(partial),
+        ],
+        check=False,
+    )
+    if proc.returncode or _odoo_version(partial) != ODOO_BRANCH:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise Fail(f"could not clone Odoo {ODOO_BRANCH} from GitHub into {path}: {how}")
+    partial.rename(path)
+    return path
+
+
+# ---- Python environment --------------------------------------------------------------
+
+
+def venv_python():
+    return VENV / "bin" / "python"
+
+
+def ensure_venv():
+    if sys.version_info < (3, 11):
+        raise Fail(
+            f"Python 3.11+ is required, this is {sys.version.split()[0]}: "
+            "run ./dev with python3.11 or newer"
+        )
+    digest = hashlib.sha256()
+    for req in [*REQUIREMENTS, CONSTRAINTS]:
+        digest.update(req.read_bytes())
+    digest.update(sys.version.encode())
+    stamp = VENV / ".requirements.sha256"
+    if (
+        venv_python().exists()
+        and stamp.exists()
+        and stamp.read_text() == digest.hexdigest()
+    ):
+        return
+    if not venv_python().exists():
+        say(f"creating the virtualenv {VENV.relative_to(ROOT)}")
+        proc = run([sys.executable, "-m", "venv", str(VENV)], check=False, quiet=True)
+        if proc.returncode:
+            shutil.rmtree(VENV, ignore_errors=True)
+            minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+            if is_root() and shutil.which("apt-get"):
+                apt_install([f"python{minor}-venv"])
+                run([sys.executable, "-m", "venv", str(VENV)], quiet=True)
+            else:
+                raise Fail(
+                    "python3 cannot create a virtualenv: "
+                    f"install it (sudo apt-get install python{minor}-venv)"
+                )
+    say("installing pinned Python requirements (Odoo runtime + dev tools)")
+    cmd = [
+        str(venv_python()),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "-q",
+    ]
+    for req in REQUIREMENTS:
+        cmd += ["-r", str(req)]
+    cmd += ["-c", str(CONSTRAINTS)]
+    run(cmd, quiet=True)
+    stamp.write_text(digest.hexdigest())
+
+
+# ---- System packages -----------------------------------------------------------------
+
+_apt_updated = False
+
+
+def apt_install(packages):
+    global _apt_updated
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if not _apt_updated:
+        run(["apt-get", "update", "-q"], quiet=True, env=env)
+        _apt_updated = True
+    say(f"installing system packages: {' '.join(packages)}")
+    run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+        quiet=True,
+        env=env,
+    )
+
+
+def find_chrome():
+    return next(
+        (shutil.which(name) for name in CHROME_NAMES if shutil.which(name)), None
+    )
+
+
+def ensure_system_packages():
+    missing = []
+    if not find_chrome():
+        missing.append(("chromium", "Chromium (browser tests / tours)"))
+    if not shutil.which("wkhtmltopdf"):
+        missing.append(("wkhtmltopdf", "wkhtmltopdf (PDF reports)"))
+    if not missing:
+        return
+    if is_root() and shutil.which("apt-get"):
+        # Fonts keep wkhtmltopdf's output readable on a minimal machine.
+        apt_install([pkg for pkg, _label in missing] + ["fonts-dejavu-core"])
+        missing = [
+            (p, label)
+            for p, label in missing
+            if not (find_chrome() if p == "chromium" else shutil.which(p))
+        ]
+    if missing:
+        names = " ".join(p for p, _label in missing)
+        labels = ", ".join(label for _p, label in missing)
+        raise Fail(
+            f"missing {labels}: "
+            f"install them (sudo apt-get install {names}) and run again"
+        )
+
+
+# ---- PostgreSQL ----------------------------------------------------------------------
+
+
+def _port_open(host, port):
+    with (
+        contextlib.suppress(OSError),
+        socket.create_connection((host, port), timeout=2),
+    ):
+        return True
+    return False
+
+
+def db_params():
+    """Connection parameters: libpq variables when set, else the local server."""
+    if any(os.environ.get(v) for v in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD")):
+        user = os.environ.get("PGUSER") or os.environ.get("USER") or LOCAL_DB_ROLE
+        return {
+            "host": os.environ.get("PGHOST", ""),
+            "port": os.environ.get("PGPORT", ""),
+            "user": user,
+            "password": os.environ.get("PGPASSWORD", ""),
+            "from_env": True,
+        }
+    return {
+        "host": "127.0.0.1",
+        "port": "5432",
+        "user": LOCAL_DB_ROLE,
+        "password": LOCAL_DB_PASSWORD,
+        "from_env": False,
+    }
+
+
+def db_call(params, dbname, sql, args=(), fetch=False, autocommit=True):
+    """Run one SQL statement with the venv's psycopg2; return (ok, rows or error)."""
+    code = (
+        "import json, sys, psycopg2\n"
+        "p = json.loads(sys.argv[1])\n"
+        "kw = {k: v for k, v in p['conn'].items() if v}\n"
+        "try:\n"
+        "    cn = psycopg2.connect(dbname=p['db'], connect_timeout=5, **kw)\n"
+        "    cn.autocommit = p['autocommit']\n"
+        "    cr = cn.cursor(); cr.execute(p['sql'], p['args'] or None)\n"
+        "    print(json.dumps(cr.fetchall() if p['fetch'] else []))\n"
+        "except psycopg2.Error as e:\n"
+        "    msg = str(e).strip() or type(e).__name__\n"
+        "    print(msg.splitlines()[0], file=sys.stderr)\n"
+        "    sys.exit(1)\n"
+    )
+    conn = {k: params[k] for k in ("host", "port", "user", "password")}
+    payload = json.dumps(
+        {
+            "conn": conn,
+            "db": dbname,
+            "sql": sql,
+            "args": list(args),
+            "fetch": fetch,
+            "autocommit": autocommit,
+        }
+    )
+    proc = subprocess.run(
+        [str(venv_python()), "-c", code, payload],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode:
+        return False, proc.stderr.strip()
+    return True, json.loads(proc.stdout)
+
+
+def _local_cluster_start():
+    """Start stopped Debian/Ubuntu clusters; install the server when root and absent."""
+    if not shutil.which("pg_lsclusters"):
+        if not (is_root() and shutil.which("apt-get")):
+            raise Fail(
+                "PostgreSQL is not running on 127.0.0.1:5432 and no local server "
+                "is installed: install it (sudo apt-get install postgresql) "
+                "or set PGHOST/PGPORT/PGUSER/PGPASSWORD"
+            )
+        apt_install(["postgresql"])
+    clusters = run(["pg_lsclusters", "--no-header"], quiet=True).stdout.split()
+    rows = [clusters[i : i + 7] for i in range(0, len(clusters), 7)]
+    if not rows:
+        if not is_root():
+            raise Fail(
+                "PostgreSQL is installed but has no cluster: "
+                "create one (sudo pg_createcluster --start 15 main)"
+            )
+        version = max(os.listdir("/usr/lib/postgresql"), key=float)
+        run(["pg_createcluster", version, "main"], quiet=True)
+        rows = [[version, "main", "5432", "down"]]
+    for version, name, _port, status, *_rest in rows:
+        if status.startswith("online"):
+            continue
+        say(f"starting PostgreSQL cluster {version}/{name}")
+        cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"]
+        proc = run(cmd, check=False, quiet=True)
+        if proc.returncode:
+            raise Fail(
+                f"PostgreSQL cluster {version}/{name} is stopped and could not be "
+                "started "
+                f"(sudo pg_ctlcluster {version} {name} start)"
+            )
+    for _ in range(30):
+        if _port_open("127.0.0.1", 5432):
+            return
+        time.sleep(1)
+    raise Fail(
+        "PostgreSQL was started but does not listen on 127.0.0.1:5432: "
+        "check its port and listen_addresses"
+    )
+
+
+def _create_local_role():
+    """Create the project's login role (CREATEDB) as any reachable superuser."""
+    sql = f"CREATE ROLE {LOCAL_DB_ROLE} LOGIN CREATEDB PASSWORD '{LOCAL_DB_PASSWORD}'"
+    if is_root() and shutil.which("runuser") and shutil.which("psql"):
+        # Debian's default "peer" authentication lets the postgres OS user in.
+        proc = run(
+            ["runuser", "-u", "postgres", "--", "psql", "-qc", sql],
+            check=False,
+            quiet=True,
+            cwd="/",
+        )
+        if proc.returncode == 0:
+            return True
+    for admin in ("postgres", os.environ.get("USER") or ""):
+        if admin:
+            ok, _err = db_call(
+                {"host": "127.0.0.1", "port": "5432", "user": admin, "password": ""},
+                "postgres",
+                sql,
+            )
+            if ok:
+                return True
+    return False
+
+
+def ensure_postgres():
+    params = db_params()
+    if params["user"] == "postgres":
+        raise Fail(
+            "Odoo refuses to run as the PostgreSQL role 'postgres': "
+            "set PGUSER to another role"
+        )
+    if params["from_env"]:
+        ok, err = db_call(params, "postgres", "SELECT 1")
+        if not ok:
+            where = f"{params['host'] or 'local socket'}:{params['port'] or 5432}"
+            raise Fail(
+                f"cannot connect to PostgreSQL at {where} as {params['user']} "
+                f"(from PG* variables): {err}"
+            )
+        return params
+    if not _port_open("127.0.0.1", 5432):
+        _local_cluster_start()
+    ok, err = db_call(
+        params,
+        "postgres",
+        "SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user",
+        fetch=True,
+    )
+    if not ok:
+        if not _create_local_role():
+            raise Fail(
+                f"cannot log in to the local PostgreSQL as '{LOCAL_DB_ROLE}' ({err}) "
+                "nor create that role: create it (sudo -u postgres psql -c "
+                f'"CREATE ROLE {LOCAL_DB_ROLE} LOGIN CREATEDB '
+                f"PASSWORD '{LOCAL_DB_PASSWORD}'\") or set PGHOST/PGUSER/PGPASSWORD"
+            )
+        say(f"created the PostgreSQL role {LOCAL_DB_ROLE}")
+        ok, err = db_call(params, "postgres", "SELECT 1")
+        if not ok:
+            raise Fail(
+                f"the role {LOCAL_DB_ROLE} exists but cannot log in over TCP: {err} "
+                "(check pg_hba.conf)"
+            )
+    return params
+
+
+def db_exists(params, name):
+    ok, rows = db_call(
+        params,
+        "postgres",
+        "SELECT 1 FROM pg_database WHERE datname = %s",
+        [name],
+        fetch=True,
+    )
+    return ok and bool(rows)
+
+
+def addon_state(params, name):
+    ok, rows = db_call(
+        params,
+        name,
+        "SELECT state FROM ir_module_module WHERE name = %s",
+        [ADDON],
+        fetch=True,
+    )
+    return rows[0][0] if ok and rows else None
+
+
+def drop_db(params, name):
+    if db_exists(params, name):
+        ok, err = db_call(params, "postgres", f'DROP DATABASE "{name}" WITH (FORCE)')
+        if not ok:
+            raise Fail(f"cannot drop database {name}: {err}")
+    filestore = Path.home() / ".local" / "share" / "Odoo" / "filestore" / name
+    shutil.rmtree(filestore, ignore_errors=True)
+
+
+# ---- Odoo ----------------------------------------------------------------------------
+
+
+def write_config(odoo_src, params):
+    STATE.mkdir(exist_ok=True)
+    conf = STATE / "odoo.conf"
+    addons = [str(odoo_src / "addons"), str(odoo_src / "odoo" / "addons"), str(ROOT)]
+    lines = [
+        "[options]",
+        f"addons_path = {','.join(addons)}",
+        f"db_host = {params['host'] or 'False'}",
+        f"db_port = {params['port'] or 'False'}",
+        f"db_user = {params['user']}",
+        f"db_password = {params['password'] or 'False'}",
+        "admin_passwd = admin",
+        "list_db = False",
+        "",
+    ]
+    conf.write_text("\n".join(lines))
+    return conf
+
+
+def odoo_cmd(odoo_src, conf, *args):
+    return [str(venv_python()), str(odoo_src / "odoo-bin"), "-c", str(conf), *args]
+
+
+def port_free(port):
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return not _port_open("127.0.0.1", port)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url, proc, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    return False
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def setup():
+    """Everything both commands need; idempotent."""
+    odoo_src = ensure_odoo_src()
+    ensure_venv()
+    ensure_system_packages()
+    params = ensure_postgres()
+    conf = write_config(odoo_src, params)
+    return odoo_src, params, conf
+
+
+# ---- ./dev run -----------------------------------------------------------------------
+
+
+def cmd_run(args):
+    if not port_free(args.port):
+        raise Fail(
+            f"port {args.port} is already in use (another Odoo?): "
+            "stop that process or use --port N"
+        )
+    started = time.time()
+    odoo_src, params, conf = setup()
+    db = args.db
+    if args.reset:
+        say(f"dropping database {db}")
+        drop_db(params, db)
+    state = addon_state(params, db) if db_exists(params, db) else None
+    log = STATE / f"{db}-install.log"
+    if state != "installed":
+        if db_exists(params, db):
+            # A database without the addon installed is one we did not finish building.
+            drop_db(params, db)
+        say(
+            f"creating database {db} with {ADDON} and demo data "
+            f"(log: {log.relative_to(ROOT)})"
+        )
+        action = ["-i", ADDON]
+    else:
+        say(f"reusing database {db}; updating {ADDON} (log: {log.relative_to(ROOT)})")
+        action = ["-u", ADDON]
+    with log.open("w") as out:
+        proc = run(
+            odoo_cmd(
+                odoo_src, conf, "-d", db, *action, "--stop-after-init", "--no-http"
+            ),
+            check=False,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    errors = [
+        line
+        for line in log.read_text().splitlines()
+        if re.search(r" (ERROR|CRITICAL) ", line)
+    ]
+    if proc.returncode or errors:
+        sys.stderr.write("\n".join(errors[-20:]) + "\n")
+        raise Fail(f"installing {ADDON} into {db} failed: see {log}")
+    say(
+        f"database ready in {time.time() - started:.0f}s; starting Odoo on http://localhost:{args.port}"
+    )
+    server = subprocess.Popen(
+        odoo_cmd(
+            odoo_src,
+            conf,
+            "-d",
+            db,
+            "--db-filter",
+            f"^{re.escape(db)}$",
+            "--http-port",
+            str(args.port),
+        )
+    )
+    try:
+        if not wait_http(f"http://127.0.0.1:{args.port}/web/login", server):
+            stop(server)
+            raise Fail(
+                f"Odoo did not start serving on port {args.port}: see its output above"
+            )
+        print(
+            f"\nOdoo 18 with {ADDON} is up: http://localhost:{args.port}  "
+            f"(database {db})"
+        )
+        print("Demo logins (login / password):")
+        for label, login, password in DEMO_LOGINS:
+            print(f"  {label:26} {login} / {password}")
+        print("Stop with Ctrl+C.\n", flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        stop(server)
+        return 0
+
+
+# ---- ./dev test ----------------------------------------------------------------------
+
+
+class Tally:
+    def __init__(self):
+        self.suites = []  # (name, passed, failed, skipped, detail)
+
+    def add(self, name, passed, failed, skipped=0, detail=""):
+        self.suites.append((name, passed, failed, skipped, detail))
+        status = "ok" if not failed else "FAILED"
+        extra = f", {skipped} skipped" if skipped else ""
+        say(
+            f"{name}: {passed} passed, {failed} failed{extra} [{status}] "
+            f"{detail}".rstrip()
+        )
+
+    def totals(self):
+        return tuple(sum(s[i] for s in self.suites) for i in (1, 2, 3))
+
+
+def run_lint(tally):
+    venv_bin = VENV / "bin"
+    checks = [
+        ("ruff check", [str(venv_bin / "ruff"), "check", "--no-fix", "."]),
+        ("ruff format", [str(venv_bin / "ruff"), "format", "--check", "."]),
+        (
+            "pylint-odoo (mandatory)",
+            [
+                str(venv_bin / "pylint"),
+                "--rcfile=.pylintrc-mandatory",
+                "--output-format=text",
+                ADDON,
+            ],
+        ),
+        # XML, CSV and manifest checks OCA moved out of pylint-odoo.
+        ("oca-checks-odoo-module", [str(venv_bin / "oca-checks-odoo-module"), ADDON]),
+    ]
+    for name, cmd in checks:
+        proc = run(cmd, check=False, quiet=True, cwd=ROOT)
+        if proc.returncode:
+            sys.stdout.write(proc.stdout)
+        tally.add(f"lint: {name}", int(proc.returncode == 0), int(proc.returncode != 0))
+
+
+def run_odoo_tests(odoo_src, params, conf, tally):
+    drop_db(params, TEST_DB)
+    log = STATE / "odoo-tests.log"
+    say(
+        f"Odoo runner: installing {ADDON} (with demo data) into {TEST_DB} "
+        f"and running its tests (log: {log})"
+    )
+    cmd = odoo_cmd(
+        odoo_src,
+        conf,
+        "-d",
+        TEST_DB,
+        "-i",
+        ADDON,
+        "--test-tags",
+        f"/{ADDON}",
+        "--stop-after-init",
+        "--http-port",
+        str(free_port()),
+        "--log-level",
+        "test",
+    )
+    started = time.time()
+    with log.open("w") as out:
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
+    text = log.read_text()
+    counts = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", text)
+    # odoo/tests/result.py logs one "skipped <test> : <reason>" INFO line per skip.
+    skipped = len(re.findall(r" INFO \S+ \S+: skipped ", text))
+    error_lines = [
+        line for line in text.splitlines() if re.search(r" (ERROR|CRITICAL) ", line)
+    ]
+    if counts:
+        failed, errors, total = map(int, counts[-1])
+    else:
+        failed, errors, total = 0, 0, 0
+    bad = failed + errors
+    if (proc.returncode or error_lines) and not bad:
+        # The install itself failed, or something logged an error outside any test.
+        bad = 1
+    if total == 0:
+        bad = max(bad, 1)
+    if bad:
+        sys.stdout.write("\n".join(error_lines[-40:]) + "\n")
+    tally.add(
+        "Odoo runner",
+        max(total - failed - errors, 0),
+        bad,
+        skipped,
+        f"({time.time() - started:.0f}s)",
+    )
+
+
+def run_pytest(odoo_src, conf, tally):
+    port = free_port()
+    log = STATE / "pytest-server.log"
+    say(
+        f"pytest suites in tests/ against an Odoo server on port {port} "
+        f"(server log: {log})"
+    )
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            odoo_cmd(
+                odoo_src,
+                conf,
+                "-d",
+                TEST_DB,
+                "--db-filter",
+                f"^{TEST_DB}$",
+                "--http-port",
+                str(port),
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    junit = STATE / "pytest.xml"
+    try:
+        if not wait_http(f"http://127.0.0.1:{port}/web/login", server):
+            tally.add("pytest", 0, 1, detail="(Odoo server did not start)")
+            return
+        env = dict(
+            os.environ,
+            RMAW_BASE_URL=f"http://127.0.0.1:{port}",
+            RMAW_DB=TEST_DB,
+            RMAW_DEMO_LOGINS=json.dumps(
+                [[login, pw] for _label, login, pw in DEMO_LOGINS]
+            ),
+        )
+        proc = run(
+            [
+                str(VENV / "bin" / "pytest"),
+                "tests",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={junit}",
+                "-q",
+            ],
+            check=False,
+            cwd=ROOT,
+            env=env,
+        )
+    finally:
+        stop(server)
+    if proc.returncode not in (0, 1) or not junit.exists():
+        tally.add("pytest", 0, 1, detail=f"(pytest exited {proc.returncode})")
+        return
+    suite = ET.parse(junit).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    total, failures, errors, skipped = (
+        int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")
+    )
+    tally.add("pytest", total - failures - errors - skipped, failures + errors, skipped)
+
+
+def cmd_test(args):
+    started = time.time()
+    odoo_src, params, conf = setup()
+    say(f"set-up done in {time.time() - started:.0f}s")
+    tally = Tally()
+    if not args.no_lint:
+        run_lint(tally)
+    run_odoo_tests(odoo_src, params, conf, tally)
+    run_pytest(odoo_src, conf, tally)
+    passed, failed, skipped = tally.totals()
+    say(f"all suites done in {time.time() - started:.0f}s")
+    tail = f", {skipped} skipped" if skipped else ""
+    print(f"{passed} passed, {failed} failed{tail}", flush=True)
+    return 1 if failed else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="./dev", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser(
+        "run", help="set up and serve Odoo with rma_warranty and demo data"
+    )
+    p_run.add_argument(
+        "--reset", action="store_true", help="drop and recreate the demo database"
+    )
+    p_run.add_argument("--port", type=int, default=8069)
+    p_run.add_argument("--db", default=DEMO_DB)
+    p_test = sub.add_parser(
+        "test", help="run every suite: lint, Odoo runner (tours too), pytest"
+    )
+    p_test.add_argument(
+        "--no-lint", action="store_true", help="skip ruff and pylint-odoo"
+    )
+    sub.add_parser(
+        "setup",
+        help="only prepare Odoo source, virtualenv, system packages and PostgreSQL",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "test":
+            return cmd_test(args)
+        setup()
+        say("set-up complete")
+        return 0
+    except Fail as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -135,6 +135,8 @@ def ensure_odoo_src():
             str(partial),
         ],
         check=False,
+        # Fail instead of asking for credentials.
+        env=dict(os.environ, GIT_TERMINAL_PROMPT="0"),
     )
     if proc.returncode or _odoo_version(partial) != ODOO_BRANCH:
         shutil.rmtree(partial, ignore_errors=True)
@@ -243,7 +245,7 @@ def ensure_system_packages():
         labels = ", ".join(label for _p, label in missing)
         raise Fail(
             f"missing {labels}: "
-            f"install them (sudo apt-get install {names}) and run again"
+            f"install with sudo apt-get install {names}, then run again"
         )
 
 

@@ -662,22 +662,31 @@ def run_lint(tally):
         tally.add(f"lint: {name}", int(proc.returncode == 0), int(proc.returncode != 0))
 
 
-def run_odoo_tests(odoo_src, params, conf, tally):
-    drop_db(params, TEST_DB)
-    log = STATE / "odoo-tests.log"
+def run_odoo_tests(odoo_src, params, conf, tally, args):
+    db = args.db
+    action = ["-i", ADDON]
+    if (
+        args.reuse_db
+        and db_exists(params, db)
+        and addon_state(params, db) == "installed"
+    ):
+        action = ["-u", ADDON]
+    else:
+        drop_db(params, db)
+    log = STATE / f"{db}-odoo-tests.log"
+    verb = "updating" if action[0] == "-u" else "installing"
     say(
-        f"Odoo runner: installing {ADDON} (with demo data) into {TEST_DB} "
+        f"Odoo runner: {verb} {ADDON} (with demo data) in {db} "
         f"and running its tests (log: {log})"
     )
     cmd = odoo_cmd(
         odoo_src,
         conf,
         "-d",
-        TEST_DB,
-        "-i",
-        ADDON,
+        db,
+        *action,
         "--test-tags",
-        f"/{ADDON}",
+        args.tags,
         "--stop-after-init",
         "--http-port",
         str(free_port()),
@@ -715,9 +724,9 @@ def run_odoo_tests(odoo_src, params, conf, tally):
     )
 
 
-def run_pytest(odoo_src, conf, tally):
+def run_pytest(odoo_src, conf, tally, db):
     port = free_port()
-    log = STATE / "pytest-server.log"
+    log = STATE / f"{db}-pytest-server.log"
     say(
         f"pytest suites in tests/ against an Odoo server on port {port} "
         f"(server log: {log})"
@@ -728,16 +737,16 @@ def run_pytest(odoo_src, conf, tally):
                 odoo_src,
                 conf,
                 "-d",
-                TEST_DB,
+                db,
                 "--db-filter",
-                f"^{TEST_DB}$",
+                f"^{re.escape(db)}$",
                 "--http-port",
                 str(port),
             ),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    junit = STATE / "pytest.xml"
+    junit = STATE / f"{db}-pytest.xml"
     try:
         if not wait_http(f"http://127.0.0.1:{port}/web/login", server):
             tally.add("pytest", 0, 1, detail="(Odoo server did not start)")
@@ -745,7 +754,7 @@ def run_pytest(odoo_src, conf, tally):
         env = dict(
             os.environ,
             RMAW_BASE_URL=f"http://127.0.0.1:{port}",
-            RMAW_DB=TEST_DB,
+            RMAW_DB=db,
             RMAW_DEMO_LOGINS=json.dumps(
                 [[login, pw] for _label, login, pw in DEMO_LOGINS]
             ),
@@ -783,8 +792,13 @@ def cmd_test(args):
     tally = Tally()
     if not args.no_lint:
         run_lint(tally)
-    run_odoo_tests(odoo_src, params, conf, tally)
-    run_pytest(odoo_src, conf, tally)
+    if not args.no_odoo:
+        run_odoo_tests(odoo_src, params, conf, tally, args)
+    if not args.no_pytest:
+        if addon_state(params, args.db) != "installed":
+            tally.add("pytest", 0, 1, detail=f"({ADDON} is not installed in {args.db})")
+        else:
+            run_pytest(odoo_src, conf, tally, args.db)
     passed, failed, skipped = tally.totals()
     say(f"all suites done in {time.time() - started:.0f}s")
     tail = f", {skipped} skipped" if skipped else ""
@@ -806,8 +820,19 @@ def main(argv=None):
     p_test = sub.add_parser(
         "test", help="run every suite: lint, Odoo runner (tours too), pytest"
     )
+    p_test.add_argument("--no-lint", action="store_true", help="skip the lint step")
+    p_test.add_argument("--no-odoo", action="store_true", help="skip Odoo's runner")
+    p_test.add_argument("--no-pytest", action="store_true", help="skip tests/")
+    p_test.add_argument("--db", default=TEST_DB, help="test database (dropped first)")
     p_test.add_argument(
-        "--no-lint", action="store_true", help="skip ruff and pylint-odoo"
+        "--reuse-db",
+        action="store_true",
+        help="update the addon in an existing test database instead of recreating it",
+    )
+    p_test.add_argument(
+        "--tags",
+        default=f"/{ADDON}",
+        help="Odoo --test-tags (default: every test of the addon)",
     )
     sub.add_parser(
         "setup",

@@ -1,0 +1,35 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    rma_order_ids = fields.Many2many(
+        comodel_name="rma.order",
+        string="RMAs",
+        compute="_compute_rma_order_ids",
+    )
+    rma_count = fields.Integer(compute="_compute_rma_order_ids")
+
+    def _compute_rma_order_ids(self):
+        for move in self:
+            orders = move.invoice_line_ids.rma_line_id.order_id
+            move.rma_order_ids = orders
+            move.rma_count = len(orders)
+
+    def unlink(self):
+        # Deleting a draft credit note releases its RMA units for a new refund.
+        orders = self.line_ids.rma_line_id.order_id
+        res = super().unlink()
+        orders.exists()._update_state_from_lines()
+        return res
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        self.line_ids.rma_line_id.order_id._update_state_from_lines()
+        return res
+
+    def action_view_rma(self):
+        self.ensure_one()
+        return self.env["rma.order"]._action_view_records_of(self.rma_order_ids)

@@ -1,0 +1,591 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from markupsafe import Markup
+from psycopg2 import errors as pg_errors
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, html2plaintext
+
+
+class RmaOrder(models.Model):
+    """An after-sales case: one customer, one service centre, several units.
+
+    The state follows the physical flow: a request is *submitted*, *approved* (RMA
+    number issued, receipt created), *received* when every expected unit is in,
+    *in progress* while resolutions run, and *done* when every line is resolved.
+    """
+
+    _name = "rma.order"
+    _description = "RMA"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        copy=False,
+        readonly=True,
+        index="trigram",
+        default=lambda self: self.env._("New"),
+        help="Provisional request reference until approval issues the RMA number.",
+    )
+    is_request_ref = fields.Boolean(
+        string="Provisional Reference",
+        copy=False,
+        default=True,
+        readonly=True,
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("submitted", "Submitted"),
+            ("approved", "Approved"),
+            ("received", "Received"),
+            ("in_progress", "In Progress"),
+            ("done", "Done"),
+            ("rejected", "Rejected"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        copy=False,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+        string="Customer Entity",
+    )
+    distributor_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Distributor",
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="Reseller that filed this request or that sold the units to the customer.",
+    )
+    channel = fields.Selection(
+        selection=[
+            ("backend", "Backend"),
+            ("portal", "Portal"),
+            ("email", "Email"),
+            ("distributor", "Distributor"),
+        ],
+        default="backend",
+        required=True,
+    )
+    warehouse_id = fields.Many2one(
+        comodel_name="stock.warehouse",
+        string="Service Centre",
+        required=True,
+        check_company=True,
+        tracking=True,
+        default=lambda self: self._default_warehouse_id(),
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Responsible",
+        index=True,
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    sale_order_id = fields.Many2one(
+        comodel_name="sale.order",
+        string="Sale Order",
+        index="btree_not_null",
+        check_company=True,
+        help="Order the units were sold on, when the request was made from it.",
+    )
+    description = fields.Html(string="Problem Description")
+    troubleshooting = fields.Text(
+        string="Troubleshooting Notes",
+        help="First troubleshooting done with the customer before authorising "
+        "a return.",
+    )
+    shipping_instructions = fields.Html(
+        help="Sent to the customer with the approval: where and how to ship the units.",
+    )
+    reject_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    date_submitted = fields.Datetime(readonly=True, copy=False)
+    date_approved = fields.Datetime(readonly=True, copy=False)
+    date_received = fields.Datetime(readonly=True, copy=False)
+    date_done = fields.Datetime(readonly=True, copy=False)
+    line_ids = fields.One2many(
+        comodel_name="rma.order.line",
+        inverse_name="order_id",
+        string="Units",
+        copy=True,
+    )
+    picking_ids = fields.One2many(
+        comodel_name="stock.picking",
+        inverse_name="rma_order_id",
+        string="Transfers",
+        readonly=True,
+    )
+    picking_count = fields.Integer(compute="_compute_picking_count")
+    refund_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Credit Notes",
+        compute="_compute_refund_ids",
+    )
+    refund_count = fields.Integer(compute="_compute_refund_ids")
+    has_unknown_origin = fields.Boolean(
+        compute="_compute_has_unknown_origin",
+        help="Some units were not found in our deliveries (bought elsewhere?).",
+    )
+
+    # ---- Defaults -------------------------------------------------------------------
+
+    @api.model
+    def _default_warehouse_id(self):
+        company = self.env.company
+        return company.rma_warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+
+    # ---- Compute --------------------------------------------------------------------
+
+    @api.depends("picking_ids")
+    def _compute_picking_count(self):
+        counts = dict(
+            self.env["stock.picking"]._read_group(
+                [("rma_order_id", "in", self.ids)], ["rma_order_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.picking_count = counts.get(order, 0)
+
+    @api.depends("line_ids.refund_line_ids.move_id")
+    def _compute_refund_ids(self):
+        for order in self:
+            refunds = order.line_ids.refund_line_ids.move_id
+            order.refund_ids = refunds
+            order.refund_count = len(refunds)
+
+    @api.depends("line_ids.origin_move_id", "line_ids.product_id")
+    def _compute_has_unknown_origin(self):
+        for order in self:
+            order.has_unknown_origin = any(
+                line.product_id and not line.origin_move_id for line in order.line_ids
+            )
+
+    # ---- Constraints and onchanges --------------------------------------------------
+
+    @api.onchange("company_id")
+    def _onchange_company_id(self):
+        if self.warehouse_id.company_id != self.company_id:
+            self.warehouse_id = self.with_company(
+                self.company_id
+            )._default_warehouse_id()
+
+    # ---- CRUD -----------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        new = self.env._("New")
+        todo = [vals for vals in vals_list if vals.get("name", new) == new]
+        by_company = defaultdict(list)
+        for vals in todo:
+            by_company[vals.get("company_id") or self.env.company.id].append(vals)
+        for company_id, company_vals in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            refs = company._rma_next_references("rma.order.request", len(company_vals))
+            for vals, ref in zip(company_vals, refs, strict=True):
+                vals.update(name=ref, is_request_ref=True)
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft_or_cancelled(self):
+        if any(order.state not in ("draft", "cancelled") for order in self):
+            raise UserError(self.env._("Only draft or cancelled RMAs can be deleted."))
+
+    # ---- Actions --------------------------------------------------------------------
+
+    def action_submit(self):
+        orders = self._lock_in_state(["draft"], self.env._("submit"))
+        orders._check_submittable()
+        orders.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
+        orders._rma_send_mail("rma_warranty.mail_template_rma_submitted")
+        return True
+
+    def action_approve(self):
+        """Issue the RMA number and the receipt of the units, exactly once."""
+        orders = self._lock_in_state(["submitted"], self.env._("approve"))
+        orders._check_submittable()
+        orders.line_ids._check_returnable_quantity()
+        numbers = {}
+        for company, company_orders in orders.grouped("company_id").items():
+            refs = company._rma_next_references("rma.order", len(company_orders))
+            numbers.update(zip(company_orders, refs, strict=True))
+        now = fields.Datetime.now()
+        for order in orders:
+            vals = {
+                "state": "approved",
+                "date_approved": now,
+                "name": numbers[order],
+                "is_request_ref": False,
+            }
+            if not html2plaintext(order.shipping_instructions or "").strip():
+                vals["shipping_instructions"] = order._default_shipping_instructions()
+            order.write(vals)
+        orders._create_receipts()
+        orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
+        return True
+
+    def action_reject(self, reason):
+        """Refuse the request. Called by the rma.order.reject wizard."""
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason of the rejection."))
+        orders = self._lock_in_state(["draft", "submitted"], self.env._("reject"))
+        orders.write({"state": "rejected", "reject_reason": reason.strip()})
+        orders._rma_send_mail("rma_warranty.mail_template_rma_rejected")
+        return True
+
+    def action_open_reject(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject RMA"),
+            "res_model": "rma.order.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
+
+    def action_start(self):
+        orders = self._lock_in_state(["approved", "received"], self.env._("start"))
+        orders.write({"state": "in_progress"})
+        return True
+
+    def action_process(self):
+        """Run the resolution of every received line that has one and is not done."""
+        orders = self._lock_in_state(
+            ["approved", "received", "in_progress"], self.env._("process")
+        )
+        lines = orders.line_ids.filtered(lambda line: line._is_processable())
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "Nothing to process: set a resolution on received units first."
+                )
+            )
+        lines._run_resolutions()
+        return True
+
+    def action_done(self):
+        orders = self._lock_in_state(
+            ["approved", "received", "in_progress"], self.env._("close")
+        )
+        unresolved = orders.line_ids.filtered(lambda line: not line.is_resolved)
+        if unresolved:
+            raise UserError(
+                self.env._(
+                    "These units are not resolved yet: %(units)s",
+                    units=", ".join(unresolved.mapped("display_name")),
+                )
+            )
+        orders._set_done()
+        return True
+
+    def action_cancel(self):
+        orders = self._lock_in_state(
+            ["draft", "submitted", "approved"], self.env._("cancel")
+        )
+        if orders.line_ids.filtered(lambda line: line.qty_received):
+            raise UserError(
+                self.env._("Units were already received: return them instead.")
+            )
+        orders.picking_ids.filtered(
+            lambda p: p.state not in ("done", "cancel")
+        ).action_cancel()
+        orders.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        orders = self._lock_in_state(["rejected", "cancelled"], self.env._("reset"))
+        orders.write({"state": "draft", "reject_reason": False})
+        return True
+
+    def action_view_pickings(self):
+        return self._action_view_records(
+            self.picking_ids, "stock.action_picking_tree_all", "stock.view_picking_form"
+        )
+
+    def action_view_refunds(self):
+        return self._action_view_records(
+            self.refund_ids,
+            "account.action_move_out_refund_type",
+            "account.view_move_form",
+        )
+
+    def action_print_authorisation(self):
+        return self.env.ref("rma_warranty.action_report_rma_order").report_action(self)
+
+    # ---- Business methods -----------------------------------------------------------
+
+    def _lock_in_state(self, states, verb):
+        """Lock the rows of ``self`` and check their state, for exactly-once actions.
+
+        A concurrent transaction holding the lock (or having changed the row since
+        this one started) makes this one fail at once rather than act a second time
+        on a state it did not see. The state is read again after the lock, so a
+        double click on an already-done action is refused.
+        """
+        if not self:
+            return self
+        self.check_access("write")
+        try:
+            # In a savepoint so that a refused lock leaves the transaction usable.
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM rma_order WHERE id IN %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        tuple(self.ids),
+                    )
+                )
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
+            raise UserError(
+                self.env._(
+                    "This RMA is being processed by someone else right now. "
+                    "Reload it and try again."
+                )
+            ) from exc
+        self.invalidate_recordset(["state"])
+        wrong = self.filtered(lambda order: order.state not in states)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Cannot %(verb)s %(refs)s in state %(states)s.",
+                    verb=verb,
+                    refs=", ".join(wrong.mapped("name")),
+                    states=", ".join({labels[s] for s in wrong.mapped("state")}),
+                )
+            )
+        return self
+
+    def _check_submittable(self):
+        for order in self:
+            if not order.partner_id:
+                raise UserError(self.env._("%(ref)s has no customer.", ref=order.name))
+            if not order.line_ids:
+                raise UserError(
+                    self.env._("%(ref)s has no unit to return.", ref=order.name)
+                )
+        self.line_ids._check_line_values()
+
+    def _default_shipping_instructions(self):
+        self.ensure_one()
+        address = self.warehouse_id.partner_id or self.company_id.partner_id
+        lines = [
+            self.env._("Ship the units to our service centre:"),
+            address._display_address(),
+            self.env._(
+                "Write the RMA number %(ref)s on the parcel and enclose the printed "
+                "RMA authorisation.",
+                ref=self.name,
+            ),
+        ]
+        return Markup("<p>%s</p>") % Markup("</p><p>").join(
+            Markup("<br/>").join(part.splitlines()) for part in lines
+        )
+
+    def _create_receipts(self):
+        """One receipt per RMA for its returnable lines, in a handful of queries."""
+        picking_vals = []
+        orders = self.env["rma.order"]
+        for order in self:
+            lines = order.line_ids.filtered(lambda line: line._needs_receipt())
+            if not lines:
+                continue
+            orders |= order
+            picking_vals.append(order._prepare_receipt_vals(lines))
+        if not picking_vals:
+            return self.env["stock.picking"]
+        pickings = self.env["stock.picking"].create(picking_vals)
+        pickings.action_confirm()
+        pickings.move_ids._rma_reserve_lots()
+        return pickings
+
+    def _prepare_receipt_vals(self, lines):
+        self.ensure_one()
+        warehouse = self.warehouse_id
+        picking_type = warehouse._rma_get_picking_types()[0]
+        customer_location = self.env.ref("stock.stock_location_customers")
+        return {
+            "picking_type_id": picking_type.id,
+            "partner_id": self.partner_id.id,
+            "origin": self.name,
+            "location_id": customer_location.id,
+            "location_dest_id": warehouse.rma_loc_id.id,
+            "company_id": self.company_id.id,
+            "rma_order_id": self.id,
+            "move_ids": [
+                Command.create(line._prepare_receipt_move_vals(picking_type))
+                for line in lines
+            ],
+        }
+
+    def _prepare_delivery_vals(self, lines, source):
+        """Outgoing transfer of ``lines``: from stock (replacements) or from the RMA
+        location (received units going back)."""
+        self.ensure_one()
+        warehouse = self.warehouse_id
+        picking_type = warehouse._rma_get_picking_types()[1]
+        location = warehouse.lot_stock_id if source == "stock" else warehouse.rma_loc_id
+        return {
+            "picking_type_id": picking_type.id,
+            "partner_id": self.partner_id.id,
+            "origin": self.name,
+            "location_id": location.id,
+            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            "company_id": self.company_id.id,
+            "rma_order_id": self.id,
+            "move_ids": [
+                Command.create(
+                    line._prepare_delivery_move_vals(picking_type, location, source)
+                )
+                for line in lines
+            ],
+        }
+
+    def _update_state_from_lines(self):
+        """Move RMAs along when their units arrive or their resolutions finish."""
+        for order in self:
+            lines = order.line_ids
+            if (
+                order.state == "approved"
+                and lines.filtered(
+                    lambda line: line._needs_receipt() or line.qty_received
+                )
+                and all(line._is_fully_received() for line in lines)
+            ):
+                order.write(
+                    {"state": "received", "date_received": fields.Datetime.now()}
+                )
+                order._rma_send_mail("rma_warranty.mail_template_rma_received")
+            if order.state in ("received", "in_progress") and all(
+                line.is_resolved for line in lines
+            ):
+                order._set_done()
+            elif order.state == "done" and not all(line.is_resolved for line in lines):
+                # A resolution was undone (e.g. its draft credit note deleted).
+                order.write({"state": "in_progress", "date_done": False})
+
+    def _set_done(self):
+        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._rma_send_mail("rma_warranty.mail_template_rma_done")
+
+    def _rma_send_mail(self, template_xmlid):
+        """Post the template of this step in the chatter, to the customer."""
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        for order in self:
+            if order.partner_id.email:
+                order.message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
+
+    def _action_view_records(self, records, action_xmlid, form_xmlid):
+        action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
+        if len(records) == 1:
+            action.update(
+                views=[(self.env.ref(form_xmlid).id, "form")], res_id=records.id
+            )
+        else:
+            action["domain"] = [("id", "in", records.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    @api.model
+    def _action_view_records_of(self, orders):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "rma_warranty.rma_order_action"
+        )
+        if len(orders) == 1:
+            action.update(views=[(False, "form")], res_id=orders.id)
+        else:
+            action["domain"] = [("id", "in", orders.ids)]
+        return action
+
+    @api.model
+    def _action_new_from_moves(self, moves, partner, sale_order=None):
+        """A new RMA form prefilled with the units that left on ``moves``: one line
+        per serial number, or per move for untracked products."""
+        Line = self.env["rma.order.line"]
+        line_values = []
+        for move in moves:
+            origin = Line._origin_values(move)
+            common = {
+                "product_id": move.product_id.id,
+                "origin_move_id": move.id,
+                "origin_sale_line_id": origin["sale_line"].id,
+                "origin_invoice_line_id": origin["invoice_line"].id,
+                "origin_partner_id": origin["partner"].id,
+            }
+            move_lines = move.move_line_ids.filtered("quantity")
+            if move.has_tracking != "none" and move_lines.lot_id:
+                line_values += [
+                    dict(common, lot_id=ml.lot_id.id, quantity=ml.quantity)
+                    for ml in move_lines
+                ]
+            else:
+                line_values.append(dict(common, quantity=move.quantity))
+        if not line_values:
+            raise UserError(self.env._("Nothing was delivered here to return."))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "rma_warranty.rma_order_action"
+        )
+        action.update(
+            views=[(False, "form")],
+            target="current",
+            context={
+                "default_partner_id": partner.id,
+                "default_sale_order_id": sale_order.id if sale_order else False,
+                "default_company_id": moves.company_id[:1].id or self.env.company.id,
+                "default_line_ids": [Command.create(vals) for vals in line_values],
+            },
+        )
+        return action
+
+    # ---- Mail gateway ---------------------------------------------------------------
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """An email to the RMA alias becomes a submitted request of its sender."""
+        values = dict(custom_values or {})
+        body = msg_dict.get("body") or ""
+        values.setdefault("channel", "email")
+        values.setdefault(
+            "description",
+            Markup("<p><b>%s</b></p>%s")
+            % (msg_dict.get("subject") or "", Markup(body)),
+        )
+        if msg_dict.get("author_id"):
+            values.setdefault("partner_id", msg_dict["author_id"])
+        order = super().message_new(msg_dict, custom_values=values)
+        if order.partner_id:
+            order.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
+        return order

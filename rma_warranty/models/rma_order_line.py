@@ -1,0 +1,756 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero
+
+# States in which the units of an RMA may change (and their origin be looked up).
+EDITABLE = ("draft", "submitted")
+# Resolutions whose unit goes back to the customer through a delivery, and from where.
+DELIVERY_SOURCE = {"replace": "stock", "return": "rma", "repair": "rma"}
+
+
+class RmaOrderLine(models.Model):
+    """One returned unit (a serial) or quantity, and what is done about it."""
+
+    _name = "rma.order.line"
+    _description = "RMA Unit"
+    _order = "order_id desc, sequence, id"
+    _check_company_auto = True
+
+    order_id = fields.Many2one(
+        comodel_name="rma.order",
+        string="RMA",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    state = fields.Selection(related="order_id.state", store=True, string="RMA State")
+    partner_id = fields.Many2one(related="order_id.partner_id", store=True, index=True)
+    product_id = fields.Many2one(
+        comodel_name="product.product",
+        required=True,
+        index=True,
+        check_company=True,
+        domain="[('type', '=', 'consu')]",
+    )
+    tracking = fields.Selection(related="product_id.tracking")
+    lot_id = fields.Many2one(
+        comodel_name="stock.lot",
+        string="Serial Number",
+        index="btree_not_null",
+        check_company=True,
+        domain="[('product_id', '=?', product_id)]",
+    )
+    quantity = fields.Float(
+        required=True, default=1.0, digits="Product Unit of Measure"
+    )
+    product_uom_id = fields.Many2one(
+        comodel_name="uom.uom",
+        string="Unit",
+        compute="_compute_product_uom_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    fault_description = fields.Text(string="Fault")
+    failed_component = fields.Char(
+        help="Part of the unit that failed (chassis, display, board...).",
+    )
+    resolution = fields.Selection(
+        selection=[
+            ("refund", "Refund"),
+            ("replace", "Replace"),
+            ("repair", "Repair"),
+            ("return", "Return As-Is"),
+            ("scrap", "Scrap"),
+            ("reject", "Reject"),
+        ],
+        help="Refund: credit note. Replace: new unit from stock. Repair: repaired unit "
+        "shipped back. Return as-is: received unit shipped back. Scrap: received unit "
+        "scrapped. Reject: nothing is done for this unit.",
+    )
+    replacement_product_id = fields.Many2one(
+        comodel_name="product.product",
+        check_company=True,
+        help="Product shipped as replacement; empty: the same product.",
+    )
+    # Origin: where and to whom the unit was sold.
+    origin_move_id = fields.Many2one(
+        comodel_name="stock.move",
+        string="Original Delivery",
+        index="btree_not_null",
+        check_company=True,
+    )
+    origin_sale_line_id = fields.Many2one(
+        comodel_name="sale.order.line",
+        string="Original Sale Line",
+        index="btree_not_null",
+    )
+    origin_invoice_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Original Invoice Line",
+        index="btree_not_null",
+    )
+    origin_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Sold To",
+        help="Commercial partner of the original delivery.",
+    )
+    # Links and progress.
+    move_ids = fields.One2many(
+        comodel_name="stock.move", inverse_name="rma_line_id", string="Stock Moves"
+    )
+    scrap_ids = fields.One2many(
+        comodel_name="stock.scrap", inverse_name="rma_line_id", string="Scraps"
+    )
+    refund_line_ids = fields.One2many(
+        comodel_name="account.move.line",
+        inverse_name="rma_line_id",
+        string="Credit Note Lines",
+    )
+    qty_received = fields.Float(
+        compute="_compute_quantities", store=True, digits="Product Unit of Measure"
+    )
+    qty_delivered = fields.Float(
+        compute="_compute_quantities", store=True, digits="Product Unit of Measure"
+    )
+    qty_scrapped = fields.Float(
+        compute="_compute_qty_scrapped", store=True, digits="Product Unit of Measure"
+    )
+    qty_refunded = fields.Float(
+        compute="_compute_qty_refunded", store=True, digits="Product Unit of Measure"
+    )
+    is_resolved = fields.Boolean(compute="_compute_is_resolved", store=True)
+
+    _sql_constraints = [
+        (
+            "quantity_positive",
+            "CHECK(quantity > 0)",
+            "The quantity of a returned unit must be positive.",
+        ),
+    ]
+
+    # ---- Compute --------------------------------------------------------------------
+
+    @api.depends("product_id")
+    def _compute_product_uom_id(self):
+        for line in self:
+            if not line.product_uom_id or (
+                line.product_id
+                and line.product_uom_id.category_id
+                != line.product_id.uom_id.category_id
+            ):
+                line.product_uom_id = line.product_id.uom_id
+
+    @api.depends(
+        "move_ids.state",
+        "move_ids.quantity",
+        "move_ids.location_dest_id",
+        "move_ids.location_id",
+        "product_uom_id",
+    )
+    def _compute_quantities(self):
+        for line in self:
+            received = delivered = 0.0
+            for move in line.move_ids.filtered(lambda m: m.state == "done"):
+                qty = move.product_uom._compute_quantity(
+                    move.quantity, line.product_uom_id or move.product_uom
+                )
+                if move.location_dest_id.usage == "internal" and (
+                    move.location_id.usage != "internal"
+                ):
+                    received += qty
+                elif move.location_dest_id.usage == "customer":
+                    delivered += qty
+            line.qty_received = received
+            line.qty_delivered = delivered
+
+    @api.depends("scrap_ids.state", "scrap_ids.scrap_qty")
+    def _compute_qty_scrapped(self):
+        for line in self:
+            line.qty_scrapped = sum(
+                scrap.scrap_qty for scrap in line.scrap_ids if scrap.state == "done"
+            )
+
+    @api.depends(
+        "refund_line_ids.parent_state",
+        "refund_line_ids.quantity",
+        "refund_line_ids.product_uom_id",
+    )
+    def _compute_qty_refunded(self):
+        for line in self:
+            line.qty_refunded = sum(
+                aml.product_uom_id._compute_quantity(
+                    aml.quantity, line.product_uom_id or aml.product_uom_id
+                )
+                for aml in line.refund_line_ids
+                if aml.parent_state != "cancel"
+            )
+
+    @api.depends(
+        "resolution", "quantity", "qty_delivered", "qty_scrapped", "qty_refunded"
+    )
+    def _compute_is_resolved(self):
+        for line in self:
+            done_qty = {
+                "refund": line.qty_refunded,
+                "replace": line.qty_delivered,
+                "repair": line.qty_delivered,
+                "return": line.qty_delivered,
+                "scrap": line.qty_scrapped,
+            }
+            if line.resolution == "reject":
+                line.is_resolved = True
+            elif line.resolution:
+                line.is_resolved = (
+                    float_compare(
+                        done_qty[line.resolution],
+                        line.quantity,
+                        precision_rounding=line.product_uom_id.rounding or 0.01,
+                    )
+                    >= 0
+                )
+            else:
+                line.is_resolved = False
+
+    def _compute_display_name(self):
+        for line in self:
+            name = line.product_id.display_name or ""
+            if line.lot_id:
+                name = f"{name} ({line.lot_id.name})"
+            line.display_name = f"{line.order_id.name}: {name}" if name else ""
+
+    # ---- Constraints and onchanges --------------------------------------------------
+
+    @api.onchange("lot_id")
+    def _onchange_lot_id(self):
+        if self.lot_id:
+            self.product_id = self.lot_id.product_id
+            if self.lot_id.product_id.tracking == "serial":
+                self.quantity = 1.0
+            self._fill_origin()
+
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        if self.lot_id and self.lot_id.product_id != self.product_id:
+            self.lot_id = False
+
+    # ---- CRUD -----------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.filtered(lambda line: not line.origin_move_id)._fill_origin()
+        return lines
+
+    def write(self, vals):
+        locked = {"product_id", "lot_id", "quantity", "order_id"} & set(vals)
+        if locked and any(line.state not in ("draft", "submitted") for line in self):
+            raise UserError(
+                self.env._(
+                    "The units of an approved RMA cannot be changed: reject or "
+                    "cancel it and file a new one."
+                )
+            )
+        res = super().write(vals)
+        if {"lot_id", "product_id"} & set(vals):
+            self.filtered(lambda line: line.lot_id)._fill_origin(overwrite=True)
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_editable(self):
+        if any(line.state not in ("draft", "submitted") for line in self):
+            raise UserError(self.env._("Units of an approved RMA cannot be removed."))
+
+    # ---- Origin finder --------------------------------------------------------------
+
+    @api.model
+    def _find_origins(self, lots=None, sale_order=None):
+        """Find where units were sold: delivery move, sale line, invoice line, buyer.
+
+        Batch: ``lots`` (stock.lot) and/or a ``sale_order``; a few queries whatever
+        their number. Returns ``{lot_or_product: {...}}``: keyed by lot for lots, by
+        product for the lines of the sale order. A unit that no delivery of ours
+        explains is simply absent from the result (bought elsewhere).
+        """
+        result = {}
+        Move = self.env["stock.move.line"]
+        if lots:
+            move_lines = Move.search(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("state", "=", "done"),
+                    ("location_dest_id.usage", "=", "customer"),
+                    ("location_id.usage", "=", "internal"),
+                ],
+                order="date desc, id desc",
+            )
+            for move_line in move_lines:
+                # Newest delivery first: a unit sold twice belongs to the last buyer.
+                result.setdefault(
+                    move_line.lot_id, self._origin_values(move_line.move_id)
+                )
+        if sale_order:
+            moves = sale_order.order_line.move_ids.filtered(
+                lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+            )
+            for move in moves.sorted(lambda m: m.date, reverse=True):
+                result.setdefault(move.product_id, self._origin_values(move))
+        return result
+
+    @api.model
+    def _origin_values(self, move):
+        sale_line = move.sale_line_id
+        invoice_lines = sale_line.invoice_lines.filtered(
+            lambda aml: (
+                aml.move_id.move_type == "out_invoice" and aml.parent_state == "posted"
+            )
+        )
+        buyer = (
+            sale_line.order_id.partner_id or move.picking_id.partner_id
+        ).commercial_partner_id
+        return {
+            "move": move,
+            "sale_line": sale_line,
+            "invoice_line": invoice_lines[-1:] if invoice_lines else invoice_lines,
+            "partner": buyer,
+        }
+
+    def _fill_origin(self, overwrite=False):
+        """Set the origin fields of lines with a serial, and the RMA's parties."""
+        lines = self.filtered(lambda line: line.lot_id and line.state in EDITABLE)
+        if not lines:
+            return
+        origins = self._find_origins(lots=lines.lot_id)
+        for line in lines:
+            origin = origins.get(line.lot_id)
+            if not origin:
+                if overwrite:
+                    line._set_origin_values({})
+                continue
+            line._set_origin_values(origin)
+            order = line.order_id
+            buyer = origin["partner"]
+            if not order.partner_id:
+                order.partner_id = buyer
+            elif (
+                buyer
+                and buyer != order.partner_id.commercial_partner_id
+                and (not order.distributor_id)
+            ):
+                # Sold to someone else than who complains: that buyer is the reseller.
+                order.distributor_id = buyer
+
+    def _set_origin_values(self, origin):
+        values = {
+            "origin_move_id": origin.get("move", self.env["stock.move"]).id,
+            "origin_sale_line_id": origin.get(
+                "sale_line", self.env["sale.order.line"]
+            ).id,
+            "origin_invoice_line_id": origin.get(
+                "invoice_line", self.env["account.move.line"]
+            ).id,
+            "origin_partner_id": origin.get("partner", self.env["res.partner"]).id,
+        }
+        for line in self:
+            if line._origin.id:
+                super(RmaOrderLine, line).write(values)
+            else:
+                line.update(values)
+
+    # ---- Checks ---------------------------------------------------------------------
+
+    def _check_line_values(self):
+        for line in self:
+            if float_compare(line.quantity, 0.0, precision_digits=6) <= 0:
+                raise UserError(
+                    self.env._(
+                        "%(unit)s: the quantity must be positive.",
+                        unit=line.display_name,
+                    )
+                )
+            if line.lot_id and line.lot_id.product_id != line.product_id:
+                raise UserError(
+                    self.env._(
+                        "Serial number %(lot)s is not a %(product)s.",
+                        lot=line.lot_id.name,
+                        product=line.product_id.display_name,
+                    )
+                )
+            if (
+                line.product_id.tracking == "serial"
+                and line.lot_id
+                and float_compare(line.quantity, 1.0, precision_digits=6) != 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(unit)s: one serial number is one unit.",
+                        unit=line.display_name,
+                    )
+                )
+
+    def _check_returnable_quantity(self):
+        """Never authorise the return of more than was delivered on the origin."""
+        lines = self.filtered("origin_move_id")
+        if not lines:
+            return
+        claimed = defaultdict(float)
+        groups = self._read_group(
+            [
+                ("origin_move_id", "in", lines.origin_move_id.ids),
+                ("state", "not in", ("rejected", "cancelled", "draft")),
+                ("id", "not in", lines.ids),
+            ],
+            ["origin_move_id", "lot_id"],
+            ["quantity:sum"],
+        )
+        for move, lot, qty in groups:
+            claimed[move, lot] += qty
+        for line in lines:
+            claimed[line.origin_move_id, line.lot_id] += line.quantity
+        for line in lines:
+            delivered = line._origin_delivered_qty()
+            if (
+                float_compare(
+                    claimed[line.origin_move_id, line.lot_id],
+                    delivered,
+                    precision_rounding=line.product_uom_id.rounding or 0.01,
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(unit)s: %(claimed)s claimed but only %(delivered)s "
+                        "delivered on %(delivery)s.",
+                        unit=line.display_name,
+                        claimed=claimed[line.origin_move_id, line.lot_id],
+                        delivered=delivered,
+                        delivery=line.origin_move_id.reference,
+                    )
+                )
+
+    def _origin_delivered_qty(self):
+        self.ensure_one()
+        move = self.origin_move_id
+        move_lines = move.move_line_ids.filtered(
+            lambda ml: not self.lot_id or ml.lot_id == self.lot_id
+        )
+        return sum(
+            ml.product_uom_id._compute_quantity(ml.quantity, self.product_uom_id)
+            for ml in move_lines
+        )
+
+    def _check_received_quantity(self):
+        """Called when receipts are validated: no more in than authorised."""
+        for line in self:
+            limit = line.quantity
+            if line.origin_move_id:
+                limit = min(limit, line._origin_delivered_qty())
+            if (
+                float_compare(
+                    line.qty_received,
+                    limit,
+                    precision_rounding=line.product_uom_id.rounding or 0.01,
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(unit)s: %(received)s received but only %(limit)s may be "
+                        "returned.",
+                        unit=line.display_name,
+                        received=line.qty_received,
+                        limit=limit,
+                    )
+                )
+
+    # ---- Receipt --------------------------------------------------------------------
+
+    def _needs_receipt(self):
+        self.ensure_one()
+        return self.resolution != "reject"
+
+    def _is_fully_received(self):
+        self.ensure_one()
+        if not self._needs_receipt():
+            return True
+        return (
+            float_compare(
+                self.qty_received,
+                self.quantity,
+                precision_rounding=self.product_uom_id.rounding or 0.01,
+            )
+            >= 0
+        )
+
+    def _prepare_receipt_move_vals(self, picking_type):
+        self.ensure_one()
+        order = self.order_id
+        return {
+            "name": self.display_name,
+            "product_id": self.product_id.id,
+            "product_uom_qty": self.quantity,
+            "product_uom": self.product_uom_id.id,
+            "location_id": self.env.ref("stock.stock_location_customers").id,
+            "location_dest_id": order.warehouse_id.rma_loc_id.id,
+            "picking_type_id": picking_type.id,
+            "partner_id": order.partner_id.id,
+            "company_id": order.company_id.id,
+            "origin": order.name,
+            "rma_line_id": self.id,
+            # Valuation of the returned unit follows the cost it left with.
+            "origin_returned_move_id": self.origin_move_id.id,
+            "procure_method": "make_to_stock",
+        }
+
+    # ---- Resolutions ----------------------------------------------------------------
+
+    def _qty_pending_delivery(self):
+        self.ensure_one()
+        return sum(
+            move.product_uom._compute_quantity(
+                move.product_uom_qty, self.product_uom_id
+            )
+            for move in self.move_ids
+            if move.state not in ("done", "cancel")
+            and move.location_dest_id.usage == "customer"
+        )
+
+    def _qty_to_process(self):
+        """Quantity the resolution still has to act on: what came in, less what
+        was already refunded, shipped back (or on its way) or scrapped."""
+        self.ensure_one()
+        if self.resolution == "refund":
+            done = self.qty_refunded
+        elif self.resolution in DELIVERY_SOURCE:
+            done = self.qty_delivered + self._qty_pending_delivery()
+        elif self.resolution == "scrap":
+            done = self.qty_scrapped
+        else:
+            return 0.0
+        return max(self.qty_received - done, 0.0)
+
+    def _is_processable(self):
+        self.ensure_one()
+        if not self.resolution or self.is_resolved:
+            return False
+        if self.resolution == "reject":
+            return False
+        return not float_is_zero(
+            self._qty_to_process(),
+            precision_rounding=self.product_uom_id.rounding or 0.01,
+        )
+
+    def _run_resolutions(self):
+        """Carry out the resolution of each line; one document per RMA and kind."""
+        orders = self.order_id
+        self.filtered(lambda line: line.resolution == "refund")._create_refunds()
+        for source in ("stock", "rma"):
+            self.filtered(
+                lambda line, src=source: DELIVERY_SOURCE.get(line.resolution) == src
+            )._create_deliveries(source)
+        self.filtered(lambda line: line.resolution == "scrap")._create_scraps()
+        orders.filtered(lambda o: o.state in ("approved", "received")).write(
+            {"state": "in_progress"}
+        )
+        orders._update_state_from_lines()
+
+    def _create_deliveries(self, source):
+        if not self:
+            return self.env["stock.picking"]
+        vals_list = []
+        for order, lines in self.grouped("order_id").items():
+            vals_list.append(order._prepare_delivery_vals(lines, source))
+        pickings = self.env["stock.picking"].create(vals_list)
+        pickings.action_confirm()
+        pickings.move_ids._rma_reserve_lots()
+        return pickings
+
+    def _prepare_delivery_move_vals(self, picking_type, location, source):
+        self.ensure_one()
+        order = self.order_id
+        product = (
+            self.replacement_product_id or self.product_id
+            if source == "stock"
+            else self.product_id
+        )
+        qty = self._qty_to_process()
+        return {
+            "name": self.display_name,
+            "product_id": product.id,
+            "product_uom_qty": self.product_uom_id._compute_quantity(
+                qty, product.uom_id
+            )
+            if product != self.product_id
+            else qty,
+            "product_uom": (
+                product.uom_id if product != self.product_id else self.product_uom_id
+            ).id,
+            "location_id": location.id,
+            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            "picking_type_id": picking_type.id,
+            "partner_id": order.partner_id.id,
+            "company_id": order.company_id.id,
+            "origin": order.name,
+            "rma_line_id": self.id,
+            "procure_method": "make_to_stock",
+        }
+
+    def _create_scraps(self):
+        if not self:
+            return self.env["stock.scrap"]
+        scraps = self.env["stock.scrap"].create(
+            [
+                {
+                    "product_id": line.product_id.id,
+                    "lot_id": line.lot_id.id,
+                    "scrap_qty": line._qty_to_process(),
+                    "product_uom_id": line.product_uom_id.id,
+                    "location_id": line.order_id.warehouse_id.rma_loc_id.id,
+                    "company_id": line.company_id.id,
+                    "origin": line.order_id.name,
+                    "rma_line_id": line.id,
+                }
+                for line in self
+            ]
+        )
+        scraps.do_scrap()
+        return scraps
+
+    def _create_refunds(self):
+        """Credit notes for the received units, one per invoice partner.
+
+        A line whose original invoice line is known is credited at that line's
+        price, discount, taxes and account, in its invoice's journal, fiscal position
+        and currency. Otherwise the product's sale price is used, and the RMA says so.
+        """
+        if not self:
+            return self.env["account.move"]
+        groups = defaultdict(lambda: self.env["rma.order.line"])
+        for line in self:
+            groups[line._refund_grouping_key()] |= line
+        vals_list, priced_from_product = [], self.env["rma.order.line"]
+        for lines in groups.values():
+            vals_list.append(lines._prepare_refund_vals())
+            priced_from_product |= lines.filtered(
+                lambda x: not x.origin_invoice_line_id
+            )
+        refunds = (
+            self.env["account.move"]
+            .with_context(default_move_type="out_refund")
+            .create(vals_list)
+        )
+        for order, lines in priced_from_product.grouped("order_id").items():
+            order.message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._(
+                        "No original invoice line found: credited at the product's "
+                        "sale price."
+                    ),
+                    Markup().join(
+                        Markup("<li>%s</li>") % line.display_name for line in lines
+                    ),
+                )
+            )
+        return refunds
+
+    def _refund_grouping_key(self):
+        self.ensure_one()
+        invoice = self.origin_invoice_line_id.move_id
+        partner = (
+            invoice.partner_id
+            if invoice
+            else self.env["res.partner"].browse(
+                self.order_id.partner_id.address_get(["invoice"])["invoice"]
+            )
+        )
+        currency = invoice.currency_id or self.company_id.currency_id
+        return (self.company_id, partner, currency)
+
+    def _prepare_refund_vals(self):
+        """Header from the (first) original invoice, as Odoo's reversal would."""
+        first = self[0]
+        company, partner, currency = first._refund_grouping_key()
+        invoices = self.origin_invoice_line_id.move_id
+        invoice = invoices[:1]
+        refs = ", ".join(dict.fromkeys(self.order_id.mapped("name")))
+        vals = {
+            "move_type": "out_refund",
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "invoice_origin": refs,
+            "ref": self.env._("RMA %(refs)s", refs=refs),
+            "invoice_line_ids": [
+                Command.create(line._prepare_refund_line_vals()) for line in self
+            ],
+        }
+        if invoice:
+            vals.update(
+                {
+                    "journal_id": invoice.journal_id.id,
+                    "fiscal_position_id": invoice.fiscal_position_id.id,
+                    "invoice_payment_term_id": False,
+                    "partner_bank_id": invoice.partner_bank_id.id,
+                }
+            )
+            if len(invoices) == 1:
+                vals["reversed_entry_id"] = invoice.id
+                vals["ref"] = self.env._(
+                    "RMA %(refs)s, reversal of: %(invoice)s",
+                    refs=refs,
+                    invoice=invoice.name,
+                )
+        else:
+            vals["fiscal_position_id"] = (
+                self.env["account.fiscal.position"]
+                .with_company(company)
+                ._get_fiscal_position(partner)
+                .id
+            )
+        return vals
+
+    def _prepare_refund_line_vals(self):
+        self.ensure_one()
+        qty = self._qty_to_process()
+        origin = self.origin_invoice_line_id
+        if origin:
+            return {
+                "product_id": origin.product_id.id,
+                "name": origin.name,
+                "quantity": self.product_uom_id._compute_quantity(
+                    qty, origin.product_uom_id
+                ),
+                "product_uom_id": origin.product_uom_id.id,
+                "price_unit": origin.price_unit,
+                "discount": origin.discount,
+                "tax_ids": [Command.set(origin.tax_ids.ids)],
+                "account_id": origin.account_id.id,
+                "analytic_distribution": origin.analytic_distribution,
+                "rma_line_id": self.id,
+            }
+        product = self.product_id.with_company(self.company_id)
+        price = product.uom_id._compute_price(product.lst_price, self.product_uom_id)
+        if float_is_zero(
+            price, precision_rounding=self.company_id.currency_id.rounding
+        ):
+            raise UserError(
+                self.env._(
+                    "%(unit)s: no original invoice and no sale price to refund from.",
+                    unit=self.display_name,
+                )
+            )
+        return {
+            "product_id": product.id,
+            "quantity": qty,
+            "product_uom_id": self.product_uom_id.id,
+            "price_unit": price,
+            "rma_line_id": self.id,
+        }

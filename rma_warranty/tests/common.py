@@ -1,0 +1,172 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class RmaCommon(TransactionCase):
+    """A small after-sales world: a serial-tracked product sold and invoiced to a
+    distributor, an end user, an RMA user and an RMA manager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.customer_location = cls.env.ref("stock.stock_location_customers")
+        cls.rma_user = new_test_user(
+            cls.env, "rma_flow_user", groups="rma_warranty.group_rma_user"
+        )
+        cls.rma_manager = new_test_user(
+            cls.env,
+            "rma_flow_manager",
+            groups="rma_warranty.group_rma_manager,account.group_account_invoice",
+        )
+        cls.distributor = cls.env["res.partner"].create(
+            {"name": "Nordic Distribution Test AB", "is_company": True}
+        )
+        cls.end_user = cls.env["res.partner"].create(
+            {"name": "Erik End User", "email": "erik@example.com"}
+        )
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "NAS TS-464",
+                "is_storable": True,
+                "tracking": "serial",
+                "list_price": 500.0,
+                "standard_price": 300.0,
+                "invoice_policy": "delivery",
+            }
+        )
+        cls.product_untracked = cls.env["product.product"].create(
+            {
+                "name": "Power Adapter",
+                "is_storable": True,
+                "list_price": 30.0,
+                "standard_price": 10.0,
+                "invoice_policy": "delivery",
+            }
+        )
+
+    # ---- World builders -------------------------------------------------------------
+
+    @classmethod
+    def _create_lots(cls, product, names):
+        return cls.env["stock.lot"].create(
+            [
+                {"name": name, "product_id": product.id, "company_id": cls.company.id}
+                for name in names
+            ]
+        )
+
+    @classmethod
+    def _put_in_stock(cls, product, lots=None, qty=0.0, location=None):
+        location = location or cls.stock_location
+        Quant = cls.env["stock.quant"].with_context(inventory_mode=True)
+        if lots:
+            for lot in lots:
+                Quant._update_available_quantity(product, location, 1.0, lot_id=lot)
+        if qty:
+            Quant._update_available_quantity(product, location, qty)
+
+    @classmethod
+    def _sell(cls, partner, product, lots=None, qty=0.0, invoice=True, price=None):
+        """Sell, deliver (the given serials) and invoice; return the sale order."""
+        quantity = len(lots) if lots else qty
+        cls._put_in_stock(product, lots=lots, qty=0.0 if lots else qty)
+        line_vals = {"product_id": product.id, "product_uom_qty": quantity}
+        if price is not None:
+            line_vals["price_unit"] = price
+        order = cls.env["sale.order"].create(
+            {"partner_id": partner.id, "order_line": [Command.create(line_vals)]}
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        move = picking.move_ids
+        if lots:
+            move.move_line_ids.unlink()
+            cls.env["stock.move.line"].create(
+                [
+                    dict(
+                        move._prepare_move_line_vals(quantity=1.0),
+                        lot_id=lot.id,
+                        location_id=cls.stock_location.id,
+                    )
+                    for lot in lots
+                ]
+            )
+        else:
+            move.quantity = quantity
+        move.picked = True
+        picking._action_done()
+        if invoice:
+            order._create_invoices().action_post()
+        return order
+
+    def _new_rma(self, partner=None, lines=(), user=None, **vals):
+        """An RMA with ``lines``: (product, lot, qty) or dicts of line values."""
+        line_cmds = []
+        for spec in lines:
+            if isinstance(spec, dict):
+                line_cmds.append(Command.create(spec))
+            else:
+                product, lot, qty = spec
+                line_cmds.append(
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "lot_id": lot.id if lot else False,
+                            "quantity": qty,
+                        }
+                    )
+                )
+        env = self.env(user=user) if user else self.env
+        return env["rma.order"].create(
+            dict(
+                {
+                    "partner_id": partner.id if partner else False,
+                    "warehouse_id": self.warehouse.id,
+                    "line_ids": line_cmds,
+                },
+                **vals,
+            )
+        )
+
+    def _receive(self, rma, lots_qty=None):
+        """Validate the RMA's open receipt; ``lots_qty`` {line: qty} for partial."""
+        picking = rma.picking_ids.filtered(
+            lambda p: (
+                p.picking_type_id == self.warehouse.rma_in_type_id
+                and p.state not in ("done", "cancel")
+            )
+        )
+        self.assertEqual(len(picking), 1)
+        if lots_qty:
+            for move in picking.move_ids:
+                qty = lots_qty.get(move.rma_line_id)
+                if qty is not None:
+                    move.move_line_ids.quantity = qty
+                    move.picked = bool(qty)
+        else:
+            picking.move_ids.picked = True
+        res = picking.button_validate()
+        if (
+            isinstance(res, dict)
+            and res.get("res_model") == "stock.backorder.confirmation"
+        ):
+            wizard = (
+                self.env["stock.backorder.confirmation"]
+                .with_context(**res["context"])
+                .create({})
+            )
+            wizard.process()
+        return picking
+
+    def _validate(self, pickings):
+        for picking in pickings:
+            picking.move_ids.picked = True
+            picking.button_validate()
+        return pickings

@@ -1,0 +1,1 @@
+from . import rma_order_reject

@@ -78,7 +78,6 @@ class RmaOrder(models.Model):
     )
     distributor_id = fields.Many2one(
         comodel_name="res.partner",
-        string="Distributor",
         index=True,
         tracking=True,
         check_company=True,
@@ -112,7 +111,6 @@ class RmaOrder(models.Model):
     )
     sale_order_id = fields.Many2one(
         comodel_name="sale.order",
-        string="Sale Order",
         index="btree_not_null",
         check_company=True,
         help="Order the units were sold on, when the request was made from it.",

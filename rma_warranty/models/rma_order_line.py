@@ -360,7 +360,7 @@ class RmaOrderLine(models.Model):
         }
         for line in self:
             if line._origin.id:
-                super(RmaOrderLine, line).write(values)
+                line.write(values)
             else:
                 line.update(values)
 

@@ -359,10 +359,10 @@ class RmaOrderLine(models.Model):
             "origin_partner_id": origin.get("partner", self.env["res.partner"]).id,
         }
         for line in self:
-            if line._origin.id:
-                line.write(values)
-            else:
+            if isinstance(line.id, models.NewId):  # in a form, not saved yet
                 line.update(values)
+            else:
+                line.write(values)
 
     # ---- Checks ---------------------------------------------------------------------
 

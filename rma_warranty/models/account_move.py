@@ -13,8 +13,18 @@ class AccountMove(models.Model):
     rma_count = fields.Integer(compute="_compute_rma_order_ids")
 
     def _compute_rma_order_ids(self):
+        """RMAs credited by this move, and RMAs about units it invoiced."""
+        returned = self.env["rma.order.line"].search(
+            [("origin_invoice_line_id.move_id", "in", self.ids)]
+        )
+        by_invoice = {}
+        for line in returned:
+            key = line.origin_invoice_line_id.move_id
+            by_invoice[key] = by_invoice.get(key, line.order_id) | line.order_id
         for move in self:
-            orders = move.invoice_line_ids.rma_line_id.order_id
+            orders = move.invoice_line_ids.rma_line_id.order_id | by_invoice.get(
+                move, self.env["rma.order"]
+            )
             move.rma_order_ids = orders
             move.rma_count = len(orders)
 

@@ -246,6 +246,11 @@ class RmaOrderLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
+        # Lines created with their delivery (Create RMA, forms) get the sale and
+        # invoice behind it; lines with only a serial get the whole origin.
+        lines.filtered(
+            lambda line: line.origin_move_id and not line.origin_sale_line_id
+        )._fill_origin_from_moves()
         lines.filtered(lambda line: not line.origin_move_id)._fill_origin()
         return lines
 
@@ -306,20 +311,24 @@ class RmaOrderLine(models.Model):
 
     @api.model
     def _origin_values(self, move):
-        sale_line = move.sale_line_id
-        invoice_lines = sale_line.invoice_lines.filtered(
+        # sudo: service staff see the delivery (stock rights) but not always the
+        # sale order or the invoice behind it (sales / accounting rights). Only the
+        # ids of those documents are taken; records go back in the caller's env.
+        move_sudo = move.sudo()
+        sale_line_sudo = move_sudo.sale_line_id
+        invoice_lines_sudo = sale_line_sudo.invoice_lines.filtered(
             lambda aml: (
                 aml.move_id.move_type == "out_invoice" and aml.parent_state == "posted"
             )
         )
-        buyer = (
-            sale_line.order_id.partner_id or move.picking_id.partner_id
+        buyer_sudo = (
+            sale_line_sudo.order_id.partner_id or move_sudo.picking_id.partner_id
         ).commercial_partner_id
         return {
-            "move": move,
-            "sale_line": sale_line,
-            "invoice_line": invoice_lines[-1:] if invoice_lines else invoice_lines,
-            "partner": buyer,
+            "move": move.with_env(self.env),
+            "sale_line": sale_line_sudo.with_env(self.env),
+            "invoice_line": invoice_lines_sudo[-1:].with_env(self.env),
+            "partner": buyer_sudo.with_env(self.env),
         }
 
     def _fill_origin(self, overwrite=False):
@@ -346,6 +355,10 @@ class RmaOrderLine(models.Model):
             ):
                 # Sold to someone else than who complains: that buyer is the reseller.
                 order.distributor_id = buyer
+
+    def _fill_origin_from_moves(self):
+        for line in self:
+            line._set_origin_values(self._origin_values(line.origin_move_id))
 
     def _set_origin_values(self, origin):
         values = {
@@ -489,7 +502,7 @@ class RmaOrderLine(models.Model):
             >= 0
         )
 
-    def _prepare_receipt_move_vals(self, picking_type):
+    def _prepare_receipt_move_vals(self, picking_type, customer_location):
         self.ensure_one()
         order = self.order_id
         return {
@@ -497,7 +510,7 @@ class RmaOrderLine(models.Model):
             "product_id": self.product_id.id,
             "product_uom_qty": self.quantity,
             "product_uom": self.product_uom_id.id,
-            "location_id": self.env.ref("stock.stock_location_customers").id,
+            "location_id": customer_location.id,
             "location_dest_id": order.warehouse_id.rma_loc_id.id,
             "picking_type_id": picking_type.id,
             "partner_id": order.partner_id.id,
@@ -572,7 +585,9 @@ class RmaOrderLine(models.Model):
         pickings.move_ids._rma_reserve_lots()
         return pickings
 
-    def _prepare_delivery_move_vals(self, picking_type, location, source):
+    def _prepare_delivery_move_vals(
+        self, picking_type, location, source, customer_location
+    ):
         self.ensure_one()
         order = self.order_id
         product = (
@@ -593,7 +608,7 @@ class RmaOrderLine(models.Model):
                 product.uom_id if product != self.product_id else self.product_uom_id
             ).id,
             "location_id": location.id,
-            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            "location_dest_id": customer_location.id,
             "picking_type_id": picking_type.id,
             "partner_id": order.partner_id.id,
             "company_id": order.company_id.id,

@@ -18,6 +18,51 @@ class StockMove(models.Model):
         # Two units of the same product on one RMA keep their own moves (and serial).
         return [*super()._prepare_merge_moves_distinct_fields(), "rma_line_id"]
 
+    def _push_apply(self):
+        """Look push rules up once per product and destination for RMA receipts.
+
+        Odoo searches the rules of each move; a receipt of a hundred units of one
+        product into the RMA location then costs a hundred identical searches. A
+        configured rule (e.g. on to a quality location) still applies as usual.
+        """
+        rma_in = self.filtered(
+            lambda m: (
+                m.rma_line_id
+                and not m.move_dest_ids
+                and m.location_dest_id == m.rma_line_id.order_id.warehouse_id.rma_loc_id
+            )
+        )
+        if not rma_in:
+            return super()._push_apply()
+        to_push = self - rma_in
+        groups = rma_in.grouped(
+            lambda m: (
+                m.product_id,
+                m.location_dest_id,
+                m.warehouse_id or m.picking_id.picking_type_id.warehouse_id,
+                m.route_ids,
+                m.product_packaging_id,
+            )
+        )
+        ProcurementGroup = self.env["procurement.group"]
+        for (product, dest, warehouse, routes, packaging), moves in groups.items():
+            values = {
+                "route_ids": routes,
+                "product_packaging_id": packaging,
+                "warehouse_id": warehouse,
+            }
+            if ProcurementGroup._get_push_rule(product, dest, values):
+                to_push |= moves
+        return super(StockMove, to_push)._push_apply()
+
+    def _trigger_scheduler(self):
+        # Units coming back from customers never trigger a replenishment: there is
+        # no orderpoint on a customer location. Skip the search per move.
+        incoming_rma = self.filtered(
+            lambda m: m.rma_line_id and m.location_id.usage == "customer"
+        )
+        return super(StockMove, self - incoming_rma)._trigger_scheduler()
+
     def _prepare_move_split_vals(self, qty):
         # A backorder of a partial receipt still belongs to the same RMA unit.
         vals = super()._prepare_move_split_vals(qty)
@@ -77,14 +122,21 @@ class StockMove(models.Model):
             lambda m: m._rma_carries_unit() and m.state not in ("done", "cancel")
         )
         (self - bound)._action_assign()
-        bound.move_line_ids.unlink()
-        self.env["stock.move.line"].create(
-            [
-                dict(
-                    move._prepare_move_line_vals(quantity=move.product_uom_qty),
-                    lot_id=move.rma_line_id.lot_id.id,
+        # Rebind the line the confirmation prepared rather than delete and create
+        # (deleting costs an analytic recomputation per move).
+        to_create = []
+        for move in bound:
+            lot = move.rma_line_id.lot_id
+            first, extra = move.move_line_ids[:1], move.move_line_ids[1:]
+            extra.unlink()
+            if first:
+                first.write({"lot_id": lot.id, "quantity": move.product_uom_qty})
+            else:
+                to_create.append(
+                    dict(
+                        move._prepare_move_line_vals(quantity=move.product_uom_qty),
+                        lot_id=lot.id,
+                    )
                 )
-                for move in bound
-            ]
-        )
+        self.env["stock.move.line"].create(to_create)
         bound._recompute_state()

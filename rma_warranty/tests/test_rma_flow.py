@@ -90,7 +90,10 @@ class TestRmaFlow(RmaCommon):
         rma.action_approve()
         self.assertEqual(rma.state, "approved")
         self.assertTrue(rma.name.startswith("RMA/"))
-        self.assertIn("RMA", rma.shipping_instructions)
+        # The instructions quote the number just issued, not the request's.
+        self.assertIn(rma.name, rma.shipping_instructions)
+        self.assertNotIn("REQ/", rma.shipping_instructions)
+        self.assertNotIn("<br/><br/>", rma.shipping_instructions)
         receipt = rma.picking_ids
         self.assertEqual(len(receipt), 1)
         self.assertEqual(receipt.picking_type_id, self.warehouse.rma_in_type_id)
@@ -218,7 +221,9 @@ class TestRmaFlow(RmaCommon):
         rma.action_process()
         line = rma.refund_ids.invoice_line_ids
         self.assertEqual(line.price_unit, 500.0)
-        self.assertIn("sale price", rma.message_ids[0].body)
+        self.assertTrue(
+            rma.message_ids.filtered(lambda m: "sale price" in (m.body or ""))
+        )
 
     def test_refund_without_any_price_is_refused(self):
         product = self.env["product.product"].create(
@@ -308,6 +313,25 @@ class TestRmaFlow(RmaCommon):
         too_many.action_submit()
         with self.assertRaisesRegex(UserError, "delivered"):
             too_many.action_approve()
+
+    def test_receiving_more_than_authorised_is_refused(self):
+        sale = self._sell(self.end_user, self.product_untracked, qty=5)
+        rma = self._new_rma(self.end_user, [(self.product_untracked, None, 2)])
+        rma.line_ids.origin_move_id = sale.picking_ids.move_ids
+        rma.action_submit()
+        rma.action_approve()
+        receipt = rma.picking_ids
+        receipt.move_ids.quantity = 3
+        receipt.move_ids.picked = True
+        # As a request would, roll back what the refused validation did.
+        with (
+            self.assertRaisesRegex(UserError, "3.0 received but only 2.0"),
+            self.cr.savepoint(),
+        ):
+            receipt.button_validate()
+        self.env.invalidate_all()
+        self.assertEqual(receipt.state, "assigned")
+        self.assertEqual(rma.line_ids.qty_received, 0.0)
 
     def test_create_rma_from_delivery_and_sale(self):
         picking = self.sale.picking_ids

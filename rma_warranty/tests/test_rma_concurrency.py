@@ -1,0 +1,128 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command, api
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+from odoo.tools import SQL
+
+
+@tagged("post_install", "-at_install")
+class TestRmaConcurrency(BaseCase):
+    """Two workers act on one RMA at the same time: exactly one of them acts.
+
+    Real, separately committed transactions are needed for that, so this case
+    commits its own data and removes it afterwards.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            # Not storable: what is received leaves no stock to clean up.
+            product = env["product.product"].create(
+                {"name": "Concurrency Gadget", "type": "consu", "list_price": 10}
+            )
+            partner = env["res.partner"].create({"name": "Concurrent Customer"})
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", env.company.id)], limit=1
+            )
+            rma = env["rma.order"].create(
+                {
+                    "partner_id": partner.id,
+                    "warehouse_id": warehouse.id,
+                    "line_ids": [Command.create({"product_id": product.id})],
+                }
+            )
+            rma.action_submit()
+            self.ids = {"rma": rma.id, "product": product.id, "partner": partner.id}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            rma = env["rma.order"].browse(self.ids["rma"]).exists()
+            if rma:
+                rma.refund_ids.filtered(lambda m: m.state == "draft").unlink()
+                # Done transfers cannot be deleted through the ORM, by design.
+                pickings = rma.picking_ids
+                if pickings:
+                    moves = SQL(
+                        "SELECT id FROM stock_move WHERE picking_id IN %s",
+                        tuple(pickings.ids),
+                    )
+                    cr.execute(
+                        SQL(
+                            "DELETE FROM stock_valuation_layer "
+                            "WHERE stock_move_id IN (%s)",
+                            moves,
+                        )
+                    )
+                    cr.execute(SQL("DELETE FROM stock_move WHERE id IN (%s)", moves))
+                    cr.execute(
+                        SQL(
+                            "DELETE FROM stock_picking WHERE id IN %s",
+                            tuple(pickings.ids),
+                        )
+                    )
+                cr.execute(SQL("DELETE FROM rma_order WHERE id = %s", rma.id))
+            env.invalidate_all()
+            env["product.product"].browse(self.ids["product"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _env(self, cr):
+        return api.Environment(cr, api.SUPERUSER_ID, {})
+
+    def test_two_workers_approve_once(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            rma1 = self._env(cr1)["rma.order"].browse(self.ids["rma"])
+            rma2 = self._env(cr2)["rma.order"].browse(self.ids["rma"])
+            # Both workers loaded the submitted RMA before either acted.
+            self.assertEqual(rma1.state, "submitted")
+            self.assertEqual(rma2.state, "submitted")
+            rma1.action_approve()
+            # The second worker's approval is refused while the first holds the row...
+            with self.assertRaisesRegex(UserError, "being processed"):
+                rma2.action_approve()
+            cr1.commit()
+            # ...and after the first committed: its snapshot is stale.
+            with self.assertRaisesRegex(UserError, "being processed"):
+                rma2.action_approve()
+            cr2.rollback()
+        with self.registry.cursor() as cr3:
+            rma3 = self._env(cr3)["rma.order"].browse(self.ids["rma"])
+            # A retry (new transaction) sees the approval and refuses a second one.
+            with self.assertRaisesRegex(UserError, "Cannot approve"):
+                rma3.action_approve()
+            self.assertEqual(rma3.state, "approved")
+            self.assertEqual(len(rma3.picking_ids), 1)
+            self.assertEqual(len(rma3.picking_ids.move_ids), 1)
+
+    def test_double_click_process_refunds_once(self):
+        with self.registry.cursor() as cr:
+            rma = self._env(cr)["rma.order"].browse(self.ids["rma"])
+            rma.line_ids.resolution = "refund"
+            rma.action_approve()
+            receipt = rma.picking_ids
+            receipt.move_ids.quantity = 1
+            receipt.move_ids.picked = True
+            receipt.button_validate()
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            rma1 = self._env(cr1)["rma.order"].browse(self.ids["rma"])
+            rma2 = self._env(cr2)["rma.order"].browse(self.ids["rma"])
+            rma1.action_process()
+            with self.assertRaisesRegex(UserError, "being processed"):
+                rma2.action_process()
+            cr1.commit()
+            cr2.rollback()
+        with self.registry.cursor() as cr3:
+            rma3 = self._env(cr3)["rma.order"].browse(self.ids["rma"])
+            with self.assertRaisesRegex(UserError, "Cannot process"):
+                rma3.action_process()
+            self.assertEqual(len(rma3.refund_ids), 1)
+            self.assertEqual(rma3.line_ids.qty_refunded, 1.0)

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -19,11 +21,20 @@ class ResCompany(models.Model):
         help="Working days and hours used to compute service-level deadlines. "
         "Empty: the company's working hours.",
     )
+    rma_alias_id = fields.Many2one(
+        comodel_name="mail.alias",
+        string="RMA Email Alias",
+        copy=False,
+        ondelete="restrict",
+        help="Emails sent to this address become submitted RMA requests of this "
+        "company.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._rma_create_sequences()
+        companies._rma_create_aliases()
         return companies
 
     @api.constrains("rma_warehouse_id", "rma_resource_calendar_id")
@@ -104,3 +115,71 @@ class ResCompany(models.Model):
             )
         )
         return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+
+    # ---- Email alias ----------------------------------------------------------------
+
+    def _rma_create_aliases(self):
+        """Give every company of ``self`` that has none its RMA request alias.
+
+        One alias per company, owned by the company, whose defaults file the new
+        request in that company; see ``rma.order.message_new``. It is named ``rma``
+        (then ``rma-<company>``) when that name is free in the company's alias
+        domain, and left without a name (inactive) otherwise, for the manager to
+        choose one in the settings.
+        """
+        companies = self.filtered(lambda company: not company.rma_alias_id)
+        if not companies:
+            return self.env["mail.alias"]
+        companies.check_access("write")
+        # sudo: aliases are technical records only administrators create; the
+        # caller may write these companies, whose after-sales set-up this is.
+        Alias = self.env["mail.alias"].sudo()
+        domains = companies.alias_domain_id
+        taken = {
+            (alias.alias_domain_id.id, alias.alias_name)
+            for alias in Alias.search(
+                [
+                    ("alias_name", "=like", "rma%"),
+                    ("alias_domain_id", "in", domains.ids + [False]),
+                ]
+            )
+        }
+        taken |= {
+            (domain.id, name)
+            for domain in domains
+            for name in (domain.bounce_alias, domain.catchall_alias)
+        }
+        model_id = self.env["ir.model"]._get_id("rma.order")
+        company_model_id = self.env["ir.model"]._get_id("res.company")
+        vals_list = []
+        companies = companies.sorted("id")
+        for company in companies:
+            domain_id = company.alias_domain_id.id
+            slug = re.sub(
+                "-+", "-", Alias._sanitize_alias_name(company.name) or ""
+            ).strip("-")
+            name = next(
+                (
+                    candidate
+                    for candidate in ("rma", slug and f"rma-{slug}")
+                    if candidate and (domain_id, candidate) not in taken
+                ),
+                False,
+            )
+            taken.add((domain_id, name))
+            vals_list.append(
+                {
+                    "alias_name": name,
+                    "alias_domain_id": domain_id,
+                    "alias_model_id": model_id,
+                    "alias_defaults": repr(
+                        {"company_id": company.id, "channel": "email"}
+                    ),
+                    "alias_parent_model_id": company_model_id,
+                    "alias_parent_thread_id": company.id,
+                }
+            )
+        aliases = Alias.create(vals_list)
+        for company, alias in zip(companies, aliases, strict=True):
+            company.rma_alias_id = alias
+        return aliases

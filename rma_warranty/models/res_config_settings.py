@@ -15,3 +15,13 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', 'in', [company_id, False])]",
     )
+    rma_alias_name = fields.Char(
+        string="RMA Alias Name",
+        related="company_id.rma_alias_id.alias_name",
+        readonly=False,
+    )
+    rma_alias_domain_id = fields.Many2one(
+        string="RMA Alias Domain",
+        related="company_id.rma_alias_id.alias_domain_id",
+        readonly=False,
+    )

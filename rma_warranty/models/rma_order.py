@@ -56,6 +56,7 @@ class RmaOrder(models.Model):
         readonly=True,
         index=True,
         tracking=True,
+        group_expand=True,  # kanban columns in workflow order
     )
     company_id = fields.Many2one(
         comodel_name="res.company",
@@ -177,8 +178,10 @@ class RmaOrder(models.Model):
     @api.depends("line_ids.refund_line_ids.move_id")
     def _compute_refund_ids(self):
         for order in self:
-            refunds = order.line_ids.refund_line_ids.move_id
-            order.refund_ids = refunds
+            # sudo: service staff without accounting rights still see how many
+            # credit notes their RMA produced; opening them needs those rights.
+            refunds = order.sudo().line_ids.refund_line_ids.move_id
+            order.refund_ids = refunds.with_env(self.env)
             order.refund_count = len(refunds)
 
     @api.depends("line_ids.origin_move_id", "line_ids.product_id")
@@ -189,6 +192,20 @@ class RmaOrder(models.Model):
             )
 
     # ---- Constraints and onchanges --------------------------------------------------
+
+    @api.onchange("line_ids")
+    def _onchange_line_ids(self):
+        """Units identified by serial tell who bought them: the customer when none
+        is set, the distributor when someone else bought them."""
+        buyers = self.line_ids.origin_partner_id
+        if not buyers:
+            return
+        if not self.partner_id:
+            self.partner_id = buyers[0]
+        elif not self.distributor_id:
+            resellers = buyers - self.partner_id.commercial_partner_id
+            if resellers:
+                self.distributor_id = resellers[0]
 
     @api.onchange("company_id")
     def _onchange_company_id(self):
@@ -245,7 +262,9 @@ class RmaOrder(models.Model):
                 "is_request_ref": False,
             }
             if not html2plaintext(order.shipping_instructions or "").strip():
-                vals["shipping_instructions"] = order._default_shipping_instructions()
+                vals["shipping_instructions"] = order._default_shipping_instructions(
+                    numbers[order]
+                )
             order.write(vals)
         orders._create_receipts()
         orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
@@ -339,6 +358,12 @@ class RmaOrder(models.Model):
     def action_print_authorisation(self):
         return self.env.ref("rma_warranty.action_report_rma_order").report_action(self)
 
+    def action_view_sale_order(self):
+        self.ensure_one()
+        return self._action_view_records(
+            self.sale_order_id, "sale.action_orders", "sale.view_order_form"
+        )
+
     # ---- Business methods -----------------------------------------------------------
 
     def _lock_in_state(self, states, verb):
@@ -360,7 +385,8 @@ class RmaOrder(models.Model):
                         "SELECT id FROM rma_order WHERE id IN %s "
                         "FOR NO KEY UPDATE NOWAIT",
                         tuple(self.ids),
-                    )
+                    ),
+                    log_exceptions=False,  # contention is expected, not an error
                 )
         except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
             raise UserError(
@@ -393,7 +419,9 @@ class RmaOrder(models.Model):
                 )
         self.line_ids._check_line_values()
 
-    def _default_shipping_instructions(self):
+    def _default_shipping_instructions(self, reference=None):
+        """Where and how to send the units; ``reference`` is the RMA number being
+        issued when the record does not carry it yet."""
         self.ensure_one()
         address = self.warehouse_id.partner_id or self.company_id.partner_id
         lines = [
@@ -402,11 +430,12 @@ class RmaOrder(models.Model):
             self.env._(
                 "Write the RMA number %(ref)s on the parcel and enclose the printed "
                 "RMA authorisation.",
-                ref=self.name,
+                ref=reference or self.name,
             ),
         ]
         return Markup("<p>%s</p>") % Markup("</p><p>").join(
-            Markup("<br/>").join(part.splitlines()) for part in lines
+            Markup("<br/>").join(row for row in part.splitlines() if row.strip())
+            for part in lines
         )
 
     def _create_receipts(self):
@@ -440,7 +469,9 @@ class RmaOrder(models.Model):
             "company_id": self.company_id.id,
             "rma_order_id": self.id,
             "move_ids": [
-                Command.create(line._prepare_receipt_move_vals(picking_type))
+                Command.create(
+                    line._prepare_receipt_move_vals(picking_type, customer_location)
+                )
                 for line in lines
             ],
         }
@@ -452,17 +483,20 @@ class RmaOrder(models.Model):
         warehouse = self.warehouse_id
         picking_type = warehouse._rma_get_picking_types()[1]
         location = warehouse.lot_stock_id if source == "stock" else warehouse.rma_loc_id
+        customer_location = self.env.ref("stock.stock_location_customers")
         return {
             "picking_type_id": picking_type.id,
             "partner_id": self.partner_id.id,
             "origin": self.name,
             "location_id": location.id,
-            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            "location_dest_id": customer_location.id,
             "company_id": self.company_id.id,
             "rma_order_id": self.id,
             "move_ids": [
                 Command.create(
-                    line._prepare_delivery_move_vals(picking_type, location, source)
+                    line._prepare_delivery_move_vals(
+                        picking_type, location, source, customer_location
+                    )
                 )
                 for line in lines
             ],
@@ -470,41 +504,63 @@ class RmaOrder(models.Model):
 
     def _update_state_from_lines(self):
         """Move RMAs along when their units arrive or their resolutions finish."""
-        for order in self:
-            lines = order.line_ids
-            if (
+        received = self.filtered(
+            lambda order: (
                 order.state == "approved"
-                and lines.filtered(
+                and order.line_ids.filtered(
                     lambda line: line._needs_receipt() or line.qty_received
                 )
-                and all(line._is_fully_received() for line in lines)
-            ):
-                order.write(
-                    {"state": "received", "date_received": fields.Datetime.now()}
-                )
-                order._rma_send_mail("rma_warranty.mail_template_rma_received")
-            if order.state in ("received", "in_progress") and all(
-                line.is_resolved for line in lines
-            ):
-                order._set_done()
-            elif order.state == "done" and not all(line.is_resolved for line in lines):
-                # A resolution was undone (e.g. its draft credit note deleted).
-                order.write({"state": "in_progress", "date_done": False})
+                and all(line._is_fully_received() for line in order.line_ids)
+            )
+        )
+        if received:
+            received.write(
+                {"state": "received", "date_received": fields.Datetime.now()}
+            )
+            received._rma_send_mail("rma_warranty.mail_template_rma_received")
+        resolved = self.filtered(
+            lambda order: all(order.line_ids.mapped("is_resolved"))
+        )
+        resolved.filtered(lambda o: o.state in ("received", "in_progress"))._set_done()
+        # A resolution was undone (e.g. its draft credit note deleted).
+        (self - resolved).filtered(lambda o: o.state == "done").write(
+            {"state": "in_progress", "date_done": False}
+        )
 
     def _set_done(self):
         self.write({"state": "done", "date_done": fields.Datetime.now()})
         self._rma_send_mail("rma_warranty.mail_template_rma_done")
 
     def _rma_send_mail(self, template_xmlid):
-        """Post the template of this step in the chatter, to the customer."""
+        """Post the template of this step in the chatter, to the customer.
+
+        One composer renders the template for the whole batch, where
+        ``message_post_with_source`` makes one per record. The emails of a batch
+        wait in the mail queue instead of being sent during the action.
+        """
         template = self.env.ref(template_xmlid, raise_if_not_found=False)
-        if not template:
+        orders = self.filtered(lambda order: order.partner_id.email)
+        if not template or not orders:
             return
-        for order in self:
-            if order.partner_id.email:
-                order.message_post_with_source(
-                    template, subtype_xmlid="mail.mt_comment"
-                )
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(
+                default_composition_mode="comment",
+                default_model=self._name,
+                default_res_ids=orders.ids,
+                default_template_id=template.id,
+                mail_notify_force_send=len(orders) == 1,
+            )
+            .create(
+                {
+                    "message_type": "notification",
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id(
+                        "mail.mt_comment"
+                    ),
+                }
+            )
+        )
+        composer._action_send_mail()
 
     def _action_view_records(self, records, action_xmlid, form_xmlid):
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
@@ -572,10 +628,36 @@ class RmaOrder(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """An email to the RMA alias becomes a submitted request of its sender."""
+        """An email to the RMA alias becomes a submitted request of its sender.
+
+        The alias defaults file it in the alias's company (see
+        ``res.company._rma_create_aliases``). An unknown sender gets a contact made
+        from the address, as Odoo does for tasks sent by email, so that every
+        request has a customer who receives its acknowledgement and later steps.
+        The user running the gateway does not become responsible for the request.
+        """
         values = dict(custom_values or {})
+        if not msg_dict.get("author_id") and msg_dict.get("email_from"):
+            # Also authors the incoming message posted after this method returns.
+            msg_dict["author_id"] = (
+                self.env["mail.thread"]
+                ._mail_find_partner_from_emails(
+                    [msg_dict["email_from"]], force_create=True
+                )[0]
+                .id
+            )
+        company = (
+            self.env["res.company"].browse(values.get("company_id")) or self.env.company
+        )
         body = msg_dict.get("body") or ""
         values.setdefault("channel", "email")
+        values.setdefault("company_id", company.id)
+        values.setdefault(
+            "warehouse_id", self.with_company(company)._default_warehouse_id().id
+        )
+        values.setdefault("user_id", False)
+        # mail.thread would take the subject as the reference: draw a number instead.
+        values["name"] = self.env._("New")
         values.setdefault(
             "description",
             Markup("<p><b>%s</b></p>%s")
@@ -586,4 +668,5 @@ class RmaOrder(models.Model):
         order = super().message_new(msg_dict, custom_values=values)
         if order.partner_id:
             order.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
+            order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order

@@ -23,7 +23,12 @@
         "wizard/rma_order_reject_views.xml",
         "views/rma_warranty_menus.xml",
     ],
-    "demo": ["demo/res_users_demo.xml", "demo/rma_demo.xml"],
+    "demo": [
+        "demo/res_users_demo.xml",
+        "demo/product_demo.xml",
+        "demo/sale_order_demo.xml",
+        "demo/rma_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": ["rma_warranty/static/tests/tours/*.js"],
     },

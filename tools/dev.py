@@ -6,6 +6,7 @@ fix it (exit code 2), never in a bare traceback.
 """
 
 import argparse
+import ast
 import contextlib
 import hashlib
 import json
@@ -20,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +39,12 @@ LOCAL_DB_ROLE = "rma_warranty"
 LOCAL_DB_PASSWORD = "rma_warranty"
 DEMO_DB = "rma_warranty"
 TEST_DB = "rma_warranty_test"
+# ./dev bench: its two databases (never installed together: both addons define
+# stock.warehouse.rma_loc_id...) and where OCA's rma 18.0 is found or downloaded.
+BENCH_DB = "rmaw_bench"
+BENCH_OCA_DB = "rmaw_bench_oca"
+OCA_CACHE = Path.home() / ".cache" / "rma_warranty" / "oca"
+OCA_REQUIREMENT = "odoo-addon-rma>=18.0,<18.1"
 CHROME_NAMES = ["google-chrome", "chromium", "chromium-browser", "google-chrome-stable"]
 # Logins created by the addon's demo data (rma_warranty/demo/res_users_demo.xml).
 DEMO_LOGINS = [
@@ -806,6 +814,136 @@ def cmd_test(args):
     return 1 if failed else 0
 
 
+# ---- ./dev bench ---------------------------------------------------------------------
+
+
+def ensure_oca_addons():
+    """Addons folder holding OCA's rma 18.0: $OCA_ADDONS, else the PyPI wheel
+    downloaded with the venv's pip and unpacked into the cache."""
+    env_path = os.environ.get("OCA_ADDONS")
+    if env_path:
+        path = Path(env_path).expanduser()
+        if not (path / "rma" / "__manifest__.py").is_file():
+            raise Fail(
+                f"OCA_ADDONS={env_path} has no rma/ addon: point it at the folder "
+                "holding OCA's rma (e.g. <site-packages>/odoo/addons) or unset it"
+            )
+        return path
+    path = OCA_CACHE / "odoo" / "addons"
+    if (path / "rma" / "__manifest__.py").is_file():
+        return path
+    say(f"OCA rma not found; downloading {OCA_REQUIREMENT} into {OCA_CACHE}")
+    OCA_CACHE.mkdir(parents=True, exist_ok=True)
+    cmd = [str(venv_python()), "-m", "pip", "download", "--disable-pip-version-check"]
+    cmd += ["-q", "--no-deps", "-d", str(OCA_CACHE), OCA_REQUIREMENT]
+    proc = run(cmd, check=False, quiet=True)
+    wheels = sorted(OCA_CACHE.glob("odoo_addon_rma-*.whl"), key=os.path.getmtime)
+    if proc.returncode or not wheels:
+        raise Fail(
+            f'could not download "{OCA_REQUIREMENT}" from PyPI: unpack that wheel '
+            "and set OCA_ADDONS to its odoo/addons folder"
+        )
+    with zipfile.ZipFile(wheels[-1]) as wheel:
+        wheel.extractall(OCA_CACHE)
+    path = OCA_CACHE / "odoo" / "addons"
+    if not (path / "rma" / "__manifest__.py").is_file():
+        raise Fail(f"{wheels[-1]} holds no odoo/addons/rma: set OCA_ADDONS")
+    return path
+
+
+def _module_state(params, db, module):
+    ok, rows = db_call(
+        params,
+        db,
+        "SELECT state FROM ir_module_module WHERE name = %s",
+        [module],
+        fetch=True,
+    )
+    return rows[0][0] if ok and rows else None
+
+
+def _tree_digest(path):
+    digest = hashlib.sha256()
+    for file in sorted(path.rglob("*")):
+        if file.is_file() and "__pycache__" not in file.parts:
+            digest.update(str(file.relative_to(path)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _prepare_bench_db(odoo_src, params, conf, addons_path, db, module, install):
+    """Install ``install`` (without demo data) into ``db``, or reuse it when
+    ``module`` is installed there, updating it when its source changed."""
+    log = STATE / f"{db}-install.log"
+    stamp = STATE / f"{db}.source.sha256"
+    source = next(p for p in addons_path if (p / module).is_dir()) / module
+    digest = _tree_digest(source)
+    state = _module_state(params, db, module) if db_exists(params, db) else None
+    if state == "installed":
+        if stamp.exists() and stamp.read_text() == digest:
+            say(f"reusing database {db} ({module} unchanged)")
+            return
+        say(f"reusing database {db}; updating {module} (log: {log})")
+        action = ["-u", module]
+    else:
+        drop_db(params, db)
+        say(f"creating database {db} with {', '.join(install)} (log: {log})")
+        action = ["-i", ",".join(install), "--without-demo=all"]
+    cmd = odoo_cmd(odoo_src, conf, "-d", db, *action, "--stop-after-init")
+    cmd += ["--no-http", "--addons-path", ",".join(map(str, addons_path))]
+    with log.open("w") as out:
+        proc = run(cmd, check=False, stdout=out, stderr=subprocess.STDOUT)
+    errors = [
+        line
+        for line in log.read_text().splitlines()
+        if re.search(r" (ERROR|CRITICAL) ", line)
+    ]
+    if proc.returncode or errors or _module_state(params, db, module) != "installed":
+        sys.stderr.write("\n".join(errors[-20:]) + "\n")
+        raise Fail(f"installing {module} into {db} failed: see {log}")
+    stamp.write_text(digest)
+
+
+def cmd_bench(args):
+    started = time.time()
+    odoo_src, params, conf = setup()
+    oca_addons = ensure_oca_addons()
+    addons_path = [odoo_src / "addons", odoo_src / "odoo" / "addons", ROOT]
+    if args.reset:
+        for db in (BENCH_DB, BENCH_OCA_DB):
+            say(f"dropping database {db}")
+            drop_db(params, db)
+    _prepare_bench_db(odoo_src, params, conf, addons_path, BENCH_DB, ADDON, [ADDON])
+    # OCA's rma next to the same dependencies as ours, so that core Odoo measured in
+    # either database runs the same code but for the RMA addon.
+    manifest = ast.literal_eval((ROOT / ADDON / "__manifest__.py").read_text())
+    _prepare_bench_db(
+        odoo_src,
+        params,
+        conf,
+        [*addons_path, oca_addons],
+        BENCH_OCA_DB,
+        "rma",
+        ["rma", *manifest["depends"]],
+    )
+    say(f"databases ready in {time.time() - started:.0f}s; running the benchmark")
+    out = STATE / "bench-results.md"
+    cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_rma.py")]
+    cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
+    cmd += ["--addons-path", ",".join(map(str, [*addons_path, oca_addons]))]
+    cmd += ["--db", BENCH_DB, "--oca-db", BENCH_OCA_DB, "--out", str(out)]
+    cmd += ["--units", str(args.units), "--rounds", str(args.rounds)]
+    if args.flows:
+        cmd += ["--flows", args.flows]
+    if args.no_explain:
+        cmd.append("--no-explain")
+    proc = run(cmd, check=False, cwd=ROOT)
+    if proc.returncode:
+        raise Fail(f"the benchmark failed (exit {proc.returncode}): see above")
+    say(f"benchmark done in {time.time() - started:.0f}s; results in {out}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="./dev", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -834,6 +972,33 @@ def main(argv=None):
         default=f"/{ADDON}",
         help="Odoo --test-tags (default: every test of the addon)",
     )
+    p_bench = sub.add_parser(
+        "bench",
+        help="side-by-side benchmark: rma_warranty, OCA rma 18.0, core Odoo",
+        description="Prepare the databases rmaw_bench (rma_warranty) and "
+        "rmaw_bench_oca (OCA rma from $OCA_ADDONS or the PyPI wheel), then time "
+        "and count the queries of the same RMA flows in interleaved rounds; "
+        "results in .run/bench-results.md.",
+    )
+    p_bench.add_argument(
+        "--reset", action="store_true", help="drop and recreate both databases"
+    )
+    p_bench.add_argument(
+        "--units", type=int, default=100, help="units returned per flow (100)"
+    )
+    p_bench.add_argument(
+        "--rounds", type=int, default=5, help="measured rounds after a warm-up (5)"
+    )
+    p_bench.add_argument(
+        "--flows",
+        help="only these flows, comma-separated: core, rmaw_one, rmaw_many, "
+        "core_oca, oca_one, oca_many (default: all)",
+    )
+    p_bench.add_argument(
+        "--no-explain",
+        action="store_true",
+        help="skip the query call-site breakdown of rma_warranty's flows",
+    )
     sub.add_parser(
         "setup",
         help="only prepare Odoo source, virtualenv, system packages and PostgreSQL",
@@ -844,6 +1009,8 @@ def main(argv=None):
             return cmd_run(args)
         if args.command == "test":
             return cmd_test(args)
+        if args.command == "bench":
+            return cmd_bench(args)
         setup()
         say("set-up complete")
         return 0

@@ -448,12 +448,13 @@ def db_exists(params, name):
     return ok and bool(rows)
 
 
-def addon_state(params, name):
+def addon_state(params, name, module=ADDON):
+    """State of ``module`` in the database ``name`` (None: not there)."""
     ok, rows = db_call(
         params,
         name,
         "SELECT state FROM ir_module_module WHERE name = %s",
-        [ADDON],
+        [module],
         fetch=True,
     )
     return rows[0][0] if ok and rows else None
@@ -851,17 +852,6 @@ def ensure_oca_addons():
     return path
 
 
-def _module_state(params, db, module):
-    ok, rows = db_call(
-        params,
-        db,
-        "SELECT state FROM ir_module_module WHERE name = %s",
-        [module],
-        fetch=True,
-    )
-    return rows[0][0] if ok and rows else None
-
-
 def _tree_digest(path):
     digest = hashlib.sha256()
     for file in sorted(path.rglob("*")):
@@ -878,7 +868,7 @@ def _prepare_bench_db(odoo_src, params, conf, addons_path, db, module, install):
     stamp = STATE / f"{db}.source.sha256"
     source = next(p for p in addons_path if (p / module).is_dir()) / module
     digest = _tree_digest(source)
-    state = _module_state(params, db, module) if db_exists(params, db) else None
+    state = addon_state(params, db, module) if db_exists(params, db) else None
     if state == "installed":
         if stamp.exists() and stamp.read_text() == digest:
             say(f"reusing database {db} ({module} unchanged)")
@@ -898,7 +888,7 @@ def _prepare_bench_db(odoo_src, params, conf, addons_path, db, module, install):
         for line in log.read_text().splitlines()
         if re.search(r" (ERROR|CRITICAL) ", line)
     ]
-    if proc.returncode or errors or _module_state(params, db, module) != "installed":
+    if proc.returncode or errors or addon_state(params, db, module) != "installed":
         sys.stderr.write("\n".join(errors[-20:]) + "\n")
         raise Fail(f"installing {module} into {db} failed: see {log}")
     stamp.write_text(digest)

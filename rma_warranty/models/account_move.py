@@ -40,6 +40,31 @@ class AccountMove(models.Model):
         self.line_ids.rma_line_id.order_id._update_state_from_lines()
         return res
 
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        # Warranties that start at the invoice date start now for delivered units.
+        invoices = posted.filtered(lambda m: m.move_type == "out_invoice")
+        if invoices:
+            # sudo: an accountant posting the invoice may not read deliveries; only
+            # the serials are looked up, to date their warranty from this invoice.
+            lots = (
+                invoices.sudo()
+                .invoice_line_ids.sale_line_ids.move_ids.filtered(
+                    lambda m: (
+                        m.state == "done" and m.location_dest_id.usage == "customer"
+                    )
+                )
+                .move_line_ids.lot_id
+            )
+            policies = lots.product_id._get_warranty_policies()
+            lots.filtered(
+                lambda lot: (
+                    policies.get(lot.product_id)
+                    and policies[lot.product_id].start_basis == "invoice"
+                )
+            )._warranty_recompute_standard()
+        return posted
+
     def action_view_rma(self):
         self.ensure_one()
         return self.env["rma.order"]._action_view_records_of(self.rma_order_ids)

@@ -21,6 +21,13 @@ class ResCompany(models.Model):
         help="Working days and hours used to compute service-level deadlines. "
         "Empty: the company's working hours.",
     )
+    rma_warranty_policy_id = fields.Many2one(
+        comodel_name="rma.warranty.policy",
+        string="Default Warranty Policy",
+        check_company=True,
+        help="Policy of products that have none, neither on them nor on their "
+        "category.",
+    )
     rma_alias_id = fields.Many2one(
         comodel_name="mail.alias",
         string="RMA Email Alias",

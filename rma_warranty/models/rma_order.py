@@ -241,6 +241,7 @@ class RmaOrder(models.Model):
         orders = self._lock_in_state(["draft"], self.env._("submit"))
         orders._check_submittable()
         orders.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
+        orders.line_ids._freeze_entitlement()
         orders._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return True
 

@@ -7,6 +7,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
+from .rma_warranty_coverage import ENTITLEMENTS, local_date
+
 # States in which the units of an RMA may change (and their origin be looked up).
 EDITABLE = ("draft", "submitted")
 # Resolutions whose unit goes back to the customer through a delivery, and from where.
@@ -59,8 +61,52 @@ class RmaOrderLine(models.Model):
         precompute=True,
     )
     fault_description = fields.Text(string="Fault")
-    failed_component = fields.Char(
-        help="Part of the unit that failed (chassis, display, board...).",
+    failed_component_id = fields.Many2one(
+        comodel_name="rma.warranty.component",
+        help="Part of the unit that failed: its own warranty length decides the "
+        "entitlement when its policy gives it one.",
+    )
+    # Entitlement: the warranty engine's answer on the submission date, kept as it
+    # was then; staff may override it with a reason.
+    entitlement_kind = fields.Selection(
+        selection=ENTITLEMENTS,
+        string="Entitlement",
+        readonly=True,
+        copy=False,
+        help="What the unit was entitled to when the RMA was submitted.",
+    )
+    entitlement_auto_kind = fields.Selection(
+        selection=ENTITLEMENTS,
+        string="Computed Entitlement",
+        readonly=True,
+        copy=False,
+    )
+    entitlement_date = fields.Date(
+        string="Entitlement On",
+        readonly=True,
+        copy=False,
+        help="Customer's local date the entitlement was decided for.",
+    )
+    entitlement_date_end = fields.Date(
+        string="Covered Until", readonly=True, copy=False
+    )
+    entitlement_days_left = fields.Integer(
+        string="Days Left", readonly=True, copy=False
+    )
+    entitlement_coverage_ids = fields.Many2many(
+        comodel_name="rma.warranty.coverage",
+        string="Covering Periods",
+        readonly=True,
+        copy=False,
+    )
+    entitlement_swap = fields.Boolean(
+        string="Swap", compute="_compute_entitlement_flags", store=True
+    )
+    entitlement_free_repair = fields.Boolean(
+        string="Free Repair", compute="_compute_entitlement_flags", store=True
+    )
+    entitlement_override_reason = fields.Char(
+        string="Override Reason", readonly=True, copy=False
     )
     resolution = fields.Selection(
         selection=[
@@ -193,6 +239,12 @@ class RmaOrderLine(models.Model):
                 if aml.parent_state != "cancel"
             )
 
+    @api.depends("entitlement_kind")
+    def _compute_entitlement_flags(self):
+        for line in self:
+            line.entitlement_swap = line.entitlement_kind == "swap"
+            line.entitlement_free_repair = line.entitlement_kind not in (False, "none")
+
     @api.depends(
         "resolution", "quantity", "qty_delivered", "qty_scrapped", "qty_refunded"
     )
@@ -252,6 +304,7 @@ class RmaOrderLine(models.Model):
             lambda line: line.origin_move_id and not line.origin_sale_line_id
         )._fill_origin_from_moves()
         lines.filtered(lambda line: not line.origin_move_id)._fill_origin()
+        lines.filtered(lambda line: line.state != "draft")._freeze_entitlement()
         return lines
 
     def write(self, vals):
@@ -266,6 +319,10 @@ class RmaOrderLine(models.Model):
         res = super().write(vals)
         if {"lot_id", "product_id"} & set(vals):
             self.filtered(lambda line: line.lot_id)._fill_origin(overwrite=True)
+        if {"lot_id", "product_id", "failed_component_id"} & set(vals):
+            self.filtered(lambda line: line.state != "draft")._freeze_entitlement(
+                reset_override=True
+            )
         return res
 
     @api.ondelete(at_uninstall=False)
@@ -376,6 +433,136 @@ class RmaOrderLine(models.Model):
                 line.update(values)
             else:
                 line.write(values)
+
+    # ---- Entitlement ----------------------------------------------------------------
+
+    def _entitlement_date(self):
+        """The customer's local date of the submission (today while a draft)."""
+        self.ensure_one()
+        order = self.order_id
+        if order.partner_id.tz:
+            tz = order.partner_id.tz
+        elif self.lot_id:
+            tz = self.lot_id._warranty_tz()
+        else:
+            tz = order.company_id.partner_id.tz
+        return local_date(order.date_submitted or fields.Datetime.now(), tz)
+
+    def _freeze_entitlement(self, reset_override=False):
+        """Decide and keep the entitlement of each unit on its submission date."""
+        lines = self.filtered(
+            lambda line: (
+                line.state in EDITABLE
+                and (reset_override or not line.entitlement_override_reason)
+            )
+        )
+        if not lines:
+            return
+        keys = {
+            line: (line.lot_id, line._entitlement_date(), line.failed_component_id)
+            for line in lines
+            if line.lot_id
+        }
+        answers = self.env["rma.warranty.coverage"]._get_entitlements(keys.values())
+        for line in lines:
+            key = keys.get(line)
+            if not key:
+                # A unit without serial: nobody can tell its warranty but staff.
+                vals = dict.fromkeys(
+                    ("entitlement_kind", "entitlement_auto_kind"), False
+                )
+                vals.update(
+                    entitlement_date=line._entitlement_date(),
+                    entitlement_date_end=False,
+                    entitlement_days_left=0,
+                    entitlement_coverage_ids=[Command.clear()],
+                )
+            else:
+                answer = answers[key]
+                vals = {
+                    "entitlement_kind": answer.kind,
+                    "entitlement_auto_kind": answer.kind,
+                    "entitlement_date": key[1],
+                    "entitlement_date_end": answer.date_end,
+                    "entitlement_days_left": answer.days_left,
+                    "entitlement_coverage_ids": [Command.set(answer.coverage.ids)],
+                }
+            vals["entitlement_override_reason"] = False
+            line.write(vals)
+
+    def action_override_entitlement(self, kind, reason):
+        """Staff decide the entitlement themselves; the RMA's chatter keeps why."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Say why the entitlement is overridden."))
+        if kind not in dict(ENTITLEMENTS):
+            raise UserError(self.env._("Choose an entitlement."))
+        labels = dict(ENTITLEMENTS)
+        for line in self:
+            if line.state not in ("draft", "submitted", "approved", "received"):
+                raise UserError(
+                    self.env._(
+                        "%(unit)s: the entitlement of a unit in progress or done "
+                        "cannot change.",
+                        unit=line.display_name,
+                    )
+                )
+            before = line.entitlement_kind
+            line.write(
+                {"entitlement_kind": kind, "entitlement_override_reason": reason}
+            )
+            line.order_id.message_post(
+                body=self.env._(
+                    "Entitlement of %(unit)s overridden: %(before)s → %(after)s. "
+                    "Reason: %(reason)s",
+                    unit=line.display_name,
+                    before=labels.get(before, self.env._("not decided")),
+                    after=labels[kind],
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _warranty_transfer_coverage(self, new_lots):
+        """A replacement unit carries on the coverage of the unit it replaces."""
+        self.ensure_one()
+        # sudo: the replacement was shipped by someone allowed to; coverage itself
+        # is kept by the system.
+        periods = self.lot_id.sudo().warranty_coverage_ids.filtered(
+            lambda p: (
+                p.date_end >= self.entitlement_date if self.entitlement_date else True
+            )
+        )
+        vals_list = []
+        for lot in new_lots:
+            for period in periods:
+                vals_list.append(
+                    {
+                        "lot_id": lot.id,
+                        "product_id": lot.product_id.id,
+                        "company_id": period.company_id.id,
+                        "component_id": period.component_id.id,
+                        "policy_id": period.policy_id.id,
+                        "kind": period.kind,
+                        "origin": "replacement",
+                        "date_start": period.date_start,
+                        "date_end": period.date_end,
+                        "partner_id": period.partner_id.id,
+                        "reason": self.env._(
+                            "Replaces %(lot)s (%(rma)s)",
+                            lot=self.lot_id.name,
+                            rma=self.order_id.name,
+                        ),
+                    }
+                )
+        self.env["rma.warranty.coverage"].sudo().create(vals_list)
+        new_lots.sudo().write(
+            {
+                "warranty_sold_to_id": self.lot_id.warranty_sold_to_id.id,
+                "warranty_owner_id": self.lot_id.warranty_owner_id.id,
+            }
+        )
 
     # ---- Checks ---------------------------------------------------------------------
 

@@ -78,7 +78,31 @@ class StockMove(models.Model):
         if lines:
             lines._check_received_quantity()
             lines.order_id._update_state_from_lines()
+        moves._warranty_after_delivery()
         return moves
+
+    def _warranty_after_delivery(self):
+        """Units delivered to customers get their standard warranty; replacement
+        units shipped by an RMA take over the coverage of the unit they replace."""
+        delivered = self.filtered(
+            lambda m: (
+                m.state == "done"
+                and m.location_dest_id.usage == "customer"
+                and m.location_id.usage == "internal"
+                and m.has_tracking != "none"
+            )
+        )
+        if not delivered:
+            return
+        delivered.filtered(
+            lambda m: not m.rma_line_id
+        ).move_line_ids.lot_id._warranty_recompute_standard()
+        replacements = delivered.filtered(
+            lambda m: m.rma_line_id.resolution == "replace" and m.rma_line_id.lot_id
+        )
+        for move in replacements:
+            new_lots = move.move_line_ids.lot_id - move.rma_line_id.lot_id
+            move.rma_line_id._warranty_transfer_coverage(new_lots)
 
     def _rma_check_lots(self):
         """The serial that arrives must be the one the RMA was approved for."""

@@ -1,0 +1,327 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import datetime
+from collections import defaultdict
+from typing import NamedTuple
+
+import pytz
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, split_every
+
+KINDS = [
+    ("standard", "Standard"),
+    ("extended", "Extended"),
+    ("post_repair", "Post-Repair"),
+    ("goodwill", "Goodwill"),
+]
+ORIGINS = [
+    ("delivery", "Delivery"),
+    ("registration", "Registration"),
+    ("sale", "Extension Sale"),
+    ("code", "Code"),
+    ("repair", "Repair"),
+    ("replacement", "Replacement of"),
+    ("manual", "Manual"),
+]
+# What an RMA unit is entitled to, best first.
+ENTITLEMENTS = [
+    ("swap", "Replacement Window"),
+    ("warranty", "Warranty"),
+    ("extended", "Extended Warranty"),
+    ("post_repair", "Post-Repair Warranty"),
+    ("goodwill", "Goodwill"),
+    ("none", "Out of Warranty"),
+]
+KIND_ENTITLEMENT = {
+    "standard": "warranty",
+    "extended": "extended",
+    "post_repair": "post_repair",
+    "goodwill": "goodwill",
+}
+ENTITLEMENT_RANK = {key: rank for rank, (key, _label) in enumerate(ENTITLEMENTS)}
+
+
+def period_end(start, months):
+    """Last covered day (inclusive) of a period of ``months`` from ``start``.
+
+    The period ends the day before its anniversary. When the anniversary does not
+    exist (a warranty from 29 February, or from the 31st into a shorter month) the
+    anniversary falls on the 1st of the next month, so the period ends on the last
+    day of the month that lacks it.
+    """
+    anniversary = start + relativedelta(months=months)
+    if anniversary.day != start.day:  # clamped to the end of a shorter month
+        return anniversary
+    return anniversary - datetime.timedelta(days=1)
+
+
+def local_date(timestamp, tz_name):
+    """The calendar date of a UTC ``timestamp`` where the customer lives."""
+    try:
+        tz = pytz.timezone(tz_name or "UTC")
+    except pytz.UnknownTimeZoneError:
+        tz = pytz.utc
+    return pytz.utc.localize(timestamp).astimezone(tz).date()
+
+
+class Entitlement(NamedTuple):
+    """The answer of the warranty engine for one unit, date and component."""
+
+    kind: str  # a key of ENTITLEMENTS
+    coverage: models.BaseModel  # rma.warranty.coverage periods that contain the date
+    date_end: datetime.date | None  # last covered day of the uninterrupted coverage
+    days_left: int  # covered days from the date on, the date included
+    swap: bool  # a new unit instead of a repair
+    free_repair: bool
+
+
+class RmaWarrantyCoverage(models.Model):
+    """A dated period during which a serial (or one of its components) is covered.
+
+    The single source of truth of warranty: entitlement on a date is made of the
+    periods that contain it. Periods come from deliveries (standard), registrations,
+    extension sales and codes (extended), repairs (post-repair) and staff (goodwill).
+    """
+
+    _name = "rma.warranty.coverage"
+    _description = "Warranty Coverage Period"
+    _order = "lot_id, date_start, id"
+    _check_company_auto = True
+    _rec_name = "lot_id"
+
+    lot_id = fields.Many2one(
+        comodel_name="stock.lot",
+        string="Serial Number",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    product_id = fields.Many2one(
+        comodel_name="product.product", required=True, index=True
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    component_id = fields.Many2one(
+        comodel_name="rma.warranty.component",
+        ondelete="restrict",
+        help="Empty: the whole unit.",
+    )
+    kind = fields.Selection(selection=KINDS, required=True, default="goodwill")
+    origin = fields.Selection(selection=ORIGINS, required=True, default="manual")
+    date_start = fields.Date(string="From", required=True)
+    date_end = fields.Date(string="To", required=True, help="Last covered day.")
+    swap_date_end = fields.Date(
+        string="Replacement Until",
+        help="Last day of the replacement (swap) window, on standard periods.",
+    )
+    policy_id = fields.Many2one(comodel_name="rma.warranty.policy", index=True)
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        help="Who the unit belonged to when the period was given.",
+    )
+    move_id = fields.Many2one(comodel_name="stock.move", string="Delivery")
+    registration_id = fields.Many2one(
+        comodel_name="rma.warranty.registration", ondelete="cascade", index=True
+    )
+    sale_line_id = fields.Many2one(
+        comodel_name="sale.order.line",
+        string="Extension Sale",
+        ondelete="cascade",
+        index="btree_not_null",
+    )
+    reason = fields.Char(help="Why staff gave or changed this period.")
+    state = fields.Selection(
+        selection=[("past", "Ended"), ("current", "Current"), ("future", "Future")],
+        compute="_compute_state",
+    )
+
+    _sql_constraints = [
+        (
+            "dates_ordered",
+            "CHECK(date_end >= date_start)",
+            "A coverage period cannot end before it starts.",
+        ),
+    ]
+
+    @api.depends("date_start", "date_end")
+    def _compute_state(self):
+        today = fields.Date.context_today(self)
+        for period in self:
+            if period.date_end and period.date_end < today:
+                period.state = "past"
+            elif period.date_start and period.date_start > today:
+                period.state = "future"
+            else:
+                period.state = "current"
+
+    @api.constrains("origin", "reason")
+    def _check_reason(self):
+        for period in self:
+            if period.origin == "manual" and not (period.reason or "").strip():
+                raise ValidationError(
+                    self.env._("Say why this coverage is given by hand.")
+                )
+
+    # ---- CRUD -----------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        periods = super().create(vals_list)
+        periods.filtered(lambda p: p.origin == "manual")._log_on_lots(
+            self.env._("Coverage given")
+        )
+        return periods
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"date_start", "date_end", "kind", "component_id", "reason"} & set(vals):
+            self.filtered(lambda p: p.origin == "manual")._log_on_lots(
+                self.env._("Coverage changed")
+            )
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _log_manual_removal(self):
+        self.filtered(lambda p: p.origin == "manual")._log_on_lots(
+            self.env._("Coverage removed")
+        )
+
+    def _log_on_lots(self, title):
+        """Staff changes of coverage are kept in the serial's chatter."""
+        for period in self:
+            period.lot_id.message_post(
+                body=self.env._(
+                    "%(title)s: %(kind)s %(component)s%(start)s - %(end)s. Reason: "
+                    "%(reason)s",
+                    title=title,
+                    kind=dict(KINDS)[period.kind],
+                    component=(
+                        f"({period.component_id.name}) " if period.component_id else ""
+                    ),
+                    start=period.date_start,
+                    end=period.date_end,
+                    reason=period.reason or "-",
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    @api.model
+    def _insert_rows(self, vals_list, batch_size=5000):
+        """Write many system-made periods at once (install-time backfill).
+
+        The ORM would spend most of the time creating records one by one; the rows
+        here are plain values prepared by ``stock.lot._warranty_standard_vals``.
+        """
+        columns = [
+            "lot_id",
+            "product_id",
+            "company_id",
+            "component_id",
+            "policy_id",
+            "kind",
+            "origin",
+            "date_start",
+            "date_end",
+            "swap_date_end",
+            "partner_id",
+            "move_id",
+            "registration_id",
+        ]
+        uid, now = self.env.uid, fields.Datetime.now()
+        for batch in split_every(batch_size, vals_list):
+            rows = SQL(", ").join(
+                SQL(
+                    "(%s)",
+                    SQL(", ").join(
+                        [*(vals.get(column) or None for column in columns)]
+                        + [uid, now, uid, now]
+                    ),
+                )
+                for vals in batch
+            )
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO rma_warranty_coverage (%s, create_uid, create_date, "
+                    "write_uid, write_date) VALUES %s",
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                    rows,
+                )
+            )
+        self.invalidate_model()
+
+    # ---- Entitlement ----------------------------------------------------------------
+
+    @api.model
+    def _get_entitlements(self, keys):
+        """Answer, for each ``(lot, date, component)`` of ``keys``, what applies.
+
+        ``date`` is the customer's local date (see ``stock.lot._warranty_today``);
+        ``component`` may be empty (the whole unit). One query whatever the number
+        of keys. Returns ``{key: Entitlement}``.
+
+        A component with its own standard period is covered by that period, not by
+        the unit's; extended, post-repair and goodwill periods of the whole unit cover
+        every component. The swap window belongs to the unit's standard period.
+        """
+        keys = list(keys)
+        lots = self.env["stock.lot"].union(*(lot for lot, _d, _c in keys))
+        by_lot = defaultdict(list)
+        if lots:
+            for period in self.search([("lot_id", "in", lots.ids)]):
+                by_lot[period.lot_id.id].append(period)
+        return {key: self._entitlement_of(by_lot[key[0].id], *key[1:]) for key in keys}
+
+    @api.model
+    def _entitlement_of(self, periods, on_date, component):
+        own_standard = component and any(
+            p.kind == "standard" and p.component_id == component for p in periods
+        )
+        applicable = [
+            p
+            for p in periods
+            if (
+                p.component_id == component
+                if p.component_id
+                else not (own_standard and p.kind == "standard")
+            )
+        ]
+        covering = [p for p in applicable if p.date_start <= on_date <= p.date_end]
+        empty = self.browse()
+        if not covering:
+            return Entitlement("none", empty, None, 0, False, False)
+        swap = any(
+            p.kind == "standard"
+            and not p.component_id
+            and p.swap_date_end
+            and p.date_start <= on_date <= p.swap_date_end
+            for p in periods
+        )
+        kind = (
+            "swap"
+            if swap
+            else min(
+                (KIND_ENTITLEMENT[p.kind] for p in covering),
+                key=ENTITLEMENT_RANK.__getitem__,
+            )
+        )
+        # Covered until: follow the periods that continue without a gap.
+        date_end = max(p.date_end for p in covering)
+        for period in sorted(applicable, key=lambda p: p.date_start):
+            if period.date_start <= date_end + datetime.timedelta(days=1):
+                date_end = max(date_end, period.date_end)
+        return Entitlement(
+            kind,
+            self.browse([p.id for p in covering]),
+            date_end,
+            (date_end - on_date).days + 1,
+            kind == "swap",
+            True,
+        )

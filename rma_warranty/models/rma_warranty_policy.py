@@ -1,0 +1,145 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+SHIPPING_SPLIT = [
+    ("vendor", "Vendor pays"),
+    ("split", "Split 50/50"),
+    ("customer", "Customer pays"),
+]
+
+
+class RmaWarrantyPolicy(models.Model):
+    """What a product's warranty is: lengths, start, extensions, costs, service levels.
+
+    A product takes the policy set on it, else the one of its category (or the
+    nearest parent category), else its company's default policy.
+    """
+
+    _name = "rma.warranty.policy"
+    _description = "Warranty Policy"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        index=True,
+        help="Empty: shared by all companies.",
+    )
+    # ---- Lengths ----
+    swap_days = fields.Integer(
+        string="Replacement Window (days)",
+        default=0,
+        help="Days from the start of the warranty in which a failed unit is swapped "
+        "for a new one (dead on arrival). 0: no swap window.",
+    )
+    warranty_months = fields.Integer(
+        string="Standard Warranty (months)",
+        required=True,
+        default=12,
+        help="Warranty of the whole unit, and of every component without its own "
+        "length below.",
+    )
+    component_ids = fields.One2many(
+        comodel_name="rma.warranty.policy.component",
+        inverse_name="policy_id",
+        string="Components",
+        copy=True,
+    )
+    start_basis = fields.Selection(
+        selection=[
+            ("delivery", "Delivery date"),
+            ("invoice", "Invoice date"),
+            ("registration", "Registration (purchase date)"),
+        ],
+        required=True,
+        default="delivery",
+        help="Delivery: the day the unit was delivered to our customer. Invoice: the "
+        "date of the invoice of that sale (delivery date until it is invoiced). "
+        "Registration: the purchase date the owner gives when registering the unit, "
+        "if registered within the grace period after that purchase; units not "
+        "registered (or registered late) start at delivery.",
+    )
+    registration_grace_days = fields.Integer(
+        string="Registration Grace (days)",
+        default=90,
+        help="Days after the purchase within which a registration moves the start of "
+        "the warranty to the purchase date.",
+    )
+    post_repair_days = fields.Integer(
+        string="Post-Repair Warranty (days)",
+        default=0,
+        help="Warranty given to a unit repaired out of warranty, counted from its "
+        "redelivery (QNAP: 180). 0: none.",
+    )
+    max_total_months = fields.Integer(
+        string="Maximum Coverage with Extensions (months)",
+        default=0,
+        help="Extensions may not take the coverage beyond this many months from the "
+        "start of the standard warranty. 0: no extension allowed.",
+    )
+    damage_voids = fields.Boolean(
+        string="Customer Damage Voids Coverage",
+        default=True,
+        help="Damage caused by the customer (broken housing, self-repair) voids the "
+        "coverage of that unit.",
+    )
+    shipping_in_warranty = fields.Selection(
+        selection=SHIPPING_SPLIT,
+        string="Shipping in Warranty",
+        required=True,
+        default="split",
+    )
+    shipping_out_warranty = fields.Selection(
+        selection=SHIPPING_SPLIT,
+        string="Shipping out of Warranty",
+        required=True,
+        default="customer",
+    )
+    # ---- Service levels (working days of the service calendar) ----
+    sla_review_days = fields.Integer(string="Review within (working days)", default=1)
+    sla_swap_days = fields.Integer(string="Swap within (working days)", default=3)
+    sla_repair_days = fields.Integer(
+        string="Free Repair within (working days)", default=10
+    )
+    sla_quote_days = fields.Integer(string="Quote within (working days)", default=3)
+    note = fields.Html(string="Terms", translate=True)
+
+    _sql_constraints = [
+        (
+            "lengths_positive",
+            (
+                "CHECK(warranty_months > 0 AND swap_days >= 0 AND post_repair_days >= 0"
+                " AND max_total_months >= 0 AND registration_grace_days >= 0)"
+            ),
+            (
+                "Warranty lengths cannot be negative, and the standard warranty lasts "
+                "at least a month."
+            ),
+        ),
+    ]
+
+    @api.constrains("max_total_months", "warranty_months", "component_ids")
+    def _check_max_total_months(self):
+        for policy in self:
+            longest = max(
+                [policy.warranty_months, *policy.component_ids.mapped("months")]
+            )
+            if policy.max_total_months and policy.max_total_months < longest:
+                raise ValidationError(
+                    self.env._(
+                        "%(policy)s: the maximum coverage (%(max)s months) is shorter "
+                        "than the standard warranty (%(std)s months).",
+                        policy=policy.name,
+                        max=policy.max_total_months,
+                        std=longest,
+                    )
+                )
+
+    def _component_months(self):
+        """{component: months} of the components with their own length."""
+        self.ensure_one()
+        return {row.component_id: row.months for row in self.component_ids}

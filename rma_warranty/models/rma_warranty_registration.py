@@ -1,0 +1,115 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class RmaWarrantyRegistration(models.Model):
+    """An owner registers a unit: serial, purchase date and proof of purchase.
+
+    The owner of the serial becomes the registrant and its standard coverage is
+    recomputed by its policy (registration-based policies start at the purchase).
+    """
+
+    _name = "rma.warranty.registration"
+    _description = "Warranty Registration"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_name = "lot_id"
+
+    lot_id = fields.Many2one(
+        comodel_name="stock.lot",
+        string="Serial Number",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+        tracking=True,
+    )
+    product_id = fields.Many2one(related="lot_id.product_id", store=True)
+    company_id = fields.Many2one(related="lot_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Owner",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    purchase_date = fields.Date(required=True, tracking=True)
+    date = fields.Date(
+        string="Registered On",
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
+    )
+    proof_attachment_ids = fields.Many2many(
+        comodel_name="ir.attachment",
+        string="Proof of Purchase",
+        help="Invoice or receipt of the purchase.",
+    )
+    note = fields.Text()
+
+    @api.constrains("purchase_date", "date")
+    def _check_dates(self):
+        for registration in self:
+            if registration.purchase_date > registration.date:
+                raise ValidationError(
+                    self.env._("The purchase date cannot be after the registration.")
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        registrations = super().create(vals_list)
+        registrations._check_proof()
+        registrations.lot_id._warranty_recompute_standard()
+        for registration in registrations:
+            registration.lot_id.message_post(
+                body=self.env._(
+                    "Registered by %(owner)s, bought on %(date)s.",
+                    owner=registration.partner_id.display_name,
+                    date=registration.purchase_date,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        # The proof belongs to the registration, not to whoever uploaded it.
+        for registration in registrations:
+            registration.proof_attachment_ids.filtered(lambda a: not a.res_id).write(
+                {"res_model": self._name, "res_id": registration.id}
+            )
+        return registrations
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"purchase_date", "date", "partner_id", "lot_id"} & set(vals):
+            self._check_proof()
+            self.lot_id._warranty_recompute_standard()
+        return res
+
+    def unlink(self):
+        lots = self.lot_id
+        res = super().unlink()
+        lots._warranty_recompute_standard()
+        return res
+
+    def _check_proof(self):
+        for registration in self:
+            if not registration.proof_attachment_ids:
+                raise UserError(
+                    self.env._(
+                        "Attach the proof of purchase of %(lot)s.",
+                        lot=registration.lot_id.name,
+                    )
+                )
+
+    @api.model
+    def _register(self, lot, partner, purchase_date, attachments):
+        """Register ``lot`` for ``partner``: the one entry point of the backend
+        form and of the portal. Returns the registration."""
+        return self.create(
+            {
+                "lot_id": lot.id,
+                "partner_id": partner.id,
+                "purchase_date": purchase_date,
+                "proof_attachment_ids": [Command.set(attachments.ids)],
+            }
+        )

@@ -1,0 +1,425 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import datetime
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, create_index, split_every
+
+from .rma_warranty_coverage import ENTITLEMENTS, local_date, period_end
+
+
+class StockLot(models.Model):
+    _inherit = "stock.lot"
+
+    warranty_coverage_ids = fields.One2many(
+        comodel_name="rma.warranty.coverage",
+        inverse_name="lot_id",
+    )
+    warranty_registration_ids = fields.One2many(
+        comodel_name="rma.warranty.registration",
+        inverse_name="lot_id",
+        string="Registrations",
+    )
+    warranty_sold_to_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Sold To",
+        index="btree_not_null",
+        help="Commercial partner our last delivery of this unit went to (a "
+        "distributor or an end user).",
+    )
+    warranty_owner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Owner",
+        index="btree_not_null",
+        help="Who the unit belongs to: the registered owner, else whom it was sold to.",
+    )
+    warranty_kind = fields.Selection(
+        selection=ENTITLEMENTS,
+        string="Warranty Today",
+        compute="_compute_warranty_today",
+    )
+    warranty_date_end = fields.Date(
+        string="Covered Until", compute="_compute_warranty_today"
+    )
+    warranty_days_left = fields.Integer(
+        string="Days Left", compute="_compute_warranty_today"
+    )
+
+    def _auto_init(self):
+        res = super()._auto_init()
+        # Core indexes the serial number with a trigram index only (or none at all
+        # without pg_trgm): an exact lookup among millions of serials needs a btree.
+        create_index(
+            self.env.cr,
+            "stock_lot_rma_warranty_name_index",
+            self._table,
+            ["name"],
+        )
+        return res
+
+    @api.depends_context("tz")
+    def _compute_warranty_today(self):
+        today = self._warranty_today()
+        answers = self.env["rma.warranty.coverage"]._get_entitlements(
+            [(lot, today[lot], self.env["rma.warranty.component"]) for lot in self]
+        )
+        for lot in self:
+            answer = answers[lot, today[lot], self.env["rma.warranty.component"]]
+            lot.warranty_kind = answer.kind
+            lot.warranty_date_end = answer.date_end
+            lot.warranty_days_left = answer.days_left
+
+    # ---- Dates ----------------------------------------------------------------------
+
+    def _warranty_tz(self):
+        """Time zone of the unit's customer: its owner's, else its company's."""
+        self.ensure_one()
+        return (
+            self.warranty_owner_id.tz
+            or self.company_id.partner_id.tz
+            or self.env.company.partner_id.tz
+            or "UTC"
+        )
+
+    def _warranty_today(self, now=None):
+        """{lot: today's date where its customer lives}."""
+        now = now or fields.Datetime.now()
+        return {lot: local_date(now, lot._warranty_tz()) for lot in self}
+
+    # ---- Entitlement ----------------------------------------------------------------
+
+    def _get_warranty_entitlement(self, on_date=None, component=None):
+        """{lot: Entitlement} on ``on_date`` (default: the customer's today)."""
+        today = self._warranty_today() if on_date is None else {}
+        component = component or self.env["rma.warranty.component"]
+        keys = [(lot, on_date or today[lot], component) for lot in self]
+        answers = self.env["rma.warranty.coverage"]._get_entitlements(keys)
+        return {key[0]: answers[key] for key in keys}
+
+    @api.model
+    def _warranty_lookup(self, serial):
+        """Coverage of a serial number typed by someone, as plain values.
+
+        For the public check page: product and dates only. One indexed query for
+        the serial, one for its periods.
+        """
+        serial = (serial or "").strip()
+        if not serial:
+            return []
+        lots = self.search([("name", "=", serial)], limit=5)
+        result = []
+        for lot, answer in lots._get_warranty_entitlement().items():
+            result.append(
+                {
+                    "serial": lot.name,
+                    "product": lot.product_id.display_name,
+                    "kind": answer.kind,
+                    "date_end": answer.date_end,
+                    "periods": [
+                        {
+                            "kind": p.kind,
+                            "component": p.component_id.name or "",
+                            "date_start": p.date_start,
+                            "date_end": p.date_end,
+                        }
+                        for p in lot.warranty_coverage_ids
+                    ],
+                }
+            )
+        return result
+
+    # ---- Standard coverage ----------------------------------------------------------
+
+    def _warranty_last_deliveries(self):
+        """{lot id: values of our newest delivery of the unit to a customer}.
+
+        Deliveries of an RMA (a repaired or returned unit going back) are not sales:
+        they give no new standard warranty.
+        """
+        if not self:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT ON (sml.lot_id)
+                   sml.lot_id, sml.move_id, sml.date, sm.sale_line_id,
+                   partner.commercial_partner_id AS partner_id, partner.tz,
+                   company_partner.tz AS company_tz,
+                   (SELECT MIN(am.invoice_date)
+                      FROM sale_order_line_invoice_rel rel
+                      JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                      JOIN account_move am ON am.id = aml.move_id
+                     WHERE rel.order_line_id = sm.sale_line_id
+                       AND am.state = 'posted'
+                       AND am.move_type = 'out_invoice') AS invoice_date
+              FROM stock_move_line sml
+              JOIN stock_move sm ON sm.id = sml.move_id
+              JOIN stock_location src ON src.id = sml.location_id
+              JOIN stock_location dest ON dest.id = sml.location_dest_id
+              LEFT JOIN stock_picking picking ON picking.id = sml.picking_id
+              LEFT JOIN res_partner partner
+                     ON partner.id = COALESCE(picking.partner_id, sm.partner_id)
+              JOIN res_company company ON company.id = sml.company_id
+              JOIN res_partner company_partner
+                ON company_partner.id = company.partner_id
+             WHERE sml.lot_id IN %s
+               AND sml.state = 'done'
+               AND dest.usage = 'customer'
+               AND src.usage = 'internal'
+               AND sm.rma_line_id IS NULL
+          ORDER BY sml.lot_id, sml.date DESC, sml.id DESC
+                """,
+                tuple(self.ids),
+            )
+        )
+        return {row["lot_id"]: row for row in self.env.cr.dictfetchall()}
+
+    def _warranty_standard_vals(self):
+        """Standard periods of the units (and their owner) as the policy sets them.
+
+        Returns ``(period vals list, {lot: (sold_to id, owner id)})``. Units with
+        neither a delivery of ours nor a registration get nothing.
+        """
+        deliveries = self._warranty_last_deliveries()
+        registrations = {}
+        for registration in self.env["rma.warranty.registration"].search(
+            [("lot_id", "in", self.ids)], order="date desc, id desc"
+        ):
+            registrations.setdefault(registration.lot_id.id, registration)
+        policies = self.product_id._get_warranty_policies()
+        vals_list, parties = [], {}
+        for lot in self:
+            delivery = deliveries.get(lot.id)
+            registration = registrations.get(lot.id)
+            policy = policies.get(lot.product_id)
+            sold_to = delivery["partner_id"] if delivery else False
+            owner = registration.partner_id.id if registration else sold_to
+            parties[lot.id] = (sold_to, owner)
+            if not policy or not (delivery or registration):
+                continue
+            start, origin = lot._warranty_start(policy, delivery, registration)
+            vals_list += lot._warranty_period_vals(
+                policy,
+                start,
+                {
+                    "origin": origin,
+                    "partner_id": owner,
+                    "move_id": delivery["move_id"] if delivery else False,
+                    "registration_id": (
+                        registration.id if origin == "registration" else False
+                    ),
+                },
+            )
+        return vals_list, parties
+
+    def _warranty_start(self, policy, delivery, registration):
+        """(start date, origin) of the standard warranty; see policy.start_basis."""
+        self.ensure_one()
+        delivered = (
+            local_date(delivery["date"], delivery["tz"] or delivery["company_tz"])
+            if delivery
+            else None
+        )
+        if registration and (not delivered or policy.start_basis == "registration"):
+            purchased = registration.purchase_date
+            on_time = (registration.date - purchased).days <= (
+                policy.registration_grace_days
+            )
+            if not delivered:
+                return purchased, "registration"
+            if on_time and purchased >= delivered:
+                return purchased, "registration"
+        if policy.start_basis == "invoice" and delivery and delivery["invoice_date"]:
+            return delivery["invoice_date"], "delivery"
+        return delivered, "delivery"
+
+    def _warranty_period_vals(self, policy, start, extra):
+        """The unit's standard period and one per component with its own length."""
+        self.ensure_one()
+        common = dict(
+            extra,
+            lot_id=self.id,
+            product_id=self.product_id.id,
+            company_id=self.company_id.id or self.env.company.id,
+            policy_id=policy.id,
+            kind="standard",
+            date_start=start,
+        )
+        swap_end = (
+            start + datetime.timedelta(days=policy.swap_days - 1)
+            if policy.swap_days
+            else False
+        )
+        vals_list = [
+            dict(
+                common,
+                date_end=period_end(start, policy.warranty_months),
+                swap_date_end=swap_end,
+            )
+        ]
+        for row in policy.component_ids:
+            vals_list.append(
+                dict(
+                    common,
+                    component_id=row.component_id.id,
+                    date_end=period_end(start, row.months),
+                )
+            )
+        return vals_list
+
+    def _warranty_recompute_standard(self):
+        """Rebuild the standard coverage of these units from their delivery and
+        registration (after a delivery, a registration, an invoice)."""
+        lots = self.exists()
+        if not lots:
+            return
+        vals_list, parties = lots._warranty_standard_vals()
+        # sudo: coverage follows from a delivery, invoice or registration the
+        # caller was allowed to make; stock and sales users have no rights on it.
+        Coverage = self.env["rma.warranty.coverage"].sudo()
+        Coverage.search(
+            [
+                ("lot_id", "in", lots.ids),
+                ("kind", "=", "standard"),
+                ("origin", "in", ("delivery", "registration")),
+            ]
+        ).unlink()
+        Coverage.create(vals_list)
+        by_parties = defaultdict(list)
+        for lot in lots:
+            sold_to, owner = parties[lot.id]
+            if (lot.warranty_sold_to_id.id, lot.warranty_owner_id.id) != (
+                sold_to or False,
+                owner or False,
+            ):
+                by_parties[sold_to, owner].append(lot.id)
+        for (sold_to, owner), lot_ids in by_parties.items():
+            # sudo: see above; the owner follows the delivery or registration.
+            self.browse(lot_ids).sudo().write(
+                {"warranty_sold_to_id": sold_to, "warranty_owner_id": owner}
+            )
+
+    @api.model
+    def _warranty_backfill(self, batch_size=20000):
+        """Standard coverage for every serial already delivered and not covered.
+
+        Run at install on databases with history: set-based, in large batches, the
+        periods written with one INSERT per batch rather than through the ORM.
+        Returns the number of serials covered.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT sml.lot_id
+              FROM stock_move_line sml
+              JOIN stock_location dest ON dest.id = sml.location_dest_id
+             WHERE sml.lot_id IS NOT NULL
+               AND sml.state = 'done'
+               AND dest.usage = 'customer'
+               AND NOT EXISTS (
+                   SELECT 1 FROM rma_warranty_coverage cov
+                    WHERE cov.lot_id = sml.lot_id AND cov.kind = 'standard')
+          ORDER BY sml.lot_id
+                """
+            )
+        )
+        lot_ids = [row[0] for row in self.env.cr.fetchall()]
+        Coverage = self.env["rma.warranty.coverage"]
+        covered = 0
+        for batch_ids in split_every(batch_size, lot_ids):
+            lots = self.browse(batch_ids)
+            vals_list, parties = lots._warranty_standard_vals()
+            Coverage._insert_rows(vals_list)
+            self._warranty_write_parties(parties)
+            covered += len({vals["lot_id"] for vals in vals_list})
+            self.env.invalidate_all()
+        return covered
+
+    @api.model
+    def _warranty_write_parties(self, parties):
+        rows = [
+            SQL("(%s, %s::int, %s::int)", lot_id, sold_to or None, owner or None)
+            for lot_id, (sold_to, owner) in parties.items()
+        ]
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_lot lot
+               SET warranty_sold_to_id = v.sold_to, warranty_owner_id = v.owner
+              FROM (VALUES %s) AS v(id, sold_to, owner)
+             WHERE lot.id = v.id
+                """,
+                SQL(", ").join(rows),
+            )
+        )
+
+    # ---- Extensions -----------------------------------------------------------------
+
+    def _warranty_extension_vals(self, months, on_date=None, extra=None):
+        """A period extending the whole unit by ``months``, right after its current
+        coverage (or from ``on_date`` if that has ended), within the policy's limit.
+        Raises a UserError saying why the unit cannot be extended."""
+        self.ensure_one()
+        on_date = on_date or self._warranty_today()[self]
+        standard = self.warranty_coverage_ids.filtered(
+            lambda p: p.kind == "standard" and not p.component_id
+        )[:1]
+        if not standard:
+            raise UserError(
+                self.env._(
+                    "Serial number %(lot)s has no standard warranty to extend: it was "
+                    "not delivered by us and is not registered.",
+                    lot=self.name,
+                )
+            )
+        policy = standard.policy_id or self.product_id._get_warranty_policies().get(
+            self.product_id
+        )
+        if not policy or not policy.max_total_months:
+            raise UserError(
+                self.env._(
+                    "The warranty of %(product)s cannot be extended.",
+                    product=self.product_id.display_name,
+                )
+            )
+        answer = self._get_warranty_entitlement(on_date=on_date)[self]
+        start = (
+            answer.date_end + datetime.timedelta(days=1) if answer.date_end else on_date
+        )
+        end = period_end(start, months)
+        limit = period_end(standard.date_start, policy.max_total_months)
+        if end > limit:
+            raise UserError(
+                self.env._(
+                    "Serial number %(lot)s cannot be covered beyond %(limit)s "
+                    "(%(max)s months in all): %(months)s more months would take it "
+                    "to %(end)s.",
+                    lot=self.name,
+                    limit=limit,
+                    max=policy.max_total_months,
+                    months=months,
+                    end=end,
+                )
+            )
+        return dict(
+            extra or {},
+            lot_id=self.id,
+            product_id=self.product_id.id,
+            company_id=self.company_id.id or self.env.company.id,
+            policy_id=policy.id,
+            kind="extended",
+            date_start=start,
+            date_end=end,
+            partner_id=self.warranty_owner_id.id,
+        )
+
+    # ---- Actions --------------------------------------------------------------------
+
+    def action_warranty_recompute(self):
+        self._warranty_recompute_standard()
+        return True

@@ -102,7 +102,7 @@ class RmaWarrantyRegistration(models.Model):
                 )
 
     @api.model
-    def _register(self, lot, partner, purchase_date, attachments):
+    def _register_unit(self, lot, partner, purchase_date, attachments):
         """Register ``lot`` for ``partner``: the one entry point of the backend
         form and of the portal. Returns the registration."""
         return self.create(

@@ -897,13 +897,26 @@ def _prepare_bench_db(odoo_src, params, conf, addons_path, db, module, install):
 def cmd_bench(args):
     started = time.time()
     odoo_src, params, conf = setup()
-    oca_addons = ensure_oca_addons()
     addons_path = [odoo_src / "addons", odoo_src / "odoo" / "addons", ROOT]
     if args.reset:
         for db in (BENCH_DB, BENCH_OCA_DB):
             say(f"dropping database {db}")
             drop_db(params, db)
     _prepare_bench_db(odoo_src, params, conf, addons_path, BENCH_DB, ADDON, [ADDON])
+    if args.suite in ("warranty", "all"):
+        say("warranty suite: backfill and lookup by serial (rolled back afterwards)")
+        cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_warranty.py")]
+        cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
+        cmd += ["--addons-path", ",".join(map(str, addons_path)), "--db", BENCH_DB]
+        cmd += ["--out", str(STATE / "bench-warranty-results.md")]
+        cmd += ["--deliveries", str(args.deliveries), "--serials", str(args.serials)]
+        proc = run(cmd, check=False, cwd=ROOT)
+        if proc.returncode:
+            raise Fail(f"the warranty benchmark failed (exit {proc.returncode})")
+        if args.suite == "warranty":
+            say(f"benchmark done in {time.time() - started:.0f}s")
+            return 0
+    oca_addons = ensure_oca_addons()
     # OCA's rma next to the same dependencies as ours, so that core Odoo measured in
     # either database runs the same code but for the RMA addon.
     manifest = ast.literal_eval((ROOT / ADDON / "__manifest__.py").read_text())
@@ -972,6 +985,25 @@ def main(argv=None):
     )
     p_bench.add_argument(
         "--reset", action="store_true", help="drop and recreate both databases"
+    )
+    p_bench.add_argument(
+        "--suite",
+        choices=("rma", "warranty", "all"),
+        default="all",
+        help="rma: RMA flows against OCA rma and core; warranty: install-time "
+        "backfill and lookup by serial at scale; all (default): both",
+    )
+    p_bench.add_argument(
+        "--deliveries",
+        type=int,
+        default=100_000,
+        help="warranty suite: delivered serials to backfill (100000)",
+    )
+    p_bench.add_argument(
+        "--serials",
+        type=int,
+        default=1_000_000,
+        help="warranty suite: serials to look up among (1000000)",
     )
     p_bench.add_argument(
         "--units", type=int, default=100, help="units returned per flow (100)"

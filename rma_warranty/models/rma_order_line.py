@@ -93,12 +93,6 @@ class RmaOrderLine(models.Model):
     entitlement_days_left = fields.Integer(
         string="Days Left", readonly=True, copy=False
     )
-    entitlement_coverage_ids = fields.Many2many(
-        comodel_name="rma.warranty.coverage",
-        string="Covering Periods",
-        readonly=True,
-        copy=False,
-    )
     entitlement_swap = fields.Boolean(
         string="Swap", compute="_compute_entitlement_flags", store=True
     )
@@ -464,31 +458,29 @@ class RmaOrderLine(models.Model):
             if line.lot_id
         }
         answers = self.env["rma.warranty.coverage"]._get_entitlements(keys.values())
+        # One write per distinct answer, not per unit: a batch of 100 units of
+        # the same delivery is one UPDATE.
+        groups = defaultdict(lambda: self.browse())
         for line in lines:
             key = keys.get(line)
             if not key:
                 # A unit without serial: nobody can tell its warranty but staff.
-                vals = dict.fromkeys(
-                    ("entitlement_kind", "entitlement_auto_kind"), False
-                )
-                vals.update(
-                    entitlement_date=line._entitlement_date(),
-                    entitlement_date_end=False,
-                    entitlement_days_left=0,
-                    entitlement_coverage_ids=[Command.clear()],
-                )
+                vals = (False, line._entitlement_date(), False, 0)
             else:
                 answer = answers[key]
-                vals = {
-                    "entitlement_kind": answer.kind,
-                    "entitlement_auto_kind": answer.kind,
-                    "entitlement_date": key[1],
-                    "entitlement_date_end": answer.date_end,
-                    "entitlement_days_left": answer.days_left,
-                    "entitlement_coverage_ids": [Command.set(answer.coverage.ids)],
+                vals = (answer.kind, key[1], answer.date_end or False, answer.days_left)
+            groups[vals] |= line
+        for (kind, on_date, date_end, days_left), group in groups.items():
+            group.write(
+                {
+                    "entitlement_kind": kind,
+                    "entitlement_auto_kind": kind,
+                    "entitlement_date": on_date,
+                    "entitlement_date_end": date_end,
+                    "entitlement_days_left": days_left,
+                    "entitlement_override_reason": False,
                 }
-            vals["entitlement_override_reason"] = False
-            line.write(vals)
+            )
 
     def action_override_entitlement(self, kind, reason):
         """Staff decide the entitlement themselves; the RMA's chatter keeps why."""

@@ -139,6 +139,18 @@ class RmaWarrantyPolicy(models.Model):
                     )
                 )
 
+    def _standard_lengths(self):
+        """(unit months, swap days, ((component id, months), ...)) of the policy.
+
+        Read once per policy, not per unit: the backfill asks for every serial.
+        """
+        self.ensure_one()
+        return (
+            self.warranty_months,
+            self.swap_days,
+            tuple((row.component_id.id, row.months) for row in self.component_ids),
+        )
+
     def _component_months(self):
         """{component: months} of the components with their own length."""
         self.ensure_one()

@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index, split_every
 
-from .rma_warranty_coverage import ENTITLEMENTS, local_date, period_end
+from .rma_warranty_coverage import ENTITLEMENTS, Period, local_date, period_end
 
 
 class StockLot(models.Model):
@@ -99,31 +99,85 @@ class StockLot(models.Model):
 
     @api.model
     def _warranty_lookup(self, serial):
-        """Coverage of a serial number typed by someone, as plain values.
+        """Coverage of a serial number typed by someone: product and dates only.
 
-        For the public check page: product and dates only. One indexed query for
-        the serial, one for its periods.
+        For the public warranty check (and the certificate's QR code): one indexed
+        query, by the exact serial, that reads nothing but the product, the
+        periods and the time zone that dates today. It returns no partner, address
+        or RMA, which is why it needs no access rights.
         """
         serial = (serial or "").strip()
         if not serial:
             return []
-        lots = self.search([("name", "=", serial)], limit=5)
+        lang = self.env.lang or "en_US"
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT lot.id, lot.name, product.default_code,
+                   COALESCE(tmpl.name->>%(lang)s, tmpl.name->>'en_US') AS product,
+                   COALESCE(owner.tz, company_partner.tz) AS tz,
+                   cov.id AS period_id, cov.kind, cov.component_id,
+                   COALESCE(comp.name->>%(lang)s, comp.name->>'en_US') AS component,
+                   cov.date_start, cov.date_end, cov.swap_date_end
+              FROM stock_lot lot
+              JOIN product_product product ON product.id = lot.product_id
+              JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
+              LEFT JOIN res_partner owner ON owner.id = lot.warranty_owner_id
+              LEFT JOIN res_company company ON company.id = lot.company_id
+              LEFT JOIN res_partner company_partner
+                     ON company_partner.id = company.partner_id
+              LEFT JOIN rma_warranty_coverage cov ON cov.lot_id = lot.id
+              LEFT JOIN rma_warranty_component comp ON comp.id = cov.component_id
+             WHERE lot.name = %(serial)s
+          ORDER BY lot.id, cov.date_start, cov.id
+                """,
+                lang=lang,
+                serial=serial,
+            )
+        )
+        units = {}
+        for row in self.env.cr.dictfetchall():
+            unit = units.setdefault(
+                row["id"], {"row": row, "periods": [], "components": {}}
+            )
+            if row["period_id"]:
+                unit["components"][row["period_id"]] = row["component"] or ""
+                unit["periods"].append(
+                    Period(
+                        row["period_id"],
+                        row["kind"],
+                        row["component_id"],
+                        row["date_start"],
+                        row["date_end"],
+                        row["swap_date_end"],
+                    )
+                )
+        Coverage = self.env["rma.warranty.coverage"]
+        now = fields.Datetime.now()
         result = []
-        for lot, answer in lots._get_warranty_entitlement().items():
+        for unit in units.values():
+            row = unit["row"]
+            answer = Coverage._entitlement_of(
+                unit["periods"], local_date(now, row["tz"]), False
+            )
             result.append(
                 {
-                    "serial": lot.name,
-                    "product": lot.product_id.display_name,
+                    "serial": row["name"],
+                    "product": (
+                        f"[{row['default_code']}] {row['product']}"
+                        if row["default_code"]
+                        else row["product"]
+                    ),
                     "kind": answer.kind,
                     "date_end": answer.date_end,
                     "periods": [
                         {
                             "kind": p.kind,
-                            "component": p.component_id.name or "",
+                            "component": unit["components"][p.id],
                             "date_start": p.date_start,
                             "date_end": p.date_end,
                         }
-                        for p in lot.warranty_coverage_ids
+                        for p in unit["periods"]
                     ],
                 }
             )
@@ -189,7 +243,7 @@ class StockLot(models.Model):
         ):
             registrations.setdefault(registration.lot_id.id, registration)
         policies = self.product_id._get_warranty_policies()
-        vals_list, parties = [], {}
+        vals_list, parties, lengths = [], {}, {}
         for lot in self:
             delivery = deliveries.get(lot.id)
             registration = registrations.get(lot.id)
@@ -200,6 +254,8 @@ class StockLot(models.Model):
             if not policy or not (delivery or registration):
                 continue
             start, origin = lot._warranty_start(policy, delivery, registration)
+            if policy not in lengths:
+                lengths[policy] = policy._standard_lengths()
             vals_list += lot._warranty_period_vals(
                 policy,
                 start,
@@ -211,6 +267,7 @@ class StockLot(models.Model):
                         registration.id if origin == "registration" else False
                     ),
                 },
+                lengths[policy],
             )
         return vals_list, parties
 
@@ -235,8 +292,11 @@ class StockLot(models.Model):
             return delivery["invoice_date"], "delivery"
         return delivered, "delivery"
 
-    def _warranty_period_vals(self, policy, start, extra):
-        """The unit's standard period and one per component with its own length."""
+    def _warranty_period_vals(self, policy, start, extra, lengths=None):
+        """The unit's standard period and one per component with its own length.
+
+        ``lengths``: ``policy._standard_lengths()``, when the caller has it already.
+        """
         self.ensure_one()
         common = dict(
             extra,
@@ -247,24 +307,24 @@ class StockLot(models.Model):
             kind="standard",
             date_start=start,
         )
-        swap_end = (
-            start + datetime.timedelta(days=policy.swap_days - 1)
-            if policy.swap_days
-            else False
-        )
+        months, swap_days, components = lengths or policy._standard_lengths()
         vals_list = [
             dict(
                 common,
-                date_end=period_end(start, policy.warranty_months),
-                swap_date_end=swap_end,
+                date_end=period_end(start, months),
+                swap_date_end=(
+                    start + datetime.timedelta(days=swap_days - 1)
+                    if swap_days
+                    else False
+                ),
             )
         ]
-        for row in policy.component_ids:
+        for component_id, component_months in components:
             vals_list.append(
                 dict(
                     common,
-                    component_id=row.component_id.id,
-                    date_end=period_end(start, row.months),
+                    component_id=component_id,
+                    date_end=period_end(start, component_months),
                 )
             )
         return vals_list

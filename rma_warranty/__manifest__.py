@@ -30,6 +30,7 @@
         "demo/rma_warranty_policy_demo.xml",
         "demo/product_demo.xml",
         "demo/sale_order_demo.xml",
+        "demo/rma_warranty_registration_demo.xml",
         "demo/rma_demo.xml",
     ],
     "assets": {

@@ -193,3 +193,39 @@ class TestDemoData(TransactionCase):
         self.assertFalse(rejected.picking_ids)
         cancelled = self._rma("cancelled")
         self.assertEqual(cancelled.picking_ids.state, "cancel")
+
+    def test_demo_warranty_stories(self):
+        today = fields.Date.context_today(self.env.user)
+        # Hibertek: panel PC delivered 14 months ago, LCD still covered (2 years),
+        # motherboard not (1 year), chassis by the unit (3 years).
+        panel = self._ref("demo_lot_panel_pc_2401")
+        answers = {
+            name: panel._get_warranty_entitlement(
+                on_date=today, component=self._ref(f"demo_component_{name}")
+            )[panel].kind
+            for name in ("lcd", "motherboard", "chassis")
+        }
+        self.assertEqual(
+            answers, {"lcd": "warranty", "motherboard": "none", "chassis": "warranty"}
+        )
+        # Four years ago: out of warranty altogether.
+        old = self._ref("demo_lot_panel_pc_2101")
+        self.assertEqual(old._get_warranty_entitlement(on_date=today)[old].kind, "none")
+        # SolaX: registered within the grace period, the warranty starts at the
+        # purchase, a month after our delivery; the homeowner owns the unit now.
+        inverter = self._ref("demo_lot_inverter_2301")
+        unit = inverter.warranty_coverage_ids.filtered(
+            lambda p: p.kind == "standard" and not p.component_id
+        )
+        self.assertEqual(unit.origin, "registration")
+        self.assertEqual(unit.date_start, today - relativedelta(months=13))
+        self.assertEqual(
+            inverter.warranty_owner_id, self._ref("demo_partner_homeowner")
+        )
+        self.assertEqual(inverter.warranty_sold_to_id, self._ref("demo_partner_solar"))
+        # Every demo RMA unit with a serial got its entitlement at submission.
+        lines = self.env["rma.order.line"].search(
+            [("lot_id", "!=", False), ("state", "not in", ("draft", "cancelled"))]
+        )
+        self.assertTrue(lines)
+        self.assertTrue(all(line.entitlement_kind for line in lines))

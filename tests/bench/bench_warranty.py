@@ -8,7 +8,8 @@ the end, so every run starts from the same empty database:
    (a real delivery of one serial, made through the ORM, copied row by row), as a
    database that had them before rma_warranty was installed; then the install-time
    backfill (``stock.lot._warranty_backfill``, what post_init_hook runs) is timed.
-2. Lookup: more serials with their coverage are added up to ``--serials`` in all;
+2. Lookup: more serials with their coverage (copies of a backfilled serial's
+   periods) are added up to ``--serials`` in all;
    then the entitlement of one random serial, found by its exact name, is timed
    ``--lookups`` times after a warm-up: through the public lookup
    (``stock.lot._warranty_lookup``: one SQL query, then the entitlement) and
@@ -247,7 +248,18 @@ def main(argv=None):
         # ---- 2. Lookup among --serials ----------------------------------------------
         more = max(args.serials - len(lot_ids) - 1, 0)
         started = time.perf_counter()
-        extra_ids = copy_deliveries(env, product, move, more, "LK")
+        # Serials only (no delivery): the lookup reads the serial and its periods.
+        cr.execute(
+            """
+            INSERT INTO stock_lot (name, product_id, company_id, create_uid,
+                                   create_date, write_uid, write_date)
+            SELECT 'LK' || lpad(g::text, 8, '0'), %s, %s, 1, now(), 1, now()
+              FROM generate_series(1, %s) g
+            RETURNING id
+            """,
+            (product.id, env.company.id, more),
+        )
+        extra_ids = [lot_id for (lot_id,) in cr.fetchall()]
         coverage_cols = columns(cr, "rma_warranty_coverage", skip=("id", "lot_id"))
         # Their coverage: copies of the periods of a backfilled serial.
         cr.execute(

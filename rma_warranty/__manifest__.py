@@ -24,6 +24,9 @@
         "wizard/rma_order_reject_views.xml",
         "wizard/rma_entitlement_override_views.xml",
         "views/rma_warranty_menus.xml",
+        "wizard/rma_warranty_code_generate_views.xml",
+        "wizard/rma_warranty_code_redeem_views.xml",
+        "views/rma_warranty_code_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

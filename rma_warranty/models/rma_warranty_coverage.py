@@ -151,6 +151,13 @@ class RmaWarrantyCoverage(models.Model):
         ondelete="cascade",
         index="btree_not_null",
     )
+    code_id = fields.Many2one(
+        comodel_name="rma.warranty.code",
+        # The code is the record of why the unit is covered: it cannot go while
+        # the period it gave exists (codes are archived, not deleted).
+        ondelete="restrict",
+        index="btree_not_null",
+    )
     reason = fields.Char(help="Why staff gave or changed this period.")
     state = fields.Selection(
         selection=[("past", "Ended"), ("current", "Current"), ("future", "Future")],

@@ -8,3 +8,5 @@ from . import test_rma_access
 from . import test_demo_data
 from . import test_rma_mail_report
 from . import test_warranty_engine
+from . import test_warranty_code
+from . import test_warranty_code_concurrency

@@ -34,6 +34,7 @@
         "demo/product_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/rma_warranty_registration_demo.xml",
+        "demo/rma_warranty_code_demo.xml",
         "demo/rma_demo.xml",
     ],
     "assets": {

@@ -24,11 +24,13 @@
         "wizard/rma_order_reject_views.xml",
         "wizard/rma_entitlement_override_views.xml",
         "views/rma_warranty_menus.xml",
+        "views/product_template_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/rma_warranty_policy_demo.xml",
         "demo/product_demo.xml",
+        "demo/warranty_extension_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/rma_demo.xml",
     ],

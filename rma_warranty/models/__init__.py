@@ -18,3 +18,4 @@ from . import stock_scrap
 from . import account_move
 from . import account_move_line
 from . import sale_order
+from . import sale_order_line

@@ -27,11 +27,13 @@
         "wizard/rma_warranty_code_generate_views.xml",
         "wizard/rma_warranty_code_redeem_views.xml",
         "views/rma_warranty_code_views.xml",
+        "views/product_template_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/rma_warranty_policy_demo.xml",
         "demo/product_demo.xml",
+        "demo/warranty_extension_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/rma_warranty_registration_demo.xml",
         "demo/rma_warranty_code_demo.xml",

@@ -19,3 +19,4 @@ from . import account_move
 from . import account_move_line
 from . import sale_order
 from . import rma_warranty_code
+from . import sale_order_line

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ProductTemplate(models.Model):
@@ -9,3 +10,75 @@ class ProductTemplate(models.Model):
         comodel_name="rma.warranty.policy",
         help="Empty: the policy of the category, else the company's default.",
     )
+    is_warranty_extension = fields.Boolean(
+        string="Warranty Extension",
+        help="Selling this service extends the warranty of the serial number given "
+        "on the sale order line, once the order is confirmed.",
+    )
+    warranty_extension_months = fields.Integer(
+        string="Extension (months)",
+        help="Months of coverage added after the unit's current coverage.",
+    )
+    warranty_extension_product_tmpl_ids = fields.Many2many(
+        comodel_name="product.template",
+        relation="product_template_warranty_extension_rel",
+        column1="extension_tmpl_id",
+        column2="product_tmpl_id",
+        string="Eligible Products",
+        help="Products this extension applies to. With no product and no category, "
+        "it applies to every product whose warranty policy allows extensions.",
+    )
+    warranty_extension_categ_ids = fields.Many2many(
+        comodel_name="product.category",
+        relation="product_template_warranty_extension_categ_rel",
+        column1="extension_tmpl_id",
+        column2="categ_id",
+        string="Eligible Categories",
+        help="Product categories (with their sub-categories) this extension applies "
+        "to.",
+    )
+
+    @api.constrains("is_warranty_extension", "type", "warranty_extension_months")
+    def _check_warranty_extension(self):
+        for template in self:
+            if template.is_warranty_extension and (
+                template.type != "service" or template.warranty_extension_months <= 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: a warranty extension is a service that adds at "
+                        "least one month.",
+                        product=template.display_name,
+                    )
+                )
+
+    # ---- Business methods -----------------------------------------------------------
+
+    def _get_warranty_extension_eligible(self, products):
+        """Those of ``products`` (``product.product``) this extension may extend.
+
+        A product is eligible when its warranty policy allows extensions and it is
+        one of the eligible products or in one of the eligible categories (or a
+        sub-category); with neither set, every such product is. No query per
+        product: policies are resolved for the whole batch.
+        """
+        self.ensure_one()
+        if not self.is_warranty_extension or not products:
+            return products.browse()
+        policies = products._get_warranty_policies()
+        templates = self.warranty_extension_product_tmpl_ids
+        categ_paths = tuple(self.warranty_extension_categ_ids.mapped("parent_path"))
+        unrestricted = not templates and not categ_paths
+
+        def listed(product):
+            return (
+                unrestricted
+                or product.product_tmpl_id in templates
+                or bool(
+                    categ_paths and product.categ_id.parent_path.startswith(categ_paths)
+                )
+            )
+
+        return products.filtered(
+            lambda p: p in policies and policies[p].max_total_months > 0 and listed(p)
+        )

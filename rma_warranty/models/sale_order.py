@@ -19,6 +19,41 @@ class SaleOrder(models.Model):
         for order in self:
             order.rma_count = counts.get(order, 0)
 
+    # ---- Confirmation and cancellation -----------------------------------------------
+
+    def action_confirm(self):
+        # Refuse extension lines that cannot extend their serial before anything of
+        # the confirmation is written.
+        self.filtered(
+            lambda order: order.state in ("draft", "sent")
+        ).order_line._prepare_warranty_extension_vals()
+        return super().action_confirm()
+
+    def _action_confirm(self):
+        """Extension lines extend the warranty of their serial.
+
+        Every confirmation goes through here (a salesperson, a signed quotation, an
+        online payment). Sale confirms an order only from a quotation state, and
+        lines that already gave their period give none again: the periods are
+        given once per confirmation. Two workers confirming one quotation at once
+        cannot both succeed: the second one's write of the state fails on
+        PostgreSQL's repeatable read (the server retries it, and the retry is
+        refused by the state); see TestWarrantyExtensionSaleConcurrency.
+        """
+        vals_list = self.order_line._prepare_warranty_extension_vals()
+        res = super()._action_confirm()
+        self.env["sale.order.line"]._create_warranty_extension_periods(vals_list)
+        return res
+
+    def _action_cancel(self):
+        """A cancelled order gives no extension: its periods go (and come back if
+        the order is confirmed again)."""
+        res = super()._action_cancel()
+        self.order_line.filtered(
+            "is_warranty_extension"
+        )._unlink_warranty_extension_periods()
+        return res
+
     def action_create_rma(self):
         """Open a new RMA prefilled with what this order delivered."""
         self.ensure_one()

@@ -10,3 +10,4 @@ from . import test_rma_mail_report
 from . import test_warranty_engine
 from . import test_warranty_code
 from . import test_warranty_code_concurrency
+from . import test_warranty_extension_sale

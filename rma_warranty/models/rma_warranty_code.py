@@ -313,7 +313,7 @@ class RmaWarrantyCode(models.Model):
         code_sudo, lot_sudo = code.sudo(), lot.sudo()
         today = lot._warranty_today()[lot]
         code_sudo._check_redeemable(lot_sudo, today)
-        self._lock_lot(lot)
+        lot._warranty_lock()
         vals = lot_sudo._warranty_extension_vals(
             code_sudo.months,
             on_date=today,
@@ -372,42 +372,6 @@ class RmaWarrantyCode(models.Model):
             )
         code.invalidate_recordset()
         return code
-
-    @api.model
-    def _lock_lot(self, lot):
-        """Lock the unit too: two codes redeemed on one unit at the same time would
-        both start after its current coverage and could pass the policy's limit.
-
-        The row is also touched, so that a transaction which started before this
-        one commits cannot lock it afterwards from its outdated snapshot.
-        """
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM stock_lot WHERE id = %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        lot.id,
-                    ),
-                    log_exceptions=False,
-                )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise UserError(
-                self.env._(
-                    "Serial number %(lot)s is being updated by someone else right "
-                    "now. Try again in a moment.",
-                    lot=lot.name,
-                )
-            ) from exc
-        self.env.cr.execute(
-            SQL(
-                "UPDATE stock_lot SET write_date = %s, write_uid = %s WHERE id = %s",
-                fields.Datetime.now(),
-                self.env.uid,
-                lot.id,
-            )
-        )
-        lot.invalidate_recordset()
 
     def _check_redeemable(self, lot, today):
         """Refuse, with the reason, a code that cannot be used on ``lot`` today."""

@@ -2,6 +2,8 @@
 import datetime
 from collections import defaultdict
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index, split_every
@@ -420,11 +422,49 @@ class StockLot(models.Model):
 
     # ---- Extensions -----------------------------------------------------------------
 
+    def _warranty_lock(self):
+        """Lock the unit before extending its coverage: two extensions (codes,
+        sales) given at the same time would both start after its current coverage
+        and could together pass the policy's limit.
+
+        The row is also touched, so that a transaction which started before this
+        one commits cannot lock it afterwards from its outdated snapshot.
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM stock_lot WHERE id = %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        self.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
+            raise UserError(
+                self.env._(
+                    "Serial number %(lot)s is being updated by someone else right "
+                    "now. Try again in a moment.",
+                    lot=self.name,
+                )
+            ) from exc
+        self.env.cr.execute(
+            SQL(
+                "UPDATE stock_lot SET write_date = %s, write_uid = %s WHERE id = %s",
+                fields.Datetime.now(),
+                self.env.uid,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["write_date", "write_uid"])
+
     def _warranty_extension_vals(self, months, on_date=None, extra=None):
         """A period extending the whole unit by ``months``, right after its current
         coverage (or from ``on_date`` if that has ended), within the policy's limit.
         Raises a UserError saying why the unit cannot be extended."""
         self.ensure_one()
+        self._warranty_lock()
         on_date = on_date or self._warranty_today()[self]
         standard = self.warranty_coverage_ids.filtered(
             lambda p: p.kind == "standard" and not p.component_id

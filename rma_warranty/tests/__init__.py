@@ -7,3 +7,5 @@ from . import test_rma_backend_tour
 from . import test_rma_access
 from . import test_demo_data
 from . import test_rma_mail_report
+from . import test_warranty_certificate
+from . import test_warranty_screens

@@ -25,3 +25,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.rma_alias_id.alias_domain_id",
         readonly=False,
     )
+    rma_warranty_policy_id = fields.Many2one(
+        related="company_id.rma_warranty_policy_id",
+        readonly=False,
+        domain="[('company_id', 'in', [company_id, False])]",
+    )

@@ -516,6 +516,15 @@ class RmaOrderLine(models.Model):
             )
         return True
 
+    def action_open_entitlement_override(self):
+        """The override form of this unit (its views load before the wizard's)."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "rma_warranty.rma_entitlement_override_action"
+        )
+        action["context"] = {"default_line_id": self.id}
+        return action
+
     def _warranty_transfer_coverage(self, new_lots):
         """A replacement unit carries on the coverage of the unit it replaces."""
         self.ensure_one()

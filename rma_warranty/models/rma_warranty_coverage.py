@@ -191,6 +191,13 @@ class RmaWarrantyCoverage(models.Model):
                     self.env._("Say why this coverage is given by hand.")
                 )
 
+    @api.onchange("lot_id")
+    def _onchange_lot_id(self):
+        # Staff pick the serial of a period given by hand; the rest follows from it.
+        if self.lot_id:
+            self.product_id = self.lot_id.product_id
+            self.company_id = self.lot_id.company_id or self.company_id
+
     # ---- CRUD -----------------------------------------------------------------------
 
     @api.model_create_multi

@@ -1,14 +1,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import datetime
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL, create_index, split_every
 
-from .rma_warranty_coverage import ENTITLEMENTS, Period, local_date, period_end
+from .rma_warranty_coverage import (
+    ENTITLEMENTS,
+    KIND_ENTITLEMENT,
+    Period,
+    local_date,
+    period_end,
+)
 
 
 class StockLot(models.Model):
@@ -40,6 +48,7 @@ class StockLot(models.Model):
         selection=ENTITLEMENTS,
         string="Warranty Today",
         compute="_compute_warranty_today",
+        search="_search_warranty_kind",
     )
     warranty_date_end = fields.Date(
         string="Covered Until", compute="_compute_warranty_today"
@@ -71,6 +80,75 @@ class StockLot(models.Model):
             lot.warranty_kind = answer.kind
             lot.warranty_date_end = answer.date_end
             lot.warranty_days_left = answer.days_left
+
+    def _search_warranty_kind(self, operator, value):
+        """Serials by what the whole unit is entitled to today, as computed above.
+
+        A domain on the coverage periods (one query however many serials): a kind
+        applies when a period of it covers today and no period of a better kind
+        does. Today is the user's date, not each customer's: the two differ only
+        around midnight. Empty means out of warranty.
+        """
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(
+                self.env._("Serials cannot be searched by warranty this way.")
+            )
+        kinds = {value} if operator in ("=", "!=") else set(value or ())
+        kinds = {kind or "none" for kind in kinds}
+        today = fields.Date.context_today(self)
+
+        def covered(*coverage_kinds):
+            return [
+                (
+                    "warranty_coverage_ids",
+                    "any",
+                    [
+                        ("component_id", "=", False),
+                        ("kind", "in", coverage_kinds),
+                        ("date_start", "<=", today),
+                        ("date_end", ">=", today),
+                    ],
+                )
+            ]
+
+        in_swap_window = [
+            (
+                "warranty_coverage_ids",
+                "any",
+                [
+                    ("component_id", "=", False),
+                    ("kind", "=", "standard"),
+                    ("date_start", "<=", today),
+                    ("swap_date_end", ">=", today),
+                ],
+            )
+        ]
+        coverage_kind = {
+            entitlement: kind for kind, entitlement in KIND_ENTITLEMENT.items()
+        }
+        ranked = [key for key, _label in ENTITLEMENTS if key in coverage_kind]
+        domains = []
+        for kind in kinds:
+            if kind == "none":
+                domains.append(["!", *covered(*coverage_kind.values())])
+            elif kind == "swap":
+                domains.append(
+                    expression.AND([in_swap_window, covered(*coverage_kind.values())])
+                )
+            elif kind in coverage_kind:
+                better = [coverage_kind[k] for k in ranked[: ranked.index(kind)]]
+                domain = [
+                    *covered(coverage_kind[kind]),
+                    "!",
+                    *in_swap_window,
+                ]
+                if better:
+                    domain = expression.AND([domain, ["!", *covered(*better)]])
+                domains.append(domain)
+        domain = expression.OR(domains) if domains else expression.FALSE_DOMAIN
+        if operator in ("!=", "not in"):
+            return ["!", *expression.normalize_domain(domain)]
+        return domain
 
     # ---- Dates ----------------------------------------------------------------------
 
@@ -184,6 +262,14 @@ class StockLot(models.Model):
                 }
             )
         return result
+
+    def _warranty_check_url(self):
+        """Address of the public warranty check page of this serial: the QR code
+        of its certificate, the portal and the emails all point there."""
+        self.ensure_one()
+        return (
+            f"{self.get_base_url()}/warranty/check?{urlencode({'serial': self.name})}"
+        )
 
     # ---- Standard coverage ----------------------------------------------------------
 
@@ -521,5 +607,23 @@ class StockLot(models.Model):
     # ---- Actions --------------------------------------------------------------------
 
     def action_warranty_recompute(self):
+        # The recomputation writes coverage as superuser: only those who may edit
+        # coverage themselves (RMA managers) may ask for it.
+        self.env["rma.warranty.coverage"].check_access("create")
         self._warranty_recompute_standard()
         return True
+
+    def action_warranty_register(self):
+        """Open a new registration of this serial, for its current owner."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Register %(lot)s", lot=self.name),
+            "res_model": "rma.warranty.registration",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_lot_id": self.id,
+                "default_partner_id": self.warranty_owner_id.id,
+            },
+        }

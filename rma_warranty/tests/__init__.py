@@ -11,3 +11,5 @@ from . import test_warranty_engine
 from . import test_warranty_code
 from . import test_warranty_code_concurrency
 from . import test_warranty_extension_sale
+from . import test_warranty_certificate
+from . import test_warranty_screens

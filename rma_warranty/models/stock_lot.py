@@ -178,6 +178,35 @@ class StockLot(models.Model):
         return {key[0]: answers[key] for key in keys}
 
     @api.model
+    def _warranty_lookup_query(self, serial):
+        """The one query of ``_warranty_lookup``: a unit by its exact serial, its
+        product, its periods and the time zone that dates its today."""
+        lang = self.env.lang or "en_US"
+        return SQL(
+            """
+        SELECT lot.id, lot.name, product.default_code,
+               COALESCE(tmpl.name->>%(lang)s, tmpl.name->>'en_US') AS product,
+               COALESCE(owner.tz, company_partner.tz) AS tz,
+               cov.id AS period_id, cov.kind, cov.component_id,
+               COALESCE(comp.name->>%(lang)s, comp.name->>'en_US') AS component,
+               cov.date_start, cov.date_end, cov.swap_date_end
+          FROM stock_lot lot
+          JOIN product_product product ON product.id = lot.product_id
+          JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
+          LEFT JOIN res_partner owner ON owner.id = lot.warranty_owner_id
+          LEFT JOIN res_company company ON company.id = lot.company_id
+          LEFT JOIN res_partner company_partner
+                 ON company_partner.id = company.partner_id
+          LEFT JOIN rma_warranty_coverage cov ON cov.lot_id = lot.id
+          LEFT JOIN rma_warranty_component comp ON comp.id = cov.component_id
+         WHERE lot.name = %(serial)s
+      ORDER BY lot.id, cov.date_start, cov.id
+            """,
+            lang=lang,
+            serial=serial,
+        )
+
+    @api.model
     def _warranty_lookup(self, serial):
         """Coverage of a serial number typed by someone: product and dates only.
 
@@ -189,32 +218,7 @@ class StockLot(models.Model):
         serial = (serial or "").strip()
         if not serial:
             return []
-        lang = self.env.lang or "en_US"
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT lot.id, lot.name, product.default_code,
-                   COALESCE(tmpl.name->>%(lang)s, tmpl.name->>'en_US') AS product,
-                   COALESCE(owner.tz, company_partner.tz) AS tz,
-                   cov.id AS period_id, cov.kind, cov.component_id,
-                   COALESCE(comp.name->>%(lang)s, comp.name->>'en_US') AS component,
-                   cov.date_start, cov.date_end, cov.swap_date_end
-              FROM stock_lot lot
-              JOIN product_product product ON product.id = lot.product_id
-              JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
-              LEFT JOIN res_partner owner ON owner.id = lot.warranty_owner_id
-              LEFT JOIN res_company company ON company.id = lot.company_id
-              LEFT JOIN res_partner company_partner
-                     ON company_partner.id = company.partner_id
-              LEFT JOIN rma_warranty_coverage cov ON cov.lot_id = lot.id
-              LEFT JOIN rma_warranty_component comp ON comp.id = cov.component_id
-             WHERE lot.name = %(serial)s
-          ORDER BY lot.id, cov.date_start, cov.id
-                """,
-                lang=lang,
-                serial=serial,
-            )
-        )
+        self.env.cr.execute(self._warranty_lookup_query(serial))
         units = {}
         for row in self.env.cr.dictfetchall():
             unit = units.setdefault(

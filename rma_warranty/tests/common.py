@@ -1,6 +1,40 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo import Command, api
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, TransactionCase, new_test_user
+from odoo.tests.common import get_db_name
+
+
+class CommittedCase(BaseCase):
+    """Two workers at once need really committed transactions: these cases open
+    their own cursors on the test database, commit their data and remove it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    def _env(self, cr):
+        return api.Environment(cr, api.SUPERUSER_ID, {})
+
+    def _create_extendable_product(self, env, name, months):
+        """A serial-tracked product whose warranty (``months``) may be extended
+        to five years."""
+        policy = env["rma.warranty.policy"].create(
+            {
+                "name": f"{name} policy",
+                "warranty_months": months,
+                "max_total_months": 60,
+            }
+        )
+        return env["product.product"].create(
+            {
+                "name": name,
+                "is_storable": True,
+                "tracking": "serial",
+                "warranty_policy_id": policy.id,
+            }
+        )
 
 
 class RmaCommon(TransactionCase):

@@ -1,24 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command, api
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 from odoo.tools import SQL
+
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install")
-class TestRmaConcurrency(BaseCase):
+class TestRmaConcurrency(CommittedCase):
     """Two workers act on one RMA at the same time: exactly one of them acts.
 
     Real, separately committed transactions are needed for that, so this case
     commits its own data and removes it afterwards.
     """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
 
     def setUp(self):
         super().setUp()
@@ -74,9 +69,6 @@ class TestRmaConcurrency(BaseCase):
             env.invalidate_all()
             env["product.product"].browse(self.ids["product"]).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()
-
-    def _env(self, cr):
-        return api.Environment(cr, api.SUPERUSER_ID, {})
 
     def test_two_workers_approve_once(self):
         with self.registry.cursor() as cr1, self.registry.cursor() as cr2:

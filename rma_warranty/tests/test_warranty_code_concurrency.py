@@ -1,26 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields
+from odoo import fields
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..models.rma_warranty_coverage import period_end
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install")
-class TestWarrantyCodeConcurrency(BaseCase):
+class TestWarrantyCodeConcurrency(CommittedCase):
     """Two customers redeem one code at the same time: exactly one succeeds.
 
     Real, separately committed transactions are needed for that, so this case
     commits its own data and removes it afterwards.
     """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
 
     def setUp(self):
         super().setUp()
@@ -28,21 +22,8 @@ class TestWarrantyCodeConcurrency(BaseCase):
         self.addCleanup(self._cleanup)
         with self.registry.cursor() as cr:
             env = self._env(cr)
-            policy = env["rma.warranty.policy"].create(
-                {
-                    "name": "Concurrency policy",
-                    "warranty_months": 12,
-                    "max_total_months": 60,
-                }
-            )
-            product = env["product.product"].create(
-                {
-                    "name": "Concurrency Inverter",
-                    "is_storable": True,
-                    "tracking": "serial",
-                    "warranty_policy_id": policy.id,
-                }
-            )
+            product = self._create_extendable_product(env, "Concurrency Inverter", 12)
+            policy = product.warranty_policy_id
             partners = env["res.partner"].create(
                 [{"name": "First Customer"}, {"name": "Second Customer"}]
             )
@@ -98,9 +79,6 @@ class TestWarrantyCodeConcurrency(BaseCase):
             env["product.product"].browse(self.ids["product"]).unlink()
             env["rma.warranty.policy"].browse(self.ids["policy"]).unlink()
             env["res.partner"].browse(self.ids["partners"]).unlink()
-
-    def _env(self, cr):
-        return api.Environment(cr, api.SUPERUSER_ID, {})
 
     def _args(self, env, index):
         return (

@@ -3,15 +3,13 @@ import base64
 import datetime
 from unittest.mock import patch
 
-from odoo import Command, api, fields
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, Form, new_test_user, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.rma_warranty_coverage import period_end
-from .common import RmaCommon
+from .common import CommittedCase, RmaCommon
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -386,35 +384,18 @@ class TestWarrantyExtensionSale(RmaCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestWarrantyExtensionSaleConcurrency(BaseCase):
+class TestWarrantyExtensionSaleConcurrency(CommittedCase):
     """Two workers confirm one extension order at once (a salesperson and the
-    payment's post-processing): sale's state guard and PostgreSQL's repeatable
-    read let one of them give the coverage. Commits its own data, removes it."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
+    payment's post-processing): the serial's lock lets one of them give the
+    coverage; the other is refused and its retry finds the order confirmed.
+    Commits its own data, removes it."""
 
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
             env = self._env(cr)
-            policy = env["rma.warranty.policy"].create(
-                {
-                    "name": "Concurrency policy",
-                    "warranty_months": 24,
-                    "max_total_months": 60,
-                }
-            )
-            product = env["product.product"].create(
-                {
-                    "name": "Concurrency NAS",
-                    "is_storable": True,
-                    "tracking": "serial",
-                    "warranty_policy_id": policy.id,
-                }
-            )
+            product = self._create_extendable_product(env, "Concurrency NAS", 24)
+            policy = product.warranty_policy_id
             extension = env["product.product"].create(
                 {
                     "name": "Concurrency +1 year",
@@ -485,9 +466,6 @@ class TestWarrantyExtensionSaleConcurrency(BaseCase):
             templates.exists().unlink()
             env["rma.warranty.policy"].browse(self.ids["policy"]).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()
-
-    def _env(self, cr):
-        return api.Environment(cr, api.SUPERUSER_ID, {})
 
     def _periods(self, env):
         return env["rma.warranty.coverage"].search(

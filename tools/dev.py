@@ -904,7 +904,7 @@ def cmd_bench(args):
             drop_db(params, db)
     _prepare_bench_db(odoo_src, params, conf, addons_path, BENCH_DB, ADDON, [ADDON])
     if args.suite in ("warranty", "all"):
-        say("warranty suite: backfill and lookup by serial (rolled back afterwards)")
+        say("warranty suite: backfill and lookup by serial, in a scratch database")
         cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_warranty.py")]
         cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
         cmd += ["--addons-path", ",".join(map(str, addons_path)), "--db", BENCH_DB]

@@ -182,21 +182,29 @@ class StockLot(models.Model):
         """The one query of ``_warranty_lookup``: a unit by its exact serial, its
         product, its periods and the time zone that dates its today."""
         lang = self.env.lang or "en_US"
+        # Few joins and small scalar subqueries: planning a query of nine joined
+        # tables costs PostgreSQL more than running it.
         return SQL(
             """
-        SELECT lot.id, lot.name, product.default_code,
-               COALESCE(tmpl.name->>%(lang)s, tmpl.name->>'en_US') AS product,
-               COALESCE(owner.tz, company_partner.tz) AS tz,
+        SELECT lot.id, lot.name,
+               (SELECT product.default_code FROM product_product product
+                 WHERE product.id = lot.product_id) AS default_code,
+               (SELECT COALESCE(tmpl.name->>%(lang)s, tmpl.name->>'en_US')
+                  FROM product_product product
+                  JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
+                 WHERE product.id = lot.product_id) AS product,
+               COALESCE(
+                   (SELECT owner.tz FROM res_partner owner
+                     WHERE owner.id = lot.warranty_owner_id),
+                   (SELECT company_partner.tz FROM res_company company
+                      JOIN res_partner company_partner
+                        ON company_partner.id = company.partner_id
+                     WHERE company.id = lot.company_id)
+               ) AS tz,
                cov.id AS period_id, cov.kind, cov.component_id,
                COALESCE(comp.name->>%(lang)s, comp.name->>'en_US') AS component,
                cov.date_start, cov.date_end, cov.swap_date_end
           FROM stock_lot lot
-          JOIN product_product product ON product.id = lot.product_id
-          JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
-          LEFT JOIN res_partner owner ON owner.id = lot.warranty_owner_id
-          LEFT JOIN res_company company ON company.id = lot.company_id
-          LEFT JOIN res_partner company_partner
-                 ON company_partner.id = company.partner_id
           LEFT JOIN rma_warranty_coverage cov ON cov.lot_id = lot.id
           LEFT JOIN rma_warranty_component comp ON comp.id = cov.component_id
          WHERE lot.name = %(serial)s

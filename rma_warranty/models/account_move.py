@@ -47,15 +47,10 @@ class AccountMove(models.Model):
         if invoices:
             # sudo: an accountant posting the invoice may not read deliveries; only
             # the serials are looked up, to date their warranty from this invoice.
-            lots = (
-                invoices.sudo()
-                .invoice_line_ids.sale_line_ids.move_ids.filtered(
-                    lambda m: (
-                        m.state == "done" and m.location_dest_id.usage == "customer"
-                    )
-                )
-                .move_line_ids.lot_id
-            )
+            invoices_sudo = invoices.sudo()  # sudo: see the comment above
+            lots = invoices_sudo.invoice_line_ids.sale_line_ids.move_ids.filtered(
+                lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+            ).move_line_ids.lot_id
             policies = lots.product_id._get_warranty_policies()
             lots.filtered(
                 lambda lot: (

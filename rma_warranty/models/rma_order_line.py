@@ -557,7 +557,10 @@ class RmaOrderLine(models.Model):
                         ),
                     }
                 )
+        # sudo: the replacement was shipped by someone allowed to (stock rights);
+        # coverage and the serial's owner follow from that delivery, by the system.
         self.env["rma.warranty.coverage"].sudo().create(vals_list)
+        # sudo: see above.
         new_lots.sudo().write(
             {
                 "warranty_sold_to_id": self.lot_id.warranty_sold_to_id.id,

@@ -320,6 +320,8 @@ class RmaWarrantyCode(models.Model):
             extra={"origin": "code", "code_id": code_sudo.id},
         )
         vals["partner_id"] = partner.id
+        # sudo: every check above passed (access, lock, code, unit, limit); the
+        # portal user redeeming has no rights on coverage itself.
         coverage_sudo = self.env["rma.warranty.coverage"].sudo().create(vals)
         code_sudo.write(
             {

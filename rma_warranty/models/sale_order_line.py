@@ -97,7 +97,7 @@ class SaleOrderLine(models.Model):
             # only reads the coverage they already gave.
             periods = (
                 self.env["rma.warranty.coverage"]
-                .sudo()
+                .sudo()  # sudo: see the comment above
                 .search([("sale_line_id", "in", self.ids)])
             )
             if any(p.lot_id != p.sale_line_id.warranty_lot_id for p in periods):
@@ -174,7 +174,7 @@ class SaleOrderLine(models.Model):
         # portal buyers have no rights on the coverage the engine reads here.
         given = set(
             self.env["rma.warranty.coverage"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search([("sale_line_id", "in", lines.ids)])
             .sale_line_id.ids
         )
@@ -227,7 +227,7 @@ class SaleOrderLine(models.Model):
         # no rights on coverage, nor may they post on serial numbers.
         periods = (
             self.env["rma.warranty.coverage"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search([("sale_line_id", "in", self.ids)])
         )
         for period in periods:

@@ -117,5 +117,7 @@ class StockWarehouse(models.Model):
         """(receipt type, delivery type), set up on the fly if they went missing."""
         self.ensure_one()
         if not (self.rma_loc_id and self.rma_in_type_id and self.rma_out_type_id):
+            # sudo: the caller may read this warehouse; creating its RMA location
+            # and picking types is configuration an RMA user has no rights to.
             self.sudo()._rma_setup_missing()
         return self.rma_in_type_id, self.rma_out_type_id

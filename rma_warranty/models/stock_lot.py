@@ -177,19 +177,16 @@ class StockLot(models.Model):
         answers = self.env["rma.warranty.coverage"]._get_entitlements(keys)
         return {key[0]: answers[key] for key in keys}
 
-    @api.model
-    def _warranty_lookup_query(self, serial):
-        """The one query of ``_warranty_lookup``: a unit by its exact serial, its
-        product, its periods and the time zone that dates its today."""
-        lang = self.env.lang or "en_US"
-        # Few joins and small scalar subqueries: planning a query of nine joined
-        # tables costs PostgreSQL more than running it.
-        return SQL(
-            """
+    # The public lookup's query, prepared once per database connection: typed by
+    # anyone, on any page, it must answer in well under a millisecond among millions
+    # of serials, and planning it would cost PostgreSQL more than running it.
+    # $1 is the serial, $2 the language of the product and component names.
+    _WARRANTY_LOOKUP_STATEMENT = "rma_warranty_lookup_v1"
+    _WARRANTY_LOOKUP_SQL = """
         SELECT lot.id, lot.name,
                (SELECT product.default_code FROM product_product product
                  WHERE product.id = lot.product_id) AS default_code,
-               (SELECT COALESCE(tmpl.name->>%(lang)s, tmpl.name->>'en_US')
+               (SELECT COALESCE(tmpl.name->>$2, tmpl.name->>'en_US')
                   FROM product_product product
                   JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
                  WHERE product.id = lot.product_id) AS product,
@@ -202,16 +199,42 @@ class StockLot(models.Model):
                      WHERE company.id = lot.company_id)
                ) AS tz,
                cov.id AS period_id, cov.kind, cov.component_id,
-               COALESCE(comp.name->>%(lang)s, comp.name->>'en_US') AS component,
+               COALESCE(comp.name->>$2, comp.name->>'en_US') AS component,
                cov.date_start, cov.date_end, cov.swap_date_end
           FROM stock_lot lot
           LEFT JOIN rma_warranty_coverage cov ON cov.lot_id = lot.id
           LEFT JOIN rma_warranty_component comp ON comp.id = cov.component_id
-         WHERE lot.name = %(serial)s
+         WHERE lot.name = $1
       ORDER BY lot.id, cov.date_start, cov.id
-            """,
-            lang=lang,
-            serial=serial,
+    """
+
+    @api.model
+    def _warranty_lookup_query(self, serial):
+        """The one query of ``_warranty_lookup``: a unit by its exact serial, its
+        product, its periods and the time zone that dates its today.
+
+        Runs the statement prepared on this connection (prepared here the first
+        time): prepared statements outlive transactions, rollbacks included, and
+        Odoo's connection pool keeps them (it resets a connection's settings, never
+        its prepared statements).
+        """
+        cr = self.env.cr
+        name = self._WARRANTY_LOOKUP_STATEMENT
+        prepared = cr._cnx.__dict__.setdefault("rma_warranty_prepared", set())
+        if name not in prepared:
+            cr.execute(
+                SQL(
+                    "PREPARE %s(varchar, varchar) AS %s",
+                    SQL.identifier(name),
+                    SQL(self._WARRANTY_LOOKUP_SQL),
+                )
+            )
+            prepared.add(name)
+        return SQL(
+            "EXECUTE %s(%s, %s)",
+            SQL.identifier(name),
+            serial,
+            self.env.lang or "en_US",
         )
 
     @api.model

@@ -7,7 +7,14 @@
     "author": "rma_warranty contributors",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["stock", "sale_stock", "repair", "account", "portal"],
+    "depends": [
+        "stock",
+        "sale_stock",
+        "stock_delivery",
+        "repair",
+        "account",
+        "portal",
+    ],
     "data": [
         "security/rma_warranty_security.xml",
         "security/ir.model.access.csv",
@@ -17,6 +24,7 @@
         "report/stock_lot_templates.xml",
         "data/mail_template_data.xml",
         "data/rma_warranty_policy_data.xml",
+        "data/rma_damage_level_data.xml",
         "views/res_config_settings_views.xml",
         "views/rma_order_views.xml",
         "views/rma_order_line_views.xml",
@@ -36,6 +44,7 @@
         "views/rma_warranty_policy_views.xml",
         "views/rma_warranty_component_views.xml",
         "views/product_category_views.xml",
+        "views/rma_repair_tariff_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

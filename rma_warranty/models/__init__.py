@@ -10,6 +10,9 @@ from . import product_category
 from . import product_template
 from . import product_product
 from . import stock_lot
+from . import rma_damage_level
+from . import rma_repair_tariff
+from . import rma_repair_tariff_line
 from . import rma_order
 from . import rma_order_line
 from . import stock_move
@@ -20,3 +23,4 @@ from . import account_move_line
 from . import sale_order
 from . import rma_warranty_code
 from . import sale_order_line
+from . import repair_order

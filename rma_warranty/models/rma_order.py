@@ -153,6 +153,27 @@ class RmaOrder(models.Model):
         compute="_compute_has_unknown_origin",
         help="Some units were not found in our deliveries (bought elsewhere?).",
     )
+    shipping_hold = fields.Boolean(
+        string="Awaiting Quote Payment",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Pay before shipping: the shipping instructions and the RMA label are "
+        "released once the repair quotes are paid.",
+    )
+    quote_ids = fields.One2many(
+        comodel_name="sale.order",
+        compute="_compute_repair_documents",
+        string="Repair Quotes",
+    )
+    quote_count = fields.Integer(compute="_compute_repair_documents")
+    repair_ids = fields.One2many(
+        comodel_name="repair.order",
+        inverse_name="rma_order_id",
+        string="Repair Orders",
+        readonly=True,
+    )
+    repair_count = fields.Integer(compute="_compute_repair_documents")
 
     # ---- Defaults -------------------------------------------------------------------
 
@@ -164,6 +185,13 @@ class RmaOrder(models.Model):
         )
 
     # ---- Compute --------------------------------------------------------------------
+
+    @api.depends("line_ids.quote_ids", "repair_ids")
+    def _compute_repair_documents(self):
+        for order in self:
+            order.quote_ids = order.line_ids.quote_ids
+            order.quote_count = len(order.quote_ids)
+            order.repair_count = len(order.repair_ids)
 
     @api.depends("picking_ids")
     def _compute_picking_count(self):
@@ -268,7 +296,8 @@ class RmaOrder(models.Model):
                 )
             order.write(vals)
         orders._create_receipts()
-        orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
+        held = orders._rma_quote_before_shipping()
+        (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")
         return True
 
     def action_reject(self, reason):
@@ -357,7 +386,75 @@ class RmaOrder(models.Model):
         )
 
     def action_print_authorisation(self):
+        held = self.filtered("shipping_hold")
+        if held:
+            raise UserError(
+                self.env._(
+                    "%(refs)s: the RMA label is released once the repair quote is "
+                    "paid.",
+                    refs=", ".join(held.mapped("name")),
+                )
+            )
         return self.env.ref("rma_warranty.action_report_rma_order").report_action(self)
+
+    def action_view_quotes(self):
+        self.ensure_one()
+        return self._action_view_records(
+            self.quote_ids,
+            "sale.action_quotations_with_onboarding",
+            "sale.view_order_form",
+        )
+
+    def action_view_repairs(self):
+        self.ensure_one()
+        return self._action_view_records(
+            self.repair_ids,
+            "repair.action_repair_order_tree",
+            "repair.view_repair_order_form",
+        )
+
+    def action_release_shipping(self):
+        """Staff release the shipping instructions of an RMA whose quote was paid
+        another way (bank transfer, cash)."""
+        orders = self._lock_in_state(
+            ["approved"], self.env._("release the shipping of")
+        )
+        orders = orders.filtered("shipping_hold")
+        orders.write({"shipping_hold": False})
+        orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
+        return True
+
+    def action_invoice_repairs(self):
+        """Invoice the accepted repair quotes (and refused-quote fees) of these RMAs
+        through Sale's own invoicing, exactly once."""
+        orders = self._lock_in_state(
+            ["approved", "received", "in_progress", "done"], self.env._("invoice")
+        )
+        quotes = orders.line_ids.quote_ids.filtered(lambda q: q.state == "sale")
+        try:
+            # In a savepoint so that a refused lock leaves the transaction usable.
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM sale_order WHERE id IN %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        tuple(quotes.ids or [0]),
+                    ),
+                    log_exceptions=False,  # contention is expected, not an error
+                )
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
+            raise UserError(
+                self.env._("These quotes are being invoiced right now.")
+            ) from exc
+        quotes.invalidate_recordset()
+        quotes.order_line.invalidate_recordset()
+        to_invoice = quotes.filtered(lambda q: q.invoice_status == "to invoice")
+        if not to_invoice:
+            raise UserError(self.env._("Nothing to invoice on these repair quotes."))
+        invoices = to_invoice._create_invoices()
+        return self._action_view_records(
+            invoices, "account.action_move_out_invoice_type", "account.view_move_form"
+        )
 
     def action_view_sale_order(self):
         self.ensure_one()
@@ -502,6 +599,43 @@ class RmaOrder(models.Model):
                 for line in lines
             ],
         }
+
+    def _rma_quote_before_shipping(self):
+        """Pay before shipping: quote the repair units of these just-approved RMAs
+        from the damage level the customer reported, and hold their shipping
+        instructions until the quotes are paid. Returns the RMAs put on hold."""
+        lines = self.line_ids.filtered(
+            lambda line: (
+                line.resolution == "repair"
+                and line.repair_flow == "prepaid"
+                and line.damage_level_id
+            )
+        )
+        if not lines:
+            return self.browse()
+        quotes = lines._rma_create_quotes()
+        held = quotes.rma_line_id.order_id
+        held.write({"shipping_hold": True})
+        quotes._rma_send_quote()
+        return held
+
+    def _rma_release_shipping_if_paid(self):
+        """Release the shipping instructions of RMAs whose repair quotes are all
+        confirmed and paid (online payment confirms a quotation)."""
+        released = self.filtered(
+            lambda order: (
+                order.shipping_hold
+                and all(
+                    line.quote_id.state == "sale" and line.quote_paid
+                    for line in order.line_ids
+                    if line.repair_flow == "prepaid" and line.quote_id
+                )
+            )
+        )
+        if released:
+            released.write({"shipping_hold": False})
+            released._rma_send_mail("rma_warranty.mail_template_rma_approved")
+        return released
 
     def _update_state_from_lines(self):
         """Move RMAs along when their units arrive or their resolutions finish."""

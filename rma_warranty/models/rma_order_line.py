@@ -1,11 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import datetime
 from collections import defaultdict
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero
 
 from .rma_warranty_coverage import ENTITLEMENTS, local_date
 
@@ -13,6 +15,21 @@ from .rma_warranty_coverage import ENTITLEMENTS, local_date
 EDITABLE = ("draft", "submitted")
 # Resolutions whose unit goes back to the customer through a delivery, and from where.
 DELIVERY_SOURCE = {"replace": "stock", "return": "rma", "repair": "rma"}
+DAMAGE_CLASSES = [
+    ("defect", "Quality defect"),
+    ("housing", "Customer-caused: housing damage"),
+    ("self_repair", "Customer-caused: self-repair"),
+]
+CUSTOMER_DAMAGE = ("housing", "self_repair")
+REPAIR_STATUSES = [
+    ("to_diagnose", "To Diagnose"),
+    ("quoted", "Quoted"),
+    ("to_repair", "To Repair"),
+    ("repairing", "Under Repair"),
+    ("to_check", "Quality Check"),
+    ("ready", "Ready to Ship"),
+    ("refused", "Quote Refused"),
+]
 
 
 class RmaOrderLine(models.Model):
@@ -167,6 +184,83 @@ class RmaOrderLine(models.Model):
         compute="_compute_qty_refunded", store=True, digits="Product Unit of Measure"
     )
     is_resolved = fields.Boolean(compute="_compute_is_resolved", store=True)
+    # ---- Repair (diagnosis, quote, repair order, quality check) ----
+    repair_flow = fields.Selection(
+        selection=[
+            ("after_diagnosis", "Quote after diagnosis"),
+            ("prepaid", "Pay before shipping"),
+        ],
+        string="Paid Repair Flow",
+        compute="_compute_repair_flow",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="From the product's warranty policy.",
+    )
+    repair_onsite = fields.Boolean(
+        string="On-Site Repair", help="Repaired at the customer's: parts only."
+    )
+    damage_class = fields.Selection(selection=DAMAGE_CLASSES)
+    damage_level_id = fields.Many2one(
+        comodel_name="rma.damage.level",
+        string="Damage Level",
+        help="Reported by the customer, confirmed or corrected by the diagnosis; "
+        "the repair tariff of the quote is chosen by it.",
+    )
+    diagnosis = fields.Text()
+    damage_void = fields.Boolean(
+        string="Coverage Voided",
+        readonly=True,
+        copy=False,
+        help="Customer-caused damage voided the coverage of this unit.",
+    )
+    repair_ids = fields.One2many(
+        comodel_name="repair.order", inverse_name="rma_line_id", string="Repairs"
+    )
+    repair_id = fields.Many2one(
+        comodel_name="repair.order",
+        string="Repair Order",
+        compute="_compute_repair_id",
+        store=True,
+        index="btree_not_null",
+    )
+    repair_state = fields.Selection(related="repair_id.state", string="Repair State")
+    quote_ids = fields.One2many(
+        comodel_name="sale.order", inverse_name="rma_line_id", string="Quotes"
+    )
+    quote_id = fields.Many2one(
+        comodel_name="sale.order",
+        string="Quote",
+        compute="_compute_quote_id",
+        store=True,
+        index="btree_not_null",
+    )
+    quote_state = fields.Selection(related="quote_id.state", string="Quote Status")
+    quote_invoice_status = fields.Selection(
+        related="quote_id.invoice_status", string="Invoice Status"
+    )
+    quote_paid = fields.Boolean(
+        compute="_compute_quote_paid",
+        help="The quote's amount is paid online (or its invoices are paid).",
+    )
+    repair_refused = fields.Boolean(string="Quote Refused", readonly=True, copy=False)
+    qc_result = fields.Selection(
+        selection=[("pass", "Passed"), ("fail", "Failed")],
+        string="Quality Check",
+        readonly=True,
+        copy=False,
+    )
+    qc_note = fields.Text(string="QC Notes", copy=False)
+    qc_date = fields.Datetime(string="Checked On", readonly=True, copy=False)
+    qc_user_id = fields.Many2one(
+        comodel_name="res.users", string="Checked By", readonly=True, copy=False
+    )
+    repair_status = fields.Selection(
+        selection=REPAIR_STATUSES,
+        compute="_compute_repair_status",
+        store=True,
+        index="btree_not_null",
+    )
 
     _sql_constraints = [
         (
@@ -232,6 +326,68 @@ class RmaOrderLine(models.Model):
                 for aml in line.refund_line_ids
                 if aml.parent_state != "cancel"
             )
+
+    @api.depends("product_id")
+    def _compute_repair_flow(self):
+        policies = self.product_id._get_warranty_policies()
+        for line in self:
+            policy = policies.get(line.product_id)
+            line.repair_flow = policy.repair_quote_flow if policy else "after_diagnosis"
+
+    @api.depends("repair_ids.state")
+    def _compute_repair_id(self):
+        for line in self:
+            live = line.repair_ids.filtered(lambda r: r.state != "cancel")
+            line.repair_id = (live or line.repair_ids).sorted("id")[-1:]
+
+    @api.depends("quote_ids.state")
+    def _compute_quote_id(self):
+        for line in self:
+            live = line.quote_ids.filtered(lambda q: q.state != "cancel")
+            line.quote_id = (live or line.quote_ids).sorted("id")[-1:]
+
+    @api.depends("quote_id.amount_paid", "quote_id.invoice_ids.payment_state")
+    def _compute_quote_paid(self):
+        for line in self:
+            quote = line.quote_id
+            invoices = quote.invoice_ids.filtered(lambda m: m.state == "posted")
+            line.quote_paid = bool(quote) and (
+                quote.currency_id.compare_amounts(quote.amount_paid, quote.amount_total)
+                >= 0
+                or (
+                    invoices
+                    and all(
+                        m.payment_state in ("paid", "in_payment", "reversed")
+                        for m in invoices
+                    )
+                )
+            )
+
+    @api.depends(
+        "resolution",
+        "repair_refused",
+        "quote_id.state",
+        "repair_id.state",
+        "qc_result",
+    )
+    def _compute_repair_status(self):
+        for line in self:
+            repair = line.repair_id
+            if line.resolution != "repair":
+                status = False
+            elif line.repair_refused:
+                status = "refused"
+            elif repair.state == "done":
+                status = "ready" if line.qc_result == "pass" else "to_check"
+            elif repair.state == "under_repair":
+                status = "repairing"
+            elif repair.state == "confirmed":
+                status = "to_repair"
+            elif line.quote_id.state in ("draft", "sent"):
+                status = "quoted"
+            else:
+                status = "to_diagnose"
+            line.repair_status = status
 
     @api.depends("entitlement_kind")
     def _compute_entitlement_flags(self):
@@ -317,6 +473,8 @@ class RmaOrderLine(models.Model):
             self.filtered(lambda line: line.state != "draft")._freeze_entitlement(
                 reset_override=True
             )
+        if vals.get("damage_class") in CUSTOMER_DAMAGE:
+            self._rma_void_for_damage()
         return res
 
     @api.ondelete(at_uninstall=False)
@@ -746,6 +904,11 @@ class RmaOrderLine(models.Model):
             return False
         if self.resolution == "reject":
             return False
+        if self.resolution == "repair" and self.repair_status not in (
+            "to_check",
+            "ready",
+        ):
+            return False
         return not float_is_zero(
             self._qty_to_process(),
             precision_rounding=self.product_uom_id.rounding or 0.01,
@@ -960,3 +1123,563 @@ class RmaOrderLine(models.Model):
             "price_unit": price,
             "rma_line_id": self.id,
         }
+
+    # ---- Repair: diagnosis, quotes, repair orders, quality check --------------------
+
+    def _rma_lock(self, verb):
+        """Lock the rows of these units for an exactly-once repair action: a second
+        click or worker fails at once instead of acting on a state it did not see."""
+        if not self:
+            return self
+        self.check_access("write")
+        try:
+            # In a savepoint so that a refused lock leaves the transaction usable.
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM rma_order_line WHERE id IN %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        tuple(self.ids),
+                    ),
+                    log_exceptions=False,  # contention is expected, not an error
+                )
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
+            raise UserError(
+                self.env._(
+                    "Someone else is working on %(units)s right now: reload and "
+                    "try again (%(verb)s).",
+                    units=", ".join(self.mapped("display_name")),
+                    verb=verb,
+                )
+            ) from exc
+        self.invalidate_recordset()
+        return self
+
+    def _rma_void_for_damage(self):
+        """Customer-caused damage voids the coverage of the unit when its policy
+        says so: the unit's repair becomes paid and the customer is told why."""
+        policies = self.product_id._get_warranty_policies()
+        lines = self.filtered(
+            lambda line: (
+                line.damage_class in CUSTOMER_DAMAGE
+                and not line.damage_void
+                and policies.get(line.product_id)
+                and policies[line.product_id].damage_voids
+                and line.entitlement_kind not in (False, "none")
+            )
+        )
+        if not lines:
+            return
+        labels = dict(self._fields["damage_class"]._description_selection(self.env))
+        for line in lines:
+            reason = self.env._(
+                "%(damage)s found by our technicians voids the warranty of this unit.",
+                damage=labels[line.damage_class],
+            )
+            line.write(
+                {
+                    "damage_void": True,
+                    "entitlement_kind": "none",
+                    "entitlement_override_reason": reason,
+                }
+            )
+            partner = line.order_id.partner_id
+            line.order_id.message_post(
+                body=self.env._(
+                    "%(unit)s: %(reason)s Its repair is charged according to our "
+                    "repair tariff; you will receive a quote. %(diagnosis)s",
+                    unit=line.display_name,
+                    reason=reason,
+                    diagnosis=line.diagnosis or "",
+                ),
+                partner_ids=partner.ids,
+                subtype_xmlid="mail.mt_comment",
+                message_type="comment",
+            )
+
+    def _rma_check_quotable(self):
+        for line in self:
+            problem = False
+            if line.resolution != "repair":
+                problem = self.env._("its resolution is not a repair")
+            elif line.state in ("draft", "submitted", "rejected", "cancelled", "done"):
+                problem = self.env._("its RMA is not approved")
+            elif not line.damage_level_id:
+                problem = self.env._("set its damage level first")
+            elif line.repair_status not in ("to_diagnose", "quoted"):
+                problem = self.env._("its quote was already accepted or refused")
+            if problem:
+                raise UserError(
+                    self.env._(
+                        "%(unit)s cannot be quoted: %(problem)s.",
+                        unit=line.display_name,
+                        problem=problem,
+                    )
+                )
+
+    def action_rma_quote(self):
+        """Quote the repair of these units from their tariffs (a revision when a
+        quote is still open: the old one is cancelled and kept)."""
+        lines = self._rma_lock(self.env._("quote"))
+        lines._rma_check_quotable()
+        quotes = lines._rma_create_quotes()
+        quotes._rma_send_quote()
+        return True
+
+    def _rma_quote_plan(self):
+        """{line: [(tariff line, covered)]} and the shipping share of each line.
+
+        A part whose tariff line names a component is free while the warranty still
+        covers that component of the unit; the other lines are free while the unit's
+        frozen entitlement (its failed component) gives a free repair.
+        """
+        Tariff = self.env["rma.repair.tariff"]
+        tariffs = Tariff._find_for(
+            {(line.product_id, line.damage_level_id) for line in self}
+        )
+        missing = self.filtered(
+            lambda line: (line.product_id, line.damage_level_id) not in tariffs
+        )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "No repair tariff for %(units)s: add one for the product (or its "
+                    "category) and damage level.",
+                    units=", ".join(
+                        f"{line.display_name} ({line.damage_level_id.name})"
+                        for line in missing
+                    ),
+                )
+            )
+        keys = []
+        for line in self:
+            tariff = tariffs[(line.product_id, line.damage_level_id)]
+            for component in tariff.line_ids.component_id:
+                if line.lot_id:
+                    keys.append(
+                        (
+                            line.lot_id,
+                            line.entitlement_date or line._entitlement_date(),
+                            component,
+                        )
+                    )
+        answers = (
+            self.env["rma.warranty.coverage"]._get_entitlements(keys) if keys else {}
+        )
+        policies = self.product_id._get_warranty_policies()
+        plans = {}
+        for line in self:
+            tariff = tariffs[(line.product_id, line.damage_level_id)]
+            free = line.entitlement_free_repair and not line.damage_void
+            policy = policies.get(line.product_id)
+            share = (
+                (policy.shipping_in_warranty if free else policy.shipping_out_warranty)
+                if policy
+                else ("split" if free else "customer")
+            )
+            rows = []
+            for tline in tariff.line_ids:
+                if line.repair_onsite and tline.kind != "part":
+                    continue  # on site: parts only
+                if tline.kind == "shipping":
+                    covered = share == "vendor"
+                elif tline.component_id and line.lot_id and not line.damage_void:
+                    answer = answers.get(
+                        (
+                            line.lot_id,
+                            line.entitlement_date or line._entitlement_date(),
+                            tline.component_id,
+                        )
+                    )
+                    covered = bool(answer and answer.free_repair)
+                else:
+                    covered = free
+                rows.append((tline, covered))
+            plans[line] = {"tariff": tariff, "rows": rows, "free": free, "share": share}
+        return plans
+
+    def _rma_create_quotes(self):
+        """The quotes (sale quotations) and repair orders of these units, in a
+        handful of queries for any number of units.
+
+        A unit with nothing to pay gets no quotation: its repair order is confirmed
+        at once (free repair). The others get a quotation linked to the unit and to
+        its repair order; the parts are the repair order's own lines (Odoo adds them
+        to the quotation, and consumes them from stock when the repair is done).
+        """
+        if not self:
+            return self.env["sale.order"]
+        # A revision: the open quote and its repair order are cancelled, and kept.
+        self.quote_id.filtered(lambda q: q.state in ("draft", "sent")).with_context(
+            rma_quote_revision=True
+        )._action_cancel()
+        self.repair_id.filtered(lambda r: r.state == "draft").action_repair_cancel()
+        plans = self._rma_quote_plan()
+        paid_lines = self.filtered(
+            lambda line: any(
+                not covered and (tline.price_unit or tline.product_id.lst_price)
+                for tline, covered in plans[line]["rows"]
+            )
+        )
+        today = fields.Date.context_today(self)
+        quotes = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": line.order_id.partner_id.id,
+                    "company_id": line.company_id.id,
+                    "warehouse_id": line.order_id.warehouse_id.id,
+                    "origin": line.order_id.name,
+                    "client_order_ref": line.order_id.name,
+                    "rma_line_id": line.id,
+                    "validity_date": today
+                    + datetime.timedelta(days=plans[line]["tariff"].validity_days),
+                    "require_payment": line.repair_flow == "prepaid",
+                    "require_signature": line.repair_flow != "prepaid",
+                    "note": plans[line]["tariff"].note,
+                }
+                for line in paid_lines
+            ]
+        )
+        quote_of = dict(zip(paid_lines, quotes, strict=True))
+        repairs = self.env["repair.order"].create(
+            [
+                line._rma_prepare_repair_vals(quote_of.get(line), plans[line])
+                for line in self
+            ]
+        )
+        repair_of = dict(zip(self, repairs, strict=True))
+        # The parts: repair lines, which Odoo also writes on the quotation.
+        part_rows = [
+            (line, tline, covered)
+            for line in self
+            for tline, covered in plans[line]["rows"]
+            if tline.kind == "part"
+        ]
+        moves = self.env["stock.move"].create(
+            [
+                {
+                    "repair_id": repair_of[line].id,
+                    "repair_line_type": "add",
+                    "product_id": tline.product_id.id,
+                    "product_uom_qty": tline.quantity,
+                    "product_uom": tline.product_id.uom_id.id,
+                    "company_id": line.company_id.id,
+                }
+                for line, tline, covered in part_rows
+            ]
+        )
+        # Prices of the quotation's part lines: free when covered, else the tariff's
+        # price (or the pricelist's when the tariff gives none). One write per price.
+        by_price = defaultdict(lambda: self.env["sale.order.line"])
+        for (_line, tline, covered), move in zip(part_rows, moves, strict=True):
+            if move.sale_line_id and (covered or tline.price_unit):
+                by_price[0.0 if covered else tline.price_unit] |= move.sale_line_id
+        for price, sale_lines in by_price.items():
+            sale_lines.write({"price_unit": price})
+        moves.sale_line_id.write({"rma_repair_kind": "part"})
+        # Labour and return shipping: lines of the quotation only.
+        service_vals = []
+        for line in paid_lines:
+            for tline, covered in plans[line]["rows"]:
+                if tline.kind == "part":
+                    continue
+                vals = {
+                    "order_id": quote_of[line].id,
+                    "product_id": tline.product_id.id,
+                    "product_uom_qty": tline.quantity,
+                    "rma_repair_kind": tline.kind,
+                }
+                if covered:
+                    vals["price_unit"] = 0.0
+                elif tline.price_unit:
+                    vals["price_unit"] = tline.price_unit
+                if tline.kind == "shipping" and plans[line]["share"] == "split":
+                    vals["discount"] = 50.0
+                service_vals.append(vals)
+        self.env["sale.order.line"].create(service_vals)
+        free_repairs = repairs.filtered(lambda r: not r.sale_order_id)
+        free_repairs._action_repair_confirm()
+        for line in self - paid_lines:
+            line.order_id.message_post(
+                body=self.env._(
+                    "%(unit)s: repaired free of charge (%(repair)s).",
+                    unit=line.display_name,
+                    repair=repair_of[line].name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return quotes
+
+    def _rma_prepare_repair_vals(self, quote, plan):
+        self.ensure_one()
+        warehouse = self.order_id.warehouse_id
+        if not warehouse.repair_type_id:
+            raise UserError(
+                self.env._(
+                    "Warehouse %(warehouse)s has no repair operation type.",
+                    warehouse=warehouse.display_name,
+                )
+            )
+        rma_location = warehouse.rma_loc_id
+        return {
+            "rma_line_id": self.id,
+            "company_id": self.company_id.id,
+            "partner_id": self.order_id.partner_id.id,
+            "picking_type_id": warehouse.repair_type_id.id,
+            "product_id": self.product_id.id,
+            "product_qty": self.quantity,
+            "product_uom": self.product_uom_id.id,
+            "lot_id": self.lot_id.id,
+            "product_location_src_id": rma_location.id,
+            "product_location_dest_id": rma_location.id,
+            "under_warranty": plan["free"],
+            "sale_order_id": quote.id if quote else False,
+            "repair_request": self.fault_description,
+            "internal_notes": self.diagnosis and Markup("<p>%s</p>") % self.diagnosis,
+        }
+
+    def _rma_quote_accepted(self, quotes):
+        """The customer accepted (signed or paid) the quotes of these units: their
+        repair orders are confirmed, and RMAs waiting for payment release their
+        shipping instructions."""
+        quotes.repair_order_ids.filtered(
+            lambda r: r.state == "draft"
+        )._action_repair_confirm()
+        self.order_id.filtered("shipping_hold")._rma_release_shipping_if_paid()
+
+    def _rma_quote_refused(self):
+        """The customer declined the quote: the repair order is cancelled and staff
+        choose between returning the unit as-is and scrapping it with consent."""
+        self.repair_id.filtered(
+            lambda r: r.state not in ("done", "cancel")
+        ).action_repair_cancel()
+        self.write({"repair_refused": True})
+        for line in self:
+            line.order_id.message_post(
+                body=self.env._(
+                    "%(unit)s: the repair quote was declined; the unit is returned "
+                    "as-is unless the customer agrees to its scrapping.",
+                    unit=line.display_name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _rma_check_refused(self):
+        for line in self:
+            if line.repair_status != "refused":
+                raise UserError(
+                    self.env._(
+                        "%(unit)s: its repair quote was not refused.",
+                        unit=line.display_name,
+                    )
+                )
+
+    def action_rma_refused_return(self):
+        """A refused quote: the unit goes back as-is, with the policy's fee."""
+        lines = self._rma_lock(self.env._("return as-is"))
+        lines._rma_check_refused()
+        not_sent = lines.filtered(lambda line: not line.qty_received)
+        sent = lines - not_sent
+        # Not shipped to us yet (pay before shipping): nothing to return.
+        not_sent.move_ids.filtered(
+            lambda m: m.state not in ("done", "cancel")
+        )._action_cancel()
+        not_sent.write({"resolution": "reject", "repair_refused": False})
+        sent.write({"resolution": "return", "repair_refused": False})
+        sent._rma_charge_refusal_fee()
+        lines.order_id._update_state_from_lines()
+        return True
+
+    def action_rma_refused_scrap(self):
+        """A refused quote: the customer agreed that we scrap the unit."""
+        lines = self._rma_lock(self.env._("scrap"))
+        lines._rma_check_refused()
+        missing = lines.filtered(lambda line: not line.qty_received)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "%(units)s never reached us: nothing to scrap.",
+                    units=", ".join(missing.mapped("display_name")),
+                )
+            )
+        lines.write({"resolution": "scrap", "repair_refused": False})
+        for line in lines:
+            line.order_id.message_post(
+                body=self.env._(
+                    "%(unit)s: the customer agreed to have the unit scrapped.",
+                    unit=line.display_name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _rma_charge_refusal_fee(self):
+        """The fee of a refused quote (policy), as a confirmed sale order to invoice."""
+        policies = self.product_id._get_warranty_policies()
+        charged = self.filtered(
+            lambda line: (
+                policies.get(line.product_id)
+                and policies[line.product_id].refusal_fee_product_id
+            )
+        )
+        if not charged:
+            return self.env["sale.order"]
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": line.order_id.partner_id.id,
+                    "company_id": line.company_id.id,
+                    "origin": line.order_id.name,
+                    "client_order_ref": line.order_id.name,
+                    "rma_line_id": line.id,
+                    "rma_fee": True,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": policies[
+                                    line.product_id
+                                ].refusal_fee_product_id.id,
+                                "product_uom_qty": 1.0,
+                            }
+                        )
+                    ],
+                }
+                for line in charged
+            ]
+        )
+        orders.action_confirm()
+        return orders
+
+    def action_rma_repair_start(self):
+        lines = self._rma_lock(self.env._("start the repair"))
+        repairs = lines.repair_id.filtered(lambda r: r.state == "confirmed")
+        if len(repairs) != len(lines):
+            raise UserError(
+                self.env._(
+                    "Only confirmed repairs can start: accept (or confirm) the quote "
+                    "first."
+                )
+            )
+        repairs.action_repair_start()
+        return True
+
+    def action_rma_repair_end(self):
+        lines = self._rma_lock(self.env._("end the repair"))
+        repairs = lines.repair_id.filtered(lambda r: r.state == "under_repair")
+        if len(repairs) != len(lines):
+            raise UserError(self.env._("Only repairs under way can end."))
+        repairs.action_repair_end()
+        return True
+
+    def _rma_after_repair_done(self):
+        """A repair order of these units is done: its quality check is due."""
+        self.write({"qc_result": False, "qc_date": False, "qc_user_id": False})
+
+    def action_rma_qc(self, result, note=None):
+        """Record the quality check of repaired units. A failed check sends the
+        unit back to repair (a new repair order, at our cost)."""
+        if result not in ("pass", "fail"):
+            raise UserError(self.env._("A quality check passes or fails."))
+        lines = self._rma_lock(self.env._("record the quality check"))
+        wrong = lines.filtered(lambda line: line.repair_status != "to_check")
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "%(units)s: no finished repair waits for a quality check.",
+                    units=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        vals = {
+            "qc_result": result,
+            "qc_date": fields.Datetime.now(),
+            "qc_user_id": self.env.uid,
+        }
+        if note is not None:
+            vals["qc_note"] = note
+        lines.write(vals)
+        if result == "fail" and not all(lines.mapped("qc_note")):
+            raise UserError(self.env._("Write in the QC notes what failed."))
+        if result == "fail":
+            reworks = self.env["repair.order"].create(
+                [
+                    {
+                        **line._rma_prepare_repair_vals(None, {"free": True}),
+                        "repair_request": self.env._(
+                            "Rework after failed quality check: %(note)s",
+                            note=line.qc_note,
+                        ),
+                    }
+                    for line in lines
+                ]
+            )
+            reworks._action_repair_confirm()
+        for line in lines:
+            line.order_id.message_post(
+                body=self.env._(
+                    "Quality check of %(unit)s: %(result)s. %(note)s",
+                    unit=line.display_name,
+                    result=dict(line._fields["qc_result"].selection)[result],
+                    note=line.qc_note or "",
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_rma_qc_pass(self):
+        return self.action_rma_qc("pass")
+
+    def action_rma_qc_fail(self):
+        return self.action_rma_qc("fail")
+
+    def _rma_check_qc_before_shipping(self):
+        """A repaired unit leaves only after its quality check passed."""
+        unchecked = self.filtered(
+            lambda line: line.resolution == "repair" and line.qc_result != "pass"
+        )
+        if unchecked:
+            raise UserError(
+                self.env._(
+                    "Record a passed quality check before shipping %(units)s.",
+                    units=", ".join(unchecked.mapped("display_name")),
+                )
+            )
+
+    def _rma_after_redelivery(self, moves):
+        """Repaired units were delivered back: those repaired out of warranty get
+        their post-repair coverage (policy days from the redelivery)."""
+        policies = self.product_id._get_warranty_policies()
+        vals_list = []
+        for move in moves:
+            line = move.rma_line_id
+            policy = policies.get(line.product_id)
+            if (
+                not policy
+                or policy.post_repair_days <= 0
+                or (line.entitlement_free_repair and not line.damage_void)
+            ):
+                continue
+            for lot in move.move_line_ids.lot_id:
+                start = local_date(move.date, lot._warranty_tz())
+                vals_list.append(
+                    {
+                        "lot_id": lot.id,
+                        "product_id": lot.product_id.id,
+                        "company_id": move.company_id.id,
+                        "policy_id": policy.id,
+                        "kind": "post_repair",
+                        "origin": "repair",
+                        "date_start": start,
+                        "date_end": start
+                        + datetime.timedelta(days=policy.post_repair_days - 1),
+                        "partner_id": line.order_id.partner_id.commercial_partner_id.id,
+                        "move_id": move.id,
+                        "reason": self.env._(
+                            "Repaired (%(repair)s, %(rma)s)",
+                            repair=line.repair_id.name,
+                            rma=line.order_id.name,
+                        ),
+                    }
+                )
+        # sudo: the repaired unit was shipped by someone allowed to (stock rights);
+        # its coverage follows from that delivery, kept by the system.
+        return self.env["rma.warranty.coverage"].sudo().create(vals_list)

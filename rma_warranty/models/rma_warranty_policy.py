@@ -99,6 +99,27 @@ class RmaWarrantyPolicy(models.Model):
         required=True,
         default="customer",
     )
+    repair_quote_flow = fields.Selection(
+        selection=[
+            ("after_diagnosis", "Quote after diagnosis"),
+            ("prepaid", "Pay before shipping"),
+        ],
+        string="Paid Repair Flow",
+        required=True,
+        default="after_diagnosis",
+        help="Quote after diagnosis: the unit is received, diagnosed and quoted; the "
+        "repair starts once the quote is accepted. Pay before shipping: the quote is "
+        "built from the damage level the customer reports and the shipping "
+        "instructions are released once it is paid.",
+    )
+    refusal_fee_product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Refused Quote Fee",
+        domain=[("type", "=", "service")],
+        check_company=True,
+        help="Service charged (at its sales price) when a refused quote ends with the "
+        "unit returned as-is, e.g. an inspection fee. Empty: no fee.",
+    )
     # ---- Service levels (working days of the service calendar) ----
     sla_review_days = fields.Integer(string="Review within (working days)", default=1)
     sla_swap_days = fields.Integer(string="Swap within (working days)", default=3)

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
@@ -9,6 +10,16 @@ class SaleOrder(models.Model):
         comodel_name="rma.order", inverse_name="sale_order_id", string="RMAs"
     )
     rma_count = fields.Integer(compute="_compute_rma_count")
+    rma_line_id = fields.Many2one(
+        comodel_name="rma.order.line",
+        string="Repair Quote of",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="The RMA unit whose repair this order quotes (or whose refused quote "
+        "this order charges a fee for).",
+    )
+    rma_fee = fields.Boolean(string="Refused Quote Fee", readonly=True, copy=False)
 
     def _compute_rma_count(self):
         counts = dict(
@@ -27,6 +38,17 @@ class SaleOrder(models.Model):
         self.filtered(
             lambda order: order.state in ("draft", "sent")
         ).order_line._prepare_warranty_extension_vals()
+        expired = self.filtered(
+            lambda order: order.rma_line_id and not order.rma_fee and order.is_expired
+        )
+        if expired:
+            raise UserError(
+                self.env._(
+                    "Repair quote %(quotes)s has expired: it can no longer be "
+                    "accepted. Ask for a new quote.",
+                    quotes=", ".join(expired.mapped("name")),
+                )
+            )
         return super().action_confirm()
 
     def _action_confirm(self):
@@ -43,6 +65,8 @@ class SaleOrder(models.Model):
         vals_list = self.order_line._prepare_warranty_extension_vals()
         res = super()._action_confirm()
         self.env["sale.order.line"]._create_warranty_extension_periods(vals_list)
+        quotes = self.filtered(lambda order: order.rma_line_id and not order.rma_fee)
+        quotes.rma_line_id._rma_quote_accepted(quotes)
         return res
 
     def _action_cancel(self):
@@ -52,7 +76,25 @@ class SaleOrder(models.Model):
         self.order_line.filtered(
             "is_warranty_extension"
         )._unlink_warranty_extension_periods()
+        # A repair quote cancelled by the customer (declined in the portal) or by
+        # staff is a refusal; a revision replaces it with a new one.
+        if not self.env.context.get("rma_quote_revision"):
+            self.filtered(
+                lambda order: order.rma_line_id and not order.rma_fee
+            ).rma_line_id._rma_quote_refused()
         return res
+
+    def _rma_send_quote(self):
+        """Send the repair quotes to their customers (the quotation email of Sale)."""
+        template = self.env.ref(
+            "sale.email_template_edi_sale", raise_if_not_found=False
+        )
+        for quote in self.filtered(lambda q: q.partner_id.email):
+            if template:
+                quote.with_context(
+                    mark_so_as_sent=True, proforma=False
+                ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self.filtered(lambda q: q.state == "draft").write({"state": "sent"})
 
     def action_create_rma(self):
         """Open a new RMA prefilled with what this order delivered."""

@@ -10,6 +10,17 @@ class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     is_warranty_extension = fields.Boolean(related="product_id.is_warranty_extension")
+    rma_repair_kind = fields.Selection(
+        selection=[
+            ("part", "Part"),
+            ("labour", "Labour"),
+            ("shipping", "Return Shipping"),
+        ],
+        string="Repair Line",
+        readonly=True,
+        copy=False,
+        help="What this line of a repair quote is, from the repair tariff.",
+    )
     warranty_lot_id = fields.Many2one(
         comodel_name="stock.lot",
         string="Serial to Extend",

@@ -73,6 +73,12 @@ class StockMove(models.Model):
     def _action_done(self, cancel_backorder=False):
         rma_moves = self.filtered("rma_line_id")
         rma_moves._rma_check_lots()
+        rma_moves.filtered(
+            lambda m: (
+                m.location_dest_id.usage == "customer"
+                and m.rma_line_id.resolution == "repair"
+            )
+        ).rma_line_id._rma_check_qc_before_shipping()
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         lines = rma_moves.rma_line_id
         if lines:
@@ -103,6 +109,10 @@ class StockMove(models.Model):
         for move in replacements:
             new_lots = move.move_line_ids.lot_id - move.rma_line_id.lot_id
             move.rma_line_id._warranty_transfer_coverage(new_lots)
+        repaired = delivered.filtered(
+            lambda m: m.rma_line_id.resolution == "repair" and m.rma_line_id.repair_id
+        )
+        repaired.rma_line_id._rma_after_redelivery(repaired)
 
     def _rma_check_lots(self):
         """The serial that arrives must be the one the RMA was approved for."""

@@ -203,7 +203,6 @@ class RmaOrderLine(models.Model):
     damage_class = fields.Selection(selection=DAMAGE_CLASSES)
     damage_level_id = fields.Many2one(
         comodel_name="rma.damage.level",
-        string="Damage Level",
         help="Reported by the customer, confirmed or corrected by the diagnosis; "
         "the repair tariff of the quote is chosen by it.",
     )
@@ -230,7 +229,6 @@ class RmaOrderLine(models.Model):
     )
     quote_id = fields.Many2one(
         comodel_name="sale.order",
-        string="Quote",
         compute="_compute_quote_id",
         store=True,
         index="btree_not_null",

@@ -23,7 +23,6 @@ class RmaRepairTariff(models.Model):
     )
     product_id = fields.Many2one(
         comodel_name="product.product",
-        string="Product",
         check_company=True,
         help="Repaired product this tariff prices. Leave empty to price a category.",
     )

@@ -24,3 +24,4 @@ from . import sale_order
 from . import rma_warranty_code
 from . import sale_order_line
 from . import repair_order
+from . import payment_transaction

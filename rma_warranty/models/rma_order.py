@@ -419,7 +419,8 @@ class RmaOrder(models.Model):
         orders = self._lock_in_state(
             ["approved"], self.env._("release the shipping of")
         )
-        orders = orders.filtered("shipping_hold")
+        if not all(orders.mapped("shipping_hold")):
+            raise UserError(self.env._("The shipping instructions were already sent."))
         orders.write({"shipping_hold": False})
         orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
         return True

@@ -1204,8 +1204,12 @@ class RmaOrderLine(models.Model):
                 problem = self.env._("its RMA is not approved")
             elif not line.damage_level_id:
                 problem = self.env._("set its damage level first")
-            elif line.repair_status not in ("to_diagnose", "quoted"):
-                problem = self.env._("its quote was already accepted or refused")
+            elif line.repair_status != "to_diagnose":
+                problem = (
+                    self.env._("a quote is already open: revise it instead")
+                    if line.repair_status == "quoted"
+                    else self.env._("its quote was already accepted or refused")
+                )
             if problem:
                 raise UserError(
                     self.env._(
@@ -1216,10 +1220,30 @@ class RmaOrderLine(models.Model):
                 )
 
     def action_rma_quote(self):
-        """Quote the repair of these units from their tariffs (a revision when a
-        quote is still open: the old one is cancelled and kept)."""
+        """Quote the repair of these units from their tariffs, exactly once (a
+        second click finds the quote made and is refused)."""
         lines = self._rma_lock(self.env._("quote"))
         lines._rma_check_quotable()
+        quotes = lines._rma_create_quotes()
+        quotes._rma_send_quote()
+        return True
+
+    def action_rma_revise_quote(self):
+        """Quote again after the diagnosis (other damage level, parts, on-site):
+        the open quote and its repair order are cancelled and kept as history."""
+        lines = self._rma_lock(self.env._("revise the quote of"))
+        not_open = lines.filtered(lambda line: line.repair_status != "quoted")
+        if not_open:
+            raise UserError(
+                self.env._(
+                    "%(units)s: only an open quote (not accepted, refused or "
+                    "expired into a repair) can be revised.",
+                    units=", ".join(not_open.mapped("display_name")),
+                )
+            )
+        missing = lines.filtered(lambda line: not line.damage_level_id)
+        if missing:
+            raise UserError(self.env._("Set the damage level first."))
         quotes = lines._rma_create_quotes()
         quotes._rma_send_quote()
         return True
@@ -1307,6 +1331,7 @@ class RmaOrderLine(models.Model):
         """
         if not self:
             return self.env["sale.order"]
+        self.fetch(["quote_id", "repair_id", "order_id", "product_id", "lot_id"])
         # A revision: the open quote and its repair order are cancelled, and kept.
         self.quote_id.filtered(lambda q: q.state in ("draft", "sent")).with_context(
             rma_quote_revision=True
@@ -1339,12 +1364,23 @@ class RmaOrderLine(models.Model):
             ]
         )
         quote_of = dict(zip(paid_lines, quotes, strict=True))
-        repairs = self.env["repair.order"].create(
-            [
-                line._rma_prepare_repair_vals(quote_of.get(line), plans[line])
-                for line in self
-            ]
+        repair_vals = [
+            line._rma_prepare_repair_vals(quote_of.get(line), plans[line])
+            for line in self
+        ]
+        # Repair orders make their procurement group one by one: make them at once.
+        for vals in repair_vals:
+            vals["name"] = (
+                self.env["stock.picking.type"]
+                .browse(vals["picking_type_id"])
+                .sequence_id.next_by_id()
+            )
+        groups = self.env["procurement.group"].create(
+            [{"name": vals["name"]} for vals in repair_vals]
         )
+        for vals, group in zip(repair_vals, groups, strict=True):
+            vals["procurement_group_id"] = group.id
+        repairs = self.env["repair.order"].create(repair_vals)
         repair_of = dict(zip(self, repairs, strict=True))
         # The parts: repair lines, which Odoo also writes on the quotation.
         part_rows = [

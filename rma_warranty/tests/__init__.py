@@ -14,3 +14,4 @@ from . import test_warranty_extension_sale
 from . import test_warranty_certificate
 from . import test_warranty_screens
 from . import test_repair_flow
+from . import test_repair_concurrency

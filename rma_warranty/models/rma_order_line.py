@@ -225,7 +225,10 @@ class RmaOrderLine(models.Model):
     )
     repair_state = fields.Selection(related="repair_id.state", string="Repair State")
     quote_ids = fields.One2many(
-        comodel_name="sale.order", inverse_name="rma_line_id", string="Quotes"
+        comodel_name="sale.order",
+        inverse_name="rma_line_id",
+        string="Quotes",
+        domain=[("rma_fee", "=", False)],
     )
     quote_id = fields.Many2one(
         comodel_name="sale.order",
@@ -1468,7 +1471,6 @@ class RmaOrderLine(models.Model):
             "product_location_dest_id": rma_location.id,
             "under_warranty": plan["free"],
             "sale_order_id": quote.id if quote else False,
-            "repair_request": self.fault_description,
             "internal_notes": self.diagnosis and Markup("<p>%s</p>") % self.diagnosis,
         }
 
@@ -1638,7 +1640,8 @@ class RmaOrderLine(models.Model):
                 [
                     {
                         **line._rma_prepare_repair_vals(None, {"free": True}),
-                        "repair_request": self.env._(
+                        "internal_notes": Markup("<p>%s</p>")
+                        % self.env._(
                             "Rework after failed quality check: %(note)s",
                             note=line.qc_note,
                         ),

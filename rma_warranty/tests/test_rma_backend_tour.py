@@ -96,8 +96,10 @@ class TestRmaBackendViews(RmaBackendMixin, HttpCase):
         self.assertTrue(form.xpath("//button[@name='action_view_pickings']"))
         # Sale orders and credit notes need sales or accounting rights, which a
         # plain RMA user lacks: their buttons are for users who can open them.
+        # Repair quotes are the sale orders RMA users make and follow themselves.
         self.assertFalse(form.xpath("//button[@name='action_view_sale_order']"))
         self.assertFalse(form.xpath("//button[@name='action_view_refunds']"))
+        self.assertTrue(form.xpath("//button[@name='action_view_quotes']"))
         salesman = new_test_user(
             self.env,
             "rma_tour_salesman",

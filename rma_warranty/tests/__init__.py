@@ -13,3 +13,4 @@ from . import test_warranty_code_concurrency
 from . import test_warranty_extension_sale
 from . import test_warranty_certificate
 from . import test_warranty_screens
+from . import test_repair_service_report

@@ -23,6 +23,7 @@
         "report/stock_lot_reports.xml",
         "report/stock_lot_templates.xml",
         "data/mail_template_data.xml",
+        "data/mail_template_repair_data.xml",
         "data/rma_warranty_policy_data.xml",
         "data/rma_damage_level_data.xml",
         "views/res_config_settings_views.xml",

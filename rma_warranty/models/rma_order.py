@@ -806,3 +806,17 @@ class RmaOrder(models.Model):
             order.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
             order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order
+
+    # ---- Service report -------------------------------------------------------------
+
+    def _rma_send_service_report(self):
+        """Mail the service report of these RMAs to their customers: repaired units
+        of theirs were just shipped back. Posted in the chatter, the report stays in
+        the RMA's attachments."""
+        shipped = self.filtered(
+            lambda order: any(
+                line.resolution == "repair" and line.repair_id and line.qty_delivered
+                for line in order.line_ids
+            )
+        )
+        shipped._rma_send_mail("rma_warranty.mail_template_rma_repaired_shipped")

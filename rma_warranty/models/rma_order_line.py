@@ -1719,4 +1719,6 @@ class RmaOrderLine(models.Model):
                 )
         # sudo: the repaired unit was shipped by someone allowed to (stock rights);
         # its coverage follows from that delivery, kept by the system.
-        return self.env["rma.warranty.coverage"].sudo().create(vals_list)
+        coverages = self.env["rma.warranty.coverage"].sudo().create(vals_list)
+        self.order_id._rma_send_service_report()
+        return coverages

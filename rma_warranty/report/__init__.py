@@ -1,1 +1,2 @@
 from . import report_rma_order
+from . import report_rma_service

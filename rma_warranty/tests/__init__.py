@@ -15,3 +15,4 @@ from . import test_warranty_certificate
 from . import test_warranty_screens
 from . import test_repair_flow
 from . import test_repair_concurrency
+from . import test_repair_service_report

@@ -56,6 +56,7 @@
         "demo/rma_warranty_registration_demo.xml",
         "demo/rma_warranty_code_demo.xml",
         "demo/rma_demo.xml",
+        "demo/rma_repair_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["rma_warranty/static/tests/tours/*.js"],

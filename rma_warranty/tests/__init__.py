@@ -6,6 +6,7 @@ from . import test_rma_concurrency
 from . import test_rma_backend_tour
 from . import test_rma_access
 from . import test_demo_data
+from . import test_demo_repairs
 from . import test_rma_mail_report
 from . import test_warranty_engine
 from . import test_warranty_code

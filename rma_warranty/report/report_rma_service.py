@@ -48,6 +48,8 @@ class ReportRmaService(models.AbstractModel):
         deliveries = lines_sudo.move_ids.filtered(
             lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
         ).grouped("rma_line_id")
+        # sudo: an empty recordset of quote lines for the units without a quote,
+        # of the same (sudo) environment as the lines read above.
         SaleLine = self.env["sale.order.line"].sudo()
         units = {order.id: [] for order in orders}
         for line in lines_sudo:

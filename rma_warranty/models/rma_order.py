@@ -431,7 +431,9 @@ class RmaOrder(models.Model):
         orders = self._lock_in_state(
             ["approved", "received", "in_progress", "done"], self.env._("invoice")
         )
-        quotes = orders.line_ids.quote_ids.filtered(lambda q: q.state == "sale")
+        quotes = self.env["sale.order"].search(
+            [("rma_line_id", "in", orders.line_ids.ids), ("state", "=", "sale")]
+        )
         try:
             # In a savepoint so that a refused lock leaves the transaction usable.
             with self.env.cr.savepoint(flush=False):

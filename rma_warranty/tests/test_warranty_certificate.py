@@ -38,6 +38,7 @@ class TestWarrantyCertificate(RmaCommon):
             }
         )
         cls.product.warranty_policy_id = cls.policy
+        # sudo: test set-up of a system parameter (the base URL the QR code uses).
         cls.env["ir.config_parameter"].sudo().set_param(
             "web.base.url", "https://service.example.com"
         )

@@ -352,6 +352,8 @@ class TestWarrantyExtensionSale(RmaCommon):
         )
         method.active = True
         order = self._order(self.end_user, [(self.ext_1y, self.lot_end_user)])
+        # sudo: the payment provider's side of the test, as the server records a
+        # transaction for a customer's online payment.
         tx = (
             self.env["payment.transaction"]
             .sudo()

@@ -134,6 +134,7 @@ class TestWarrantyScreens(RmaCommon):
         Lot.search(scope + [("warranty_kind", "=", "none")])
         for lots in (self.all_lots[:1], self.all_lots):
             with self.assertQueryCount(1):
+                # sudo: no record rules, to count the search method's own queries.
                 Lot.sudo().search(
                     [("id", "in", lots.ids), ("warranty_kind", "=", "none")]
                 )
@@ -314,6 +315,7 @@ class TestWarrantyScreens(RmaCommon):
         lot = self.lots["SCR-WARRANTY"]
         with self.assertRaises(AccessError):
             lot.with_user(self.rma_user).action_warranty_recompute()
+        # sudo: the test removes system-made periods, which no user may delete.
         lot.warranty_coverage_ids.filtered(
             lambda p: p.kind == "standard"
         ).sudo().unlink()

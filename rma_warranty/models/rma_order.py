@@ -2,11 +2,12 @@
 from collections import defaultdict
 
 from markupsafe import Markup
-from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, html2plaintext
+from odoo.tools import html2plaintext
+
+from ..locking import lock_rows_nowait
 
 
 class RmaOrder(models.Model):
@@ -434,21 +435,9 @@ class RmaOrder(models.Model):
         quotes = self.env["sale.order"].search(
             [("rma_line_id", "in", orders.line_ids.ids), ("state", "=", "sale")]
         )
-        try:
-            # In a savepoint so that a refused lock leaves the transaction usable.
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM sale_order WHERE id IN %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        tuple(quotes.ids or [0]),
-                    ),
-                    log_exceptions=False,  # contention is expected, not an error
-                )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise UserError(
-                self.env._("These quotes are being invoiced right now.")
-            ) from exc
+        lock_rows_nowait(
+            quotes, lambda: self.env._("These quotes are being invoiced right now.")
+        )
         quotes.invalidate_recordset()
         quotes.order_line.invalidate_recordset()
         to_invoice = quotes.filtered(lambda q: q.invoice_status == "to invoice")
@@ -478,24 +467,13 @@ class RmaOrder(models.Model):
         if not self:
             return self
         self.check_access("write")
-        try:
-            # In a savepoint so that a refused lock leaves the transaction usable.
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM rma_order WHERE id IN %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        tuple(self.ids),
-                    ),
-                    log_exceptions=False,  # contention is expected, not an error
-                )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise UserError(
-                self.env._(
-                    "This RMA is being processed by someone else right now. "
-                    "Reload it and try again."
-                )
-            ) from exc
+        lock_rows_nowait(
+            self,
+            lambda: self.env._(
+                "This RMA is being processed by someone else right now. "
+                "Reload it and try again."
+            ),
+        )
         self.invalidate_recordset(["state"])
         wrong = self.filtered(lambda order: order.state not in states)
         if wrong:

@@ -3,12 +3,12 @@ import datetime
 from collections import defaultdict
 
 from markupsafe import Markup
-from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero
 
+from ..locking import lock_rows_nowait
 from .rma_warranty_coverage import ENTITLEMENTS, local_date
 
 # States in which the units of an RMA may change (and their origin be looked up).
@@ -1133,26 +1133,15 @@ class RmaOrderLine(models.Model):
         if not self:
             return self
         self.check_access("write")
-        try:
-            # In a savepoint so that a refused lock leaves the transaction usable.
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM rma_order_line WHERE id IN %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        tuple(self.ids),
-                    ),
-                    log_exceptions=False,  # contention is expected, not an error
-                )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise UserError(
-                self.env._(
-                    "Someone else is working on %(units)s right now: reload and "
-                    "try again (%(verb)s).",
-                    units=", ".join(self.mapped("display_name")),
-                    verb=verb,
-                )
-            ) from exc
+        lock_rows_nowait(
+            self,
+            lambda: self.env._(
+                "Someone else is working on %(units)s right now: reload and "
+                "try again (%(verb)s).",
+                units=", ".join(self.mapped("display_name")),
+                verb=verb,
+            ),
+        )
         self.invalidate_recordset()
         return self
 

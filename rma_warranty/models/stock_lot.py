@@ -3,13 +3,12 @@ import datetime
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from psycopg2 import errors as pg_errors
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL, create_index, split_every
 
+from ..locking import lock_rows_nowait
 from .rma_warranty_coverage import (
     ENTITLEMENTS,
     KIND_ENTITLEMENT,
@@ -552,24 +551,14 @@ class StockLot(models.Model):
         one commits cannot lock it afterwards from its outdated snapshot.
         """
         self.ensure_one()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM stock_lot WHERE id = %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        self.id,
-                    ),
-                    log_exceptions=False,
-                )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise UserError(
-                self.env._(
-                    "Serial number %(lot)s is being updated by someone else right "
-                    "now. Try again in a moment.",
-                    lot=self.name,
-                )
-            ) from exc
+        lock_rows_nowait(
+            self,
+            lambda: self.env._(
+                "Serial number %(lot)s is being updated by someone else right "
+                "now. Try again in a moment.",
+                lot=self.name,
+            ),
+        )
         self.env.cr.execute(
             SQL(
                 "UPDATE stock_lot SET write_date = %s, write_uid = %s WHERE id = %s",

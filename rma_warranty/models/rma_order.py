@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
+from odoo.tools.misc import clean_context
 
 from ..locking import lock_rows_nowait
 
@@ -432,7 +433,7 @@ class RmaOrder(models.Model):
         orders = self._lock_in_state(
             ["approved", "received", "in_progress", "done"], self.env._("invoice")
         )
-        quotes = self.env["sale.order"].search(
+        quotes = orders.env["sale.order"].search(
             [("rma_line_id", "in", orders.line_ids.ids), ("state", "=", "sale")]
         )
         lock_rows_nowait(
@@ -463,6 +464,13 @@ class RmaOrder(models.Model):
         this one started) makes this one fail at once rather than act a second time
         on a state it did not see. The state is read again after the lock, so a
         double click on an already-done action is refused.
+
+        Returns the RMAs without the ``default_*`` keys of the caller's context: the
+        web client sends the context of the form's action with every button, and
+        the form opened by Create RMA carries ``default_line_ids``,
+        ``default_partner_id``... that the receipts, credit notes, deliveries and
+        quotes these actions create must not take (as ``clean_context`` does in
+        ``repair``'s ``stock.picking`` actions).
         """
         if not self:
             return self
@@ -486,7 +494,8 @@ class RmaOrder(models.Model):
                     states=", ".join({labels[s] for s in wrong.mapped("state")}),
                 )
             )
-        return self
+        # A new context on purpose: keys are removed, which kwargs cannot do.
+        return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
 
     def _check_submittable(self):
         for order in self:
@@ -661,6 +670,8 @@ class RmaOrder(models.Model):
         composer = (
             self.env["mail.compose.message"]
             .with_context(
+                # Also called from other models' actions: none of their defaults.
+                clean_context(self.env.context),
                 default_composition_mode="comment",
                 default_model=self._name,
                 default_res_ids=orders.ids,

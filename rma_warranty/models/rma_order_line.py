@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
+from odoo.tools.misc import clean_context
 
 from ..locking import lock_rows_nowait
 from .rma_warranty_coverage import ENTITLEMENTS, local_date
@@ -1011,9 +1012,13 @@ class RmaOrderLine(models.Model):
             priced_from_product |= lines.filtered(
                 lambda x: not x.origin_invoice_line_id
             )
+        # Called from buttons of forms whose context has defaults of other models
+        # (default_line_ids of a prefilled RMA would become journal items).
         refunds = (
             self.env["account.move"]
-            .with_context(default_move_type="out_refund")
+            .with_context(
+                clean_context(self.env.context), default_move_type="out_refund"
+            )
             .create(vals_list)
         )
         for order, lines in priced_from_product.grouped("order_id").items():
@@ -1129,7 +1134,12 @@ class RmaOrderLine(models.Model):
 
     def _rma_lock(self, verb):
         """Lock the rows of these units for an exactly-once repair action: a second
-        click or worker fails at once instead of acting on a state it did not see."""
+        click or worker fails at once instead of acting on a state it did not see.
+
+        Returns the units without the caller's ``default_*`` context keys (the unit
+        form opened from an RMA form inherits its action context), as
+        ``rma.order._lock_in_state`` does.
+        """
         if not self:
             return self
         self.check_access("write")
@@ -1143,7 +1153,8 @@ class RmaOrderLine(models.Model):
             ),
         )
         self.invalidate_recordset()
-        return self
+        # A new context on purpose: keys are removed, which kwargs cannot do.
+        return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
 
     def _rma_void_for_damage(self):
         """Customer-caused damage voids the coverage of the unit when its policy

@@ -388,15 +388,7 @@ class RmaOrder(models.Model):
         )
 
     def action_print_authorisation(self):
-        held = self.filtered("shipping_hold")
-        if held:
-            raise UserError(
-                self.env._(
-                    "%(refs)s: the RMA label is released once the repair quote is "
-                    "paid.",
-                    refs=", ".join(held.mapped("name")),
-                )
-            )
+        self._check_authorisation_printable()
         return self.env.ref("rma_warranty.action_report_rma_order").report_action(self)
 
     def action_view_quotes(self):
@@ -496,6 +488,37 @@ class RmaOrder(models.Model):
             )
         # A new context on purpose: keys are removed, which kwargs cannot do.
         return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
+
+    def _check_authorisation_printable(self):
+        """The RMA authorisation (and its label) tells the customer to ship: only
+        an RMA with its number, neither rejected nor cancelled, and not waiting for
+        the payment of its repair quote (pay before shipping) has one.
+
+        Called by the Print Authorisation button and by the report itself, so that
+        every way in (Print menu, report URL, mail template) is refused alike.
+        """
+        no_number = self.filtered(
+            lambda order: (
+                order.is_request_ref or order.state in ("rejected", "cancelled")
+            )
+        )
+        if no_number:
+            raise UserError(
+                self.env._(
+                    "No RMA authorisation can be printed for %(refs)s: only approved "
+                    "RMAs that have an RMA number and are not cancelled have one.",
+                    refs=", ".join(no_number.mapped("name")),
+                )
+            )
+        held = self.filtered("shipping_hold")
+        if held:
+            raise UserError(
+                self.env._(
+                    "No RMA authorisation can be printed for %(refs)s yet: the RMA "
+                    "label is released once the repair quote is paid.",
+                    refs=", ".join(held.mapped("name")),
+                )
+            )
 
     def _check_submittable(self):
         for order in self:

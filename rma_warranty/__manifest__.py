@@ -33,6 +33,7 @@
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "wizard/rma_order_reject_views.xml",
+        "wizard/rma_order_release_views.xml",
         "wizard/rma_entitlement_override_views.xml",
         "views/rma_warranty_menus.xml",
         "wizard/rma_warranty_code_generate_views.xml",

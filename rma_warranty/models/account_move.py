@@ -60,6 +60,24 @@ class AccountMove(models.Model):
             )._warranty_recompute_standard()
         return posted
 
+    def _invoice_paid_hook(self):
+        """A paid repair invoice releases the shipping instructions of its RMA (pay
+        before shipping) once all the RMA's repair quotes are paid, whatever the
+        payment: registered, reconciled with a bank statement, or online."""
+        res = super()._invoice_paid_hook()
+        invoices = self.filtered(lambda move: move.move_type == "out_invoice")
+        if invoices:
+            # sudo: the accountant registering the payment may not read RMAs; only
+            # the RMAs of the quotes this invoice was paid for are released (their
+            # shipping_hold is a decision field that only this release writes).
+            rmas_sudo = (
+                invoices.sudo()
+                .invoice_line_ids.sale_line_ids.order_id.filtered("rma_line_id")
+                .rma_line_id.order_id
+            )
+            rmas_sudo.filtered("shipping_hold")._rma_release_shipping_if_paid()
+        return res
+
     def action_view_rma(self):
         self.ensure_one()
         return self.env["rma.order"]._action_view_records_of(self.rma_order_ids)

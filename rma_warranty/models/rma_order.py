@@ -4,7 +4,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import html2plaintext
 from odoo.tools.misc import clean_context
 
@@ -408,16 +408,18 @@ class RmaOrder(models.Model):
         )
 
     def action_release_shipping(self):
-        """Staff release the shipping instructions of an RMA whose quote was paid
-        another way (bank transfer, cash)."""
-        orders = self._lock_in_state(
-            ["approved"], self.env._("release the shipping of")
-        )
-        if not all(orders.mapped("shipping_hold")):
-            raise UserError(self.env._("The shipping instructions were already sent."))
-        orders.write({"shipping_hold": False})
-        orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
-        return True
+        """Release the shipping instructions before the repair quote is paid: an
+        RMA manager's override, with its reason (wizard rma.order.release). A paid
+        quote (online) or a paid repair invoice releases them by itself."""
+        self._check_release_shipping()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Release Shipping"),
+            "res_model": "rma.order.release",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
 
     def action_invoice_repairs(self):
         """Invoice the accepted repair quotes (and refused-quote fees) of these RMAs
@@ -632,9 +634,45 @@ class RmaOrder(models.Model):
         quotes._rma_send_quote()
         return held
 
+    def _check_release_shipping(self):
+        if not self.env.user.has_group("rma_warranty.group_rma_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only an RMA manager can release the shipping instructions of an "
+                    "RMA whose repair quote is not paid."
+                )
+            )
+        if not all(self.mapped("shipping_hold")):
+            raise UserError(self.env._("The shipping instructions were already sent."))
+
+    def _rma_release_shipping_override(self, reason):
+        """Send the shipping instructions and the RMA label although the repair
+        quote is not (known to be) paid. Called by the rma.order.release wizard;
+        the reason stays in the chatter."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(
+                self.env._("Give the reason for releasing the shipping before payment.")
+            )
+        orders = self._lock_in_state(
+            ["approved"], self.env._("release the shipping of")
+        )
+        orders._check_release_shipping()
+        # decision field: only its action writes it (see _write_decision)
+        orders.sudo().write({"shipping_hold": False})
+        body = Markup("<p>%s</p>") % self.env._(
+            "Shipping instructions released before the repair quote was paid. "
+            "Reason: %(reason)s",
+            reason=reason,
+        )
+        orders._message_log_batch(bodies=dict.fromkeys(orders.ids, body))
+        orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
+        return orders
+
     def _rma_release_shipping_if_paid(self):
         """Release the shipping instructions of RMAs whose repair quotes are all
-        confirmed and paid (online payment confirms a quotation)."""
+        confirmed and paid: online (a payment confirms a quotation) or by the
+        payment of their invoice (``account.move._invoice_paid_hook``)."""
         released = self.filtered(
             lambda order: (
                 order.shipping_hold

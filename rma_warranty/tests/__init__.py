@@ -20,3 +20,4 @@ from . import test_repair_service_report
 from . import test_issue11_money
 from . import test_issue11_money_tour
 from . import test_issue11_money_report
+from . import test_issue11_money_release

@@ -26,6 +26,7 @@
         "data/mail_template_repair_data.xml",
         "data/rma_warranty_policy_data.xml",
         "data/rma_damage_level_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/res_config_settings_views.xml",
         "views/rma_order_views.xml",
         "views/rma_order_line_views.xml",

@@ -40,8 +40,24 @@ class AccountMove(models.Model):
         self.line_ids.rma_line_id.order_id._update_state_from_lines()
         return res
 
+    def button_draft(self):
+        res = super().button_draft()
+        self._rma_update_refunded_orders()
+        return res
+
+    def _rma_update_refunded_orders(self):
+        """RMA units count as refunded while their credit note is posted: posting
+        completes their RMA (and tells the customer), resetting it reopens it."""
+        refunds = self.filtered(lambda move: move.move_type == "out_refund")
+        if refunds:
+            # sudo: the accountant posting the credit note may not work RMAs; only
+            # the RMAs of its own lines move on (their state is a decision field
+            # that only this follow-up of the posting writes).
+            refunds.sudo().line_ids.rma_line_id.order_id._update_state_from_lines()
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
+        posted._rma_update_refunded_orders()
         # Warranties that start at the invoice date start now for delivered units.
         invoices = posted.filtered(lambda m: m.move_type == "out_invoice")
         if invoices:

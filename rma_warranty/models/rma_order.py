@@ -338,7 +338,23 @@ class RmaOrder(models.Model):
                     "Nothing to process: set a resolution on received units first."
                 )
             )
-        lines._run_resolutions()
+        waiting = lines._run_resolutions()
+        if waiting:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "sticky": True,
+                    "message": self.env._(
+                        "Credit notes need invoicing rights: the accounting team was "
+                        "asked to issue those of %(units)s (an activity on the RMA). "
+                        "The other resolutions were processed.",
+                        units=", ".join(waiting.mapped("display_name")),
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
         return True
 
     def action_done(self):
@@ -668,6 +684,35 @@ class RmaOrder(models.Model):
         orders._message_log_batch(bodies=dict.fromkeys(orders.ids, body))
         orders._rma_send_mail("rma_warranty.mail_template_rma_approved")
         return orders
+
+    @api.model
+    def _rma_refund_accountant(self, company, activity_type):
+        """Who issues the credit notes of ``company``'s RMAs for staff without
+        invoicing rights: the activity type's default user (Settings > Activity
+        Types), else the first user with invoicing rights who can open RMAs."""
+        if activity_type.default_user_id:
+            return activity_type.default_user_id
+        # sudo: the service user may not read groups and users; only the accountant
+        # to name on the activity is looked up, nothing else is read.
+        accountant_sudo = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("share", "=", False),
+                    ("company_ids", "in", company.id),
+                    (
+                        "groups_id",
+                        "in",
+                        self.env.ref("account.group_account_invoice").id,
+                    ),
+                    ("groups_id", "in", self.env.ref("rma_warranty.group_rma_user").id),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+        return accountant_sudo.with_env(self.env)
 
     def _rma_release_shipping_if_paid(self):
         """Release the shipping instructions of RMAs whose repair quotes are all

@@ -182,7 +182,18 @@ class RmaOrderLine(models.Model):
         compute="_compute_qty_scrapped", store=True, digits="Product Unit of Measure"
     )
     qty_refunded = fields.Float(
-        compute="_compute_qty_refunded", store=True, digits="Product Unit of Measure"
+        compute="_compute_qty_refunded",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Quantity credited by posted credit notes.",
+    )
+    qty_refund_draft = fields.Float(
+        string="Quantity in Draft Credit Notes",
+        compute="_compute_qty_refunded",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Quantity on credit notes not posted yet: the unit counts as refunded "
+        "once they are posted.",
     )
     is_resolved = fields.Boolean(compute="_compute_is_resolved", store=True)
     # ---- Repair (diagnosis, quote, repair order, quality check) ----
@@ -320,14 +331,17 @@ class RmaOrderLine(models.Model):
         "refund_line_ids.product_uom_id",
     )
     def _compute_qty_refunded(self):
+        """A unit is refunded when its credit note is posted (and the customer is
+        told so); a draft one only keeps the quantity from being credited twice."""
         for line in self:
-            line.qty_refunded = sum(
-                aml.product_uom_id._compute_quantity(
-                    aml.quantity, line.product_uom_id or aml.product_uom_id
-                )
-                for aml in line.refund_line_ids
-                if aml.parent_state != "cancel"
-            )
+            qty = {"posted": 0.0, "draft": 0.0}
+            for aml in line.refund_line_ids:
+                if aml.parent_state in qty:
+                    qty[aml.parent_state] += aml.product_uom_id._compute_quantity(
+                        aml.quantity, line.product_uom_id or aml.product_uom_id
+                    )
+            line.qty_refunded = qty["posted"]
+            line.qty_refund_draft = qty["draft"]
 
     @api.depends("product_id")
     def _compute_repair_flow(self):
@@ -891,7 +905,7 @@ class RmaOrderLine(models.Model):
         was already refunded, shipped back (or on its way) or scrapped."""
         self.ensure_one()
         if self.resolution == "refund":
-            done = self.qty_refunded
+            done = self.qty_refunded + self.qty_refund_draft
         elif self.resolution in DELIVERY_SOURCE:
             done = self.qty_delivered + self._qty_pending_delivery()
         elif self.resolution == "scrap":
@@ -917,18 +931,70 @@ class RmaOrderLine(models.Model):
         )
 
     def _run_resolutions(self):
-        """Carry out the resolution of each line; one document per RMA and kind."""
-        orders = self.order_id
-        self.filtered(lambda line: line.resolution == "refund")._create_refunds()
+        """Carry out the resolution of each line; one document per RMA and kind.
+
+        Returns the refund lines left waiting because the user may not create
+        credit notes: the accounting team was asked for them instead.
+        """
+        refunds = self.filtered(lambda line: line.resolution == "refund")
+        waiting = self.browse()
+        if refunds and not self.env["account.move"].has_access("create"):
+            waiting = refunds._rma_ask_accounting_for_refunds()
+        lines = self - waiting
+        orders = lines.order_id
+        (refunds - waiting)._create_refunds()
         for source in ("stock", "rma"):
-            self.filtered(
+            lines.filtered(
                 lambda line, src=source: DELIVERY_SOURCE.get(line.resolution) == src
             )._create_deliveries(source)
-        self.filtered(lambda line: line.resolution == "scrap")._create_scraps()
+        lines.filtered(lambda line: line.resolution == "scrap")._create_scraps()
         orders.filtered(lambda o: o.state in ("approved", "received")).write(
             {"state": "in_progress"}
         )
         orders._update_state_from_lines()
+        return waiting
+
+    def _rma_ask_accounting_for_refunds(self):
+        """The user may not issue these units' credit notes: an activity asks the
+        accounting team to, on each RMA (once), and the chatter says so. The units
+        wait for their refund. Returns them."""
+        activity_type = self.env.ref("rma_warranty.mail_activity_type_rma_refund")
+        accountants = {
+            company: self.env["rma.order"]._rma_refund_accountant(
+                company, activity_type
+            )
+            for company in self.company_id
+        }
+        bodies = {}
+        for order, lines in self.grouped("order_id").items():
+            if order.activity_ids.filtered(
+                lambda act: act.activity_type_id == activity_type
+            ):
+                continue
+            responsible = (
+                accountants[order.company_id] or order.user_id or self.env.user
+            )
+            units = ", ".join(lines.mapped("display_name"))
+            order.activity_schedule(
+                activity_type_id=activity_type.id,
+                user_id=responsible.id,
+                note=Markup("<p>%s</p>")
+                % self.env._(
+                    "Issue the credit note of %(units)s: press Process Resolutions "
+                    "on this RMA.",
+                    units=units,
+                ),
+            )
+            bodies[order.id] = Markup("<p>%s</p>") % self.env._(
+                "%(units)s: the credit note needs invoicing rights; %(user)s was "
+                "asked to issue it.",
+                units=units,
+                user=responsible.name,
+            )
+        self.order_id.filtered(lambda order: order.id in bodies)._message_log_batch(
+            bodies=bodies
+        )
+        return self
 
     def _create_deliveries(self, source):
         if not self:
@@ -1021,6 +1087,8 @@ class RmaOrderLine(models.Model):
             )
             .create(vals_list)
         )
+        # The accounting team's activity, if staff without rights had asked for it.
+        self.order_id.activity_feedback(["rma_warranty.mail_activity_type_rma_refund"])
         for order, lines in priced_from_product.grouped("order_id").items():
             order.message_post(
                 body=Markup("<p>%s</p><ul>%s</ul>")

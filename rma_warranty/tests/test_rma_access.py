@@ -131,9 +131,12 @@ class TestRmaAccess(RmaCommon):
         rma.action_approve()
         self._receive(rma)
         self.assertEqual(rma.state, "received")
-        with self.assertRaises(AccessError):
-            rma.action_process()
+        # No raw access error: the accounting team is asked for it (issue 11).
+        result = rma.action_process()
+        self.assertEqual(result["tag"], "display_notification")
         self.assertEqual(rma.refund_count, 0)
+        self.assertEqual(len(rma.activity_ids), 1)
         rma.with_user(self.rma_manager).action_process()
+        rma.refund_ids.with_user(self.rma_manager).action_post()
         self.assertEqual(rma.state, "done")
         self.assertEqual(rma.refund_count, 1, "visible without accounting rights")

@@ -202,17 +202,25 @@ class TestRmaFlow(RmaCommon):
             self.assertEqual(line.price_unit, 480.0)
             self.assertEqual(line.tax_ids, origin_line.tax_ids)
             self.assertEqual(line.quantity, 1.0)
-        self.assertEqual(rma.line_ids.mapped("qty_refunded"), [1.0, 1.0])
-        self.assertEqual(rma.state, "done")
+        # Refunded once the credit note is posted (issue 11): a draft one only
+        # keeps the units from being credited twice.
+        self.assertEqual(rma.line_ids.mapped("qty_refund_draft"), [1.0, 1.0])
+        self.assertEqual(rma.line_ids.mapped("qty_refunded"), [0.0, 0.0])
+        self.assertEqual(rma.state, "in_progress")
         # Processing again refunds nothing more.
-        with self.assertRaisesRegex(UserError, "Cannot process"):
+        with self.assertRaisesRegex(UserError, "Nothing to process"):
             rma.action_process()
         # Deleting the draft credit note releases the units.
         refund.unlink()
         self.assertEqual(rma.state, "in_progress")
-        self.assertEqual(rma.line_ids.mapped("qty_refunded"), [0.0, 0.0])
+        self.assertEqual(rma.line_ids.mapped("qty_refund_draft"), [0.0, 0.0])
         rma.action_process()
         self.assertEqual(len(rma.refund_ids), 1)
+        rma.refund_ids.action_post()
+        self.assertEqual(rma.line_ids.mapped("qty_refunded"), [1.0, 1.0])
+        self.assertEqual(rma.state, "done")
+        with self.assertRaisesRegex(UserError, "Cannot process"):
+            rma.action_process()
 
     def test_refund_without_invoice_uses_product_price(self):
         lot = self._create_lots(self.product, ["SN-NOINV"])
@@ -293,6 +301,7 @@ class TestRmaFlow(RmaCommon):
         rma.line_ids[1].resolution = "reject"
         self._receive(rma)
         rma.action_process()
+        rma.refund_ids.action_post()  # refunded once posted (issue 11)
         self.assertEqual(rma.state, "done")
 
     def test_untracked_quantities(self):

@@ -173,8 +173,11 @@ class TestRmaMailReport(RmaCommon, MailCase):
             self.assertIn("SN-MAIL-0", received.body)
             self.assertIn("SN-MAIL-1", received.body)
 
-            # Credit notes need invoicing rights on top of the RMA ones.
+            # Credit notes need invoicing rights on top of the RMA ones; the RMA is
+            # done (and the customer told) once the credit note is posted.
             rma.with_user(self.rma_manager).action_process()
+            self.assertEqual(rma.state, "in_progress")
+            rma.refund_ids.with_user(self.rma_manager).action_post()
             self.assertEqual(rma.state, "done")
             done = self._assert_customer_mail(
                 rma, f"{company}: return completed (Ref {rma.name})"

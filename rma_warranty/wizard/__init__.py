@@ -2,3 +2,4 @@ from . import rma_order_reject
 from . import rma_entitlement_override
 from . import rma_warranty_code_generate
 from . import rma_warranty_code_redeem
+from . import rma_warranty_void_lift

@@ -1296,7 +1296,7 @@ class RmaOrderLine(models.Model):
         # to (checked above); the serial's voids change through actions only.
         voids_sudo = (
             self.env["rma.warranty.void"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .create([line._prepare_warranty_void_vals() for line in to_record])
         )
         voids_sudo.lot_id._message_log_batch(
@@ -1372,6 +1372,7 @@ class RmaOrderLine(models.Model):
         )
         if not lines:
             return
+        lines.check_access("write")
         engine = lines._entitlement_engine_vals()
         labels = dict(ENTITLEMENTS)
         for line in lines:

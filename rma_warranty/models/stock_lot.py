@@ -743,7 +743,7 @@ class StockLot(models.Model):
         # users have no rights on coverage. One query when nothing is chained.
         chained_sudo = (
             self.env["rma.warranty.coverage"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search([("lot_id", "in", self.ids), ("chain_months", ">", 0)])
         )
         moved = self.env["rma.warranty.coverage"]

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -301,6 +301,14 @@ class TestIssue11Engine(RmaCommon):
         self.assertNotEqual(lot.warranty_kind, "none")
         (result,) = Lot._warranty_lookup(lot.name)
         self.assertNotEqual(result["kind"], "none")
+
+    def test_public_lookup_on_a_new_cursor_each_request(self):
+        # Each request borrows a connection from the pool, which resets it (and
+        # so discards its prepared statements): the lookup must still answer.
+        for _request in range(3):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                self.assertEqual(env["stock.lot"]._warranty_lookup("I11-NO-SUCH"), [])
 
     def test_component_void_voids_that_component_only(self):
         lot = self._unit("I11-VOID-LCD")

@@ -36,6 +36,7 @@
         "wizard/rma_order_reject_views.xml",
         "wizard/rma_order_release_views.xml",
         "wizard/rma_entitlement_override_views.xml",
+        "wizard/rma_warranty_void_lift_views.xml",
         "views/rma_warranty_menus.xml",
         "wizard/rma_warranty_code_generate_views.xml",
         "wizard/rma_warranty_code_redeem_views.xml",

@@ -5,6 +5,7 @@ from . import rma_warranty_component
 from . import rma_warranty_policy
 from . import rma_warranty_policy_component
 from . import rma_warranty_coverage
+from . import rma_warranty_void
 from . import rma_warranty_registration
 from . import product_category
 from . import product_template

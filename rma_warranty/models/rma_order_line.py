@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero, format_date
 from odoo.tools.misc import clean_context
 
 from ..locking import lock_rows_nowait
@@ -111,6 +111,12 @@ class RmaOrderLine(models.Model):
     entitlement_days_left = fields.Integer(
         string="Days Left", readonly=True, copy=False
     )
+    entitlement_swap_date_end = fields.Date(
+        string="Replacement Until",
+        readonly=True,
+        copy=False,
+        help="Last day of the unit's replacement window, when the unit was in it.",
+    )
     entitlement_swap = fields.Boolean(
         string="Swap", compute="_compute_entitlement_flags", store=True
     )
@@ -119,6 +125,11 @@ class RmaOrderLine(models.Model):
     )
     entitlement_override_reason = fields.Char(
         string="Override Reason", readonly=True, copy=False
+    )
+    entitlement_final = fields.Boolean(
+        compute="_compute_entitlement_final",
+        help="The unit is processed (or its RMA closed): its entitlement no longer "
+        "changes.",
     )
     resolution = fields.Selection(
         selection=[
@@ -224,6 +235,12 @@ class RmaOrderLine(models.Model):
         readonly=True,
         copy=False,
         help="Customer-caused damage voided the coverage of this unit.",
+    )
+    warranty_void_ids = fields.One2many(
+        comodel_name="rma.warranty.void",
+        inverse_name="rma_line_id",
+        string="Warranty Voids",
+        help="Voids of the serial's warranty this unit's diagnosis recorded.",
     )
     repair_ids = fields.One2many(
         comodel_name="repair.order", inverse_name="rma_line_id", string="Repairs"
@@ -404,6 +421,18 @@ class RmaOrderLine(models.Model):
             else:
                 status = "to_diagnose"
             line.repair_status = status
+
+    @api.depends(
+        "state",
+        "qty_refunded",
+        "qty_delivered",
+        "qty_scrapped",
+        "move_ids.state",
+        "repair_status",
+    )
+    def _compute_entitlement_final(self):
+        for line in self:
+            line.entitlement_final = line._entitlement_is_final()
 
     @api.depends("entitlement_kind")
     def _compute_entitlement_flags(self):
@@ -626,56 +655,116 @@ class RmaOrderLine(models.Model):
         )
         if not lines:
             return
-        keys = {
-            line: (line.lot_id, line._entitlement_date(), line.failed_component_id)
-            for line in lines
-            if line.lot_id
-        }
-        answers = self.env["rma.warranty.coverage"]._get_entitlements(keys.values())
+        answers = lines._entitlement_engine_vals(fresh=True)
         # One write per distinct answer, not per unit: a batch of 100 units of
         # the same delivery is one UPDATE.
         groups = defaultdict(lambda: self.browse())
         for line in lines:
-            key = keys.get(line)
-            if not key:
-                # A unit without serial: nobody can tell its warranty but staff.
-                vals = (False, line._entitlement_date(), False, 0)
-            else:
-                answer = answers[key]
-                vals = (answer.kind, key[1], answer.date_end or False, answer.days_left)
-            groups[vals] |= line
-        for (kind, on_date, date_end, days_left), group in groups.items():
-            group.write(
-                {
-                    "entitlement_kind": kind,
-                    "entitlement_auto_kind": kind,
-                    "entitlement_date": on_date,
-                    "entitlement_date_end": date_end,
-                    "entitlement_days_left": days_left,
-                    "entitlement_override_reason": False,
-                }
-            )
+            groups[tuple(sorted(answers[line].items()))] |= line
+        lines.check_access("write")
+        for vals, group in groups.items():
+            # decision field: only its action writes it (see _write_decision)
+            group.sudo().write(dict(vals, entitlement_override_reason=False))
 
-    def action_override_entitlement(self, kind, reason):
-        """Staff decide the entitlement themselves; the RMA's chatter keeps why."""
-        reason = (reason or "").strip()
-        if not reason:
-            raise UserError(self.env._("Say why the entitlement is overridden."))
-        if kind not in dict(ENTITLEMENTS):
-            raise UserError(self.env._("Choose an entitlement."))
-        labels = dict(ENTITLEMENTS)
+    def _entitlement_engine_vals(self, fresh=False):
+        """{line: entitlement values the warranty engine gives the unit}, on its
+        entitlement date (``fresh``: on its submission date, as decided now), in
+        one engine call for all the lines. A unit without serial: nobody can tell
+        its warranty but staff."""
+        dates = {
+            line: (
+                line._entitlement_date()
+                if fresh or not line.entitlement_date
+                else line.entitlement_date
+            )
+            for line in self
+        }
+        keys = {
+            line: (line.lot_id, dates[line], line.failed_component_id)
+            for line in self
+            if line.lot_id
+        }
+        answers = self.env["rma.warranty.coverage"]._get_entitlements(keys.values())
+        result = {}
         for line in self:
-            if line.state not in ("draft", "submitted", "approved", "received"):
+            answer = answers.get(keys.get(line))
+            result[line] = {
+                "entitlement_kind": answer.kind if answer else False,
+                "entitlement_auto_kind": answer.kind if answer else False,
+                "entitlement_date": dates[line],
+                "entitlement_date_end": (answer and answer.date_end) or False,
+                "entitlement_days_left": answer.days_left if answer else 0,
+                "entitlement_swap_date_end": (answer and answer.swap_date_end) or False,
+            }
+        return result
+
+    def _entitlement_is_final(self):
+        """Whether this unit is processed: its resolution was carried out (credit
+        note, delivery, scrap) or its repair accepted, or its RMA is closed. Its
+        entitlement no longer changes then; the other units of its RMA still may."""
+        self.ensure_one()
+        rounding = self.product_uom_id.rounding or 0.01
+        return (
+            self.state in ("done", "rejected", "cancelled")
+            or not float_is_zero(
+                self.qty_refunded
+                + self.qty_scrapped
+                + self.qty_delivered
+                + self._qty_pending_delivery(),
+                precision_rounding=rounding,
+            )
+            or self.repair_status
+            in ("to_repair", "repairing", "to_check", "ready", "refused")
+        )
+
+    def _override_entitlement(self, kind, reason):
+        """Staff decide the entitlement of these units themselves (the override
+        wizard calls this); the RMA's chatter keeps why. It wins over the engine
+        and over a damage void: an open repair quote is made again to follow it.
+
+        ``kind``: a key of ``ENTITLEMENTS``; ``reason``: a non-empty text.
+        """
+        labels = dict(ENTITLEMENTS)
+        if not isinstance(kind, str) or kind not in labels:
+            raise UserError(self.env._("Choose an entitlement."))
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Say why the entitlement is overridden."))
+        reason = reason.strip()
+        self.check_access("write")
+        for line in self:
+            if line._entitlement_is_final():
                 raise UserError(
                     self.env._(
-                        "%(unit)s: the entitlement of a unit in progress or done "
-                        "cannot change.",
+                        "%(unit)s: the entitlement of a unit already processed, or "
+                        "of a closed RMA, cannot change.",
                         unit=line.display_name,
                     )
                 )
+        engine = self._entitlement_engine_vals()
+        for line in self:
             before = line.entitlement_kind
-            line.write(
-                {"entitlement_kind": kind, "entitlement_override_reason": reason}
+            answer = engine[line]
+            covered = kind != "none" and answer["entitlement_kind"] not in (
+                False,
+                "none",
+            )
+            # decision field: only its action writes it (see _write_decision)
+            line.sudo().write(
+                {
+                    "entitlement_kind": kind,
+                    "entitlement_override_reason": reason,
+                    # Out of warranty is covered until no date; a covered kind
+                    # keeps the dates of the coverage the unit has.
+                    "entitlement_date_end": (
+                        answer["entitlement_date_end"] if covered else False
+                    ),
+                    "entitlement_days_left": (
+                        answer["entitlement_days_left"] if covered else 0
+                    ),
+                    "entitlement_swap_date_end": (
+                        answer["entitlement_swap_date_end"] if kind == "swap" else False
+                    ),
+                }
             )
             line.order_id.message_post(
                 body=self.env._(
@@ -688,7 +777,18 @@ class RmaOrderLine(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        self._rma_requote()
         return True
+
+    def _rma_requote(self):
+        """Make the open repair quotes of these units again: their entitlement
+        changed (an override, a void lifted), and a quote follows it."""
+        quoted = self.filtered(lambda line: line.repair_status == "quoted")
+        if quoted:
+            quotes = quoted._rma_lock(
+                self.env._("revise the quote of")
+            )._rma_create_quotes()
+            quotes._rma_send_quote()
 
     def action_open_entitlement_override(self):
         """The override form of this unit (its views load before the wizard's)."""
@@ -698,6 +798,20 @@ class RmaOrderLine(models.Model):
         )
         action["context"] = {"default_line_id": self.id}
         return action
+
+    def action_open_void_lift(self):
+        """The form in which a manager lifts the warranty void this unit's
+        diagnosis recorded on its serial."""
+        self.ensure_one()
+        void = self.warranty_void_ids.filtered(lambda v: not v.lifted)[:1]
+        if not void:
+            raise UserError(
+                self.env._(
+                    "%(unit)s: no warranty void of its serial is standing.",
+                    unit=self.display_name,
+                )
+            )
+        return void.action_open_lift()
 
     def _warranty_transfer_coverage(self, new_lots):
         """A replacement unit carries on the coverage of the unit it replaces."""
@@ -1226,7 +1340,8 @@ class RmaOrderLine(models.Model):
 
     def _rma_void_for_damage(self):
         """Customer-caused damage voids the coverage of the unit when its policy
-        says so: the unit's repair becomes paid and the customer is told why."""
+        says so: the void is recorded on the serial (later RMAs find it too), the
+        unit's repair becomes paid and the customer is told why."""
         policies = self.product_id._get_warranty_policies()
         lines = self.filtered(
             lambda line: (
@@ -1234,22 +1349,60 @@ class RmaOrderLine(models.Model):
                 and not line.damage_void
                 and policies.get(line.product_id)
                 and policies[line.product_id].damage_voids
-                and line.entitlement_kind not in (False, "none")
             )
         )
         if not lines:
             return
-        labels = dict(self._fields["damage_class"]._description_selection(self.env))
-        for line in lines:
-            reason = self.env._(
-                "%(damage)s found by our technicians voids the warranty of this unit.",
-                damage=labels[line.damage_class],
+        lines.check_access("write")
+        # Once per serial and scope: a standing void of the whole unit, or of the
+        # same component, already says it.
+        to_record = lines.filtered(
+            lambda line: (
+                line.lot_id
+                and not line.lot_id.warranty_void_ids.filtered(
+                    lambda v: (
+                        not v.lifted
+                        and v.component_id
+                        in (
+                            line.failed_component_id,
+                            self.env["rma.warranty.component"],
+                        )
+                    )
+                )
             )
-            line.write(
+        )
+        # sudo: the diagnosis that found the damage was written by someone allowed
+        # to (checked above); the serial's voids change through actions only.
+        voids_sudo = (
+            self.env["rma.warranty.void"]
+            .sudo()  # sudo: see the comment above
+            .create([line._prepare_warranty_void_vals() for line in to_record])
+        )
+        voids_sudo.lot_id._message_log_batch(
+            bodies={
+                void.lot_id.id: self.env._(
+                    "Warranty voided from %(date)s (%(scope)s) by %(unit)s: %(reason)s",
+                    date=format_date(self.env, void.date),
+                    scope=void._scope_label(),
+                    unit=void.rma_line_id.display_name,
+                    reason=void.reason,
+                )
+                for void in voids_sudo
+            }
+        )
+        for line in lines.filtered(
+            lambda line: line.entitlement_kind not in (False, "none")
+        ):
+            reason = line._rma_void_reason()
+            # decision field: only its action writes it (see _write_decision)
+            line.sudo().write(
                 {
                     "damage_void": True,
                     "entitlement_kind": "none",
                     "entitlement_override_reason": reason,
+                    "entitlement_date_end": False,
+                    "entitlement_days_left": 0,
+                    "entitlement_swap_date_end": False,
                 }
             )
             partner = line.order_id.partner_id
@@ -1265,6 +1418,62 @@ class RmaOrderLine(models.Model):
                 subtype_xmlid="mail.mt_comment",
                 message_type="comment",
             )
+
+    def _rma_void_reason(self):
+        self.ensure_one()
+        labels = dict(self._fields["damage_class"]._description_selection(self.env))
+        return self.env._(
+            "%(damage)s found by our technicians voids the warranty of this unit.",
+            damage=labels[self.damage_class],
+        )
+
+    def _prepare_warranty_void_vals(self):
+        """Values of the warranty void the diagnosis of this unit records on its
+        serial: from the unit's entitlement date (the damage was there when the
+        customer sent it), for its failed component or else the whole unit.
+        Invoked by ``_rma_void_for_damage``; may be overridden."""
+        self.ensure_one()
+        return {
+            "lot_id": self.lot_id.id,
+            "company_id": self.lot_id.company_id.id or self.company_id.id,
+            "component_id": self.failed_component_id.id,
+            "date": self.entitlement_date or self._entitlement_date(),
+            "reason": self._rma_void_reason(),
+            "rma_line_id": self.id,
+        }
+
+    def _rma_void_lifted(self, reason):
+        """The warranty void these units recorded was lifted by a manager: a unit
+        not processed yet gets its computed entitlement back (and an open quote
+        follows it). Called by ``rma.warranty.void._lift``."""
+        lines = self.filtered(
+            lambda line: line.damage_void and not line._entitlement_is_final()
+        )
+        if not lines:
+            return
+        lines.check_access("write")
+        engine = lines._entitlement_engine_vals()
+        labels = dict(ENTITLEMENTS)
+        for line in lines:
+            # decision field: only its action writes it (see _write_decision)
+            line.sudo().write(
+                dict(
+                    engine[line],
+                    damage_void=False,
+                    entitlement_override_reason=False,
+                )
+            )
+            line.order_id.message_post(
+                body=self.env._(
+                    "%(unit)s: the warranty void was lifted (%(reason)s); its "
+                    "entitlement is %(kind)s again.",
+                    unit=line.display_name,
+                    reason=reason,
+                    kind=labels.get(line.entitlement_kind, "-"),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        lines._rma_requote()
 
     def _rma_check_quotable(self):
         for line in self:
@@ -1363,7 +1572,10 @@ class RmaOrderLine(models.Model):
         plans = {}
         for line in self:
             tariff = tariffs[(line.product_id, line.damage_level_id)]
-            free = line.entitlement_free_repair and not line.damage_void
+            # The frozen entitlement decides; one decided by hand (an override, a
+            # damage void) decides for every line of the tariff.
+            free = line.entitlement_free_repair
+            by_hand = bool(line.entitlement_override_reason)
             policy = policies.get(line.product_id)
             share = (
                 (policy.shipping_in_warranty if free else policy.shipping_out_warranty)
@@ -1376,7 +1588,7 @@ class RmaOrderLine(models.Model):
                     continue  # on site: parts only
                 if tline.kind == "shipping":
                     covered = share == "vendor"
-                elif tline.component_id and line.lot_id and not line.damage_void:
+                elif tline.component_id and line.lot_id and not by_hand:
                     answer = answers.get(
                         (
                             line.lot_id,
@@ -1760,7 +1972,7 @@ class RmaOrderLine(models.Model):
             if (
                 not policy
                 or policy.post_repair_days <= 0
-                or (line.entitlement_free_repair and not line.damage_void)
+                or line.entitlement_free_repair
             ):
                 continue
             for lot in move.move_line_ids.lot_id:

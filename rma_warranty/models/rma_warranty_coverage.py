@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 
 KINDS = [
     ("standard", "Standard"),
@@ -80,6 +80,21 @@ class Period(NamedTuple):
     swap_date_end: datetime.date | None
 
 
+class Void(NamedTuple):
+    """A warranty void of a serial (see ``rma.warranty.void``), as the engine
+    reads it."""
+
+    id: int
+    component_id: int  # 0 / False: the whole unit
+    date: datetime.date  # first day no longer covered
+
+
+# Kinds of coverage a void takes away whenever they run: the warranty the unit was
+# sold with and its extensions. Post-repair and goodwill periods that start after
+# the void are new decisions (a paid repair, staff's goodwill) and still count.
+VOIDED_KINDS = ("standard", "extended")
+
+
 class Entitlement(NamedTuple):
     """The answer of the warranty engine for one unit, date and component."""
 
@@ -89,6 +104,7 @@ class Entitlement(NamedTuple):
     days_left: int  # covered days from the date on, the date included
     swap: bool  # a new unit instead of a repair
     free_repair: bool
+    swap_date_end: datetime.date | None = None  # last day of the replacement window
 
 
 class RmaWarrantyCoverage(models.Model):
@@ -159,6 +175,12 @@ class RmaWarrantyCoverage(models.Model):
         index="btree_not_null",
     )
     reason = fields.Char(help="Why staff gave or changed this period.")
+    chain_months = fields.Integer(
+        string="Chained Months",
+        help="Set on periods that follow the coverage before them (extensions): "
+        "when the standard warranty is re-dated, they move with it and keep this "
+        "length. Empty: a dated period, which stays where it is.",
+    )
     state = fields.Selection(
         selection=[("past", "Ended"), ("current", "Current"), ("future", "Future")],
         compute="_compute_state",
@@ -293,39 +315,80 @@ class RmaWarrantyCoverage(models.Model):
 
         ``date`` is the customer's local date (see ``stock.lot._warranty_today``);
         ``component`` may be empty (the whole unit). One query whatever the number
-        of keys. Returns ``{key: Entitlement}``.
+        of keys: the periods and the standing voids of the units, read together
+        under the caller's access rights. Returns ``{key: Entitlement}``.
         """
         keys = list(keys)
         lots = self.env["stock.lot"].union(*(lot for lot, _d, _c in keys))
-        by_lot = defaultdict(list)
+        by_lot, voids = defaultdict(list), defaultdict(list)
         if lots:
-            fields_ = ["lot_id", "kind", "component_id", "date_start", "date_end"]
-            for period in self.search_fetch(
-                [("lot_id", "in", lots.ids)], [*fields_, "swap_date_end"]
-            ):
-                by_lot[period.lot_id.id].append(
-                    Period(
-                        period.id,
-                        period.kind,
-                        period.component_id.id,
-                        period.date_start,
-                        period.date_end,
-                        period.swap_date_end,
+            for row in self.env.execute_query(self._entitlement_rows_sql(lots)):
+                lot_id, row_id, kind, component_id, start, end, swap_end = row
+                if kind == "void":
+                    voids[lot_id].append(Void(row_id, component_id, start))
+                else:
+                    by_lot[lot_id].append(
+                        Period(row_id, kind, component_id, start, end, swap_end)
                     )
-                )
         return {
-            key: self._entitlement_of(by_lot[key[0].id], key[1], key[2].id)
+            key: self._entitlement_of(
+                by_lot[key[0].id], key[1], key[2].id, voids[key[0].id]
+            )
             for key in keys
         }
 
     @api.model
-    def _entitlement_of(self, periods, on_date, component_id):
+    def _entitlement_rows_sql(self, lots):
+        """The one query of ``_get_entitlements``: the periods of ``lots`` and
+        their voids not lifted, each part searched with its own record rules."""
+        Voids = self.env["rma.warranty.void"]
+        periods = self._search([("lot_id", "in", lots.ids)])
+        voids = Voids._search([("lot_id", "in", lots.ids), ("lifted", "=", False)])
+
+        def columns(model, query, names):
+            return [
+                model._field_to_sql(query.table, name, query) if name else SQL("NULL")
+                for name in names
+            ]
+
+        return SQL(
+            "%s UNION ALL %s",
+            periods.select(
+                *columns(
+                    self,
+                    periods,
+                    [
+                        "lot_id",
+                        "id",
+                        "kind",
+                        "component_id",
+                        "date_start",
+                        "date_end",
+                        "swap_date_end",
+                    ],
+                )
+            ),
+            voids.select(
+                *columns(Voids, voids, ["lot_id", "id"]),
+                SQL("'void'"),
+                *columns(Voids, voids, ["component_id", "date", "date", None]),
+            ),
+        )
+
+    @api.model
+    def _entitlement_of(self, periods, on_date, component_id, voids=()):
         """Entitlement on ``on_date`` from the ``Period`` rows of one unit.
 
         A component with its own standard period is covered by that period, not by
         the unit's; extended, post-repair and goodwill periods of the whole unit cover
         every component. The swap window belongs to the unit's standard period.
+        ``voids``: the unit's standing ``Void`` rows; a void of the whole unit, or
+        of ``component_id``, ends the periods it takes away the day before it.
         """
+        periods = self._apply_voids(
+            periods,
+            [v for v in voids if not v.component_id or v.component_id == component_id],
+        )
         own_standard = component_id and any(
             p.kind == "standard" and p.component_id == component_id for p in periods
         )
@@ -341,13 +404,18 @@ class RmaWarrantyCoverage(models.Model):
         covering = [p for p in applicable if p.date_start <= on_date <= p.date_end]
         if not covering:
             return Entitlement("none", self.browse(), None, 0, False, False)
-        swap = any(
-            p.kind == "standard"
-            and not p.component_id
-            and p.swap_date_end
-            and p.date_start <= on_date <= p.swap_date_end
-            for p in periods
+        swap_date_end = max(
+            (
+                p.swap_date_end
+                for p in periods
+                if p.kind == "standard"
+                and not p.component_id
+                and p.swap_date_end
+                and p.date_start <= on_date <= p.swap_date_end
+            ),
+            default=None,
         )
+        swap = bool(swap_date_end)
         kind = (
             "swap"
             if swap
@@ -368,4 +436,27 @@ class RmaWarrantyCoverage(models.Model):
             (date_end - on_date).days + 1,
             kind == "swap",
             True,
+            swap_date_end,
         )
+
+    @api.model
+    def _apply_voids(self, periods, voids):
+        """The ``Period`` rows as the ``voids`` leave them: each period a void
+        takes away (see ``VOIDED_KINDS``) ends the day before the first void."""
+        if not voids:
+            return periods
+        void_from = min(v.date for v in voids)
+        last = void_from - datetime.timedelta(days=1)
+        result = []
+        for period in periods:
+            if period.kind not in VOIDED_KINDS and period.date_start > last:
+                result.append(period)
+            elif period.date_start <= last:
+                result.append(
+                    period._replace(
+                        date_end=min(period.date_end, last),
+                        swap_date_end=period.swap_date_end
+                        and min(period.swap_date_end, last),
+                    )
+                )
+        return result

@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
+
+from .rma_warranty_coverage import local_date
 
 
 class RmaWarrantyRegistration(models.Model):
@@ -49,10 +52,40 @@ class RmaWarrantyRegistration(models.Model):
     )
     note = fields.Text()
 
-    @api.constrains("purchase_date", "date")
+    @api.constrains("purchase_date", "date", "lot_id")
     def _check_dates(self):
+        """A unit is bought on or before the customer's today, after we delivered
+        it (when we did), and registered after it was bought."""
+        deliveries = self.lot_id._warranty_last_deliveries()
+        now = fields.Datetime.now()
         for registration in self:
-            if registration.purchase_date > registration.date:
+            lot = registration.lot_id
+            purchased = registration.purchase_date
+            today = local_date(now, registration.partner_id.tz or lot._warranty_tz())
+            if purchased > today:
+                raise ValidationError(
+                    self.env._(
+                        "The purchase date of %(lot)s (%(date)s) is in the future: "
+                        "a unit can only be registered once it is bought.",
+                        lot=lot.name,
+                        date=format_date(self.env, purchased),
+                    )
+                )
+            delivery = deliveries.get(lot.id)
+            delivered = delivery and local_date(
+                delivery["date"], delivery["tz"] or delivery["company_tz"]
+            )
+            if delivered and purchased < delivered:
+                raise ValidationError(
+                    self.env._(
+                        "The purchase date of %(lot)s (%(date)s) is before we "
+                        "delivered it (%(delivered)s): check the proof of purchase.",
+                        lot=lot.name,
+                        date=format_date(self.env, purchased),
+                        delivered=format_date(self.env, delivered),
+                    )
+                )
+            if purchased > registration.date:
                 raise ValidationError(
                     self.env._("The purchase date cannot be after the registration.")
                 )
@@ -79,10 +112,13 @@ class RmaWarrantyRegistration(models.Model):
         return registrations
 
     def write(self, vals):
+        # A registration moved to another serial leaves the old one: its coverage
+        # and owner are recomputed too.
+        lots_before = self.lot_id if "lot_id" in vals else self.env["stock.lot"]
         res = super().write(vals)
         if {"purchase_date", "date", "partner_id", "lot_id"} & set(vals):
             self._check_proof()
-            self.lot_id._warranty_recompute_standard()
+            (lots_before | self.lot_id)._warranty_recompute_standard()
         return res
 
     def unlink(self):
@@ -110,6 +146,10 @@ class RmaWarrantyRegistration(models.Model):
                 "lot_id": lot.id,
                 "partner_id": partner.id,
                 "purchase_date": purchase_date,
+                # The customer's day, as the purchase date is.
+                "date": local_date(
+                    fields.Datetime.now(), partner.tz or lot._warranty_tz()
+                ),
                 "proof_attachment_ids": [Command.set(attachments.ids)],
             }
         )

@@ -189,7 +189,7 @@ class SaleOrderLine(models.Model):
             .search([("sale_line_id", "in", lines.ids)])
             .sale_line_id.ids
         )
-        next_start = {}
+        next_start, chained = {}, {}
         vals_list = []
         for line in lines.sorted(lambda ln: (ln.order_id.id, ln.sequence, ln.id)):
             if line.id in given:
@@ -199,8 +199,12 @@ class SaleOrderLine(models.Model):
                 line.product_id.warranty_extension_months,
                 on_date=next_start.get(lot),
                 extra={"origin": "sale", "sale_line_id": line.id},
+                # A second extension of the serial follows the first one: chained
+                # to the standard period when the first one is.
+                chained=chained.get(lot),
             )
             next_start[lot] = vals["date_end"] + datetime.timedelta(days=1)
+            chained[lot] = bool(vals["chain_months"])
             vals_list.append(vals)
         return vals_list
 

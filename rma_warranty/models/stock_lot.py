@@ -3,19 +3,25 @@ import datetime
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL, create_index, split_every
+from odoo.tools import SQL, create_index, format_date, split_every
 
 from ..locking import lock_rows_nowait
 from .rma_warranty_coverage import (
     ENTITLEMENTS,
     KIND_ENTITLEMENT,
+    VOIDED_KINDS,
     Period,
+    Void,
     local_date,
     period_end,
 )
+
+DAY = datetime.timedelta(days=1)
 
 
 class StockLot(models.Model):
@@ -55,6 +61,16 @@ class StockLot(models.Model):
     warranty_days_left = fields.Integer(
         string="Days Left", compute="_compute_warranty_today"
     )
+    warranty_swap_date_end = fields.Date(
+        string="Replacement Until",
+        compute="_compute_warranty_today",
+        help="Last day of the replacement window, while the unit is in it.",
+    )
+    warranty_void_ids = fields.One2many(
+        comodel_name="rma.warranty.void",
+        inverse_name="lot_id",
+        string="Warranty Voids",
+    )
 
     def _auto_init(self):
         res = super()._auto_init()
@@ -79,6 +95,7 @@ class StockLot(models.Model):
             lot.warranty_kind = answer.kind
             lot.warranty_date_end = answer.date_end
             lot.warranty_days_left = answer.days_left
+            lot.warranty_swap_date_end = answer.swap_date_end
 
     def _search_warranty_kind(self, operator, value):
         """Serials by what the whole unit is entitled to today, as computed above.
@@ -96,6 +113,22 @@ class StockLot(models.Model):
         kinds = {kind or "none" for kind in kinds}
         today = fields.Date.context_today(self)
 
+        # A standing void of the whole unit takes its standard and extended
+        # periods away (post-repair and goodwill periods are counted as given).
+        not_voided = [
+            "|",
+            ("kind", "not in", VOIDED_KINDS),
+            (
+                "lot_id.warranty_void_ids",
+                "not any",
+                [
+                    ("lifted", "=", False),
+                    ("component_id", "=", False),
+                    ("date", "<=", today),
+                ],
+            ),
+        ]
+
         def covered(*coverage_kinds):
             return [
                 (
@@ -106,6 +139,7 @@ class StockLot(models.Model):
                         ("kind", "in", coverage_kinds),
                         ("date_start", "<=", today),
                         ("date_end", ">=", today),
+                        *not_voided,
                     ],
                 )
             ]
@@ -119,6 +153,7 @@ class StockLot(models.Model):
                     ("kind", "=", "standard"),
                     ("date_start", "<=", today),
                     ("swap_date_end", ">=", today),
+                    *not_voided,
                 ],
             )
         ]
@@ -180,7 +215,7 @@ class StockLot(models.Model):
     # anyone, on any page, it must answer in well under a millisecond among millions
     # of serials, and planning it would cost PostgreSQL more than running it.
     # $1 is the serial, $2 the language of the product and component names.
-    _WARRANTY_LOOKUP_STATEMENT = "rma_warranty_lookup_v1"
+    _WARRANTY_LOOKUP_STATEMENT = "rma_warranty_lookup_v2"
     _WARRANTY_LOOKUP_SQL = """
         SELECT lot.id, lot.name,
                (SELECT product.default_code FROM product_product product
@@ -197,10 +232,17 @@ class StockLot(models.Model):
                         ON company_partner.id = company.partner_id
                      WHERE company.id = lot.company_id)
                ) AS tz,
+               voids.voids,
                cov.id AS period_id, cov.kind, cov.component_id,
                COALESCE(comp.name->>$2, comp.name->>'en_US') AS component,
                cov.date_start, cov.date_end, cov.swap_date_end
           FROM stock_lot lot
+          LEFT JOIN LATERAL (
+                SELECT json_agg(json_build_array(v.id, v.component_id, v.date))
+                       AS voids
+                  FROM rma_warranty_void v
+                 WHERE v.lot_id = lot.id AND v.lifted IS NOT TRUE
+               ) voids ON TRUE
           LEFT JOIN rma_warranty_coverage cov ON cov.lot_id = lot.id
           LEFT JOIN rma_warranty_component comp ON comp.id = cov.component_id
          WHERE lot.name = $1
@@ -210,16 +252,22 @@ class StockLot(models.Model):
     @api.model
     def _warranty_lookup_query(self, serial):
         """The one query of ``_warranty_lookup``: a unit by its exact serial, its
-        product, its periods and the time zone that dates its today.
+        product, its periods, its standing voids and the time zone that dates its
+        today.
 
-        Runs the statement prepared on this connection (prepared here the first
-        time): prepared statements outlive transactions, rollbacks included, and
-        Odoo's connection pool keeps them (it resets a connection's settings, never
-        its prepared statements).
+        Runs the statement prepared for this cursor (prepared here the first
+        time): prepared statements outlive transactions, rollbacks included, but
+        not the reset of a connection that Odoo's pool borrows for a new cursor
+        (psycopg2's reset discards them all). So the statement is known prepared
+        per cursor (a test cursor stands for the test's real one), not per
+        connection.
         """
         cr = self.env.cr
         name = self._WARRANTY_LOOKUP_STATEMENT
-        prepared = cr._cnx.__dict__.setdefault("rma_warranty_prepared", set())
+        # A test cursor (HttpCase requests) wraps the test's real cursor, whose
+        # connection is not reset between the requests it serves.
+        real_cr = getattr(cr, "_cursor", cr)
+        prepared = real_cr.__dict__.setdefault("rma_warranty_prepared", set())
         if name not in prepared:
             cr.execute(
                 SQL(
@@ -252,7 +300,16 @@ class StockLot(models.Model):
         units = {}
         for row in self.env.cr.dictfetchall():
             unit = units.setdefault(
-                row["id"], {"row": row, "periods": [], "components": {}}
+                row["id"],
+                {
+                    "row": row,
+                    "periods": [],
+                    "components": {},
+                    "voids": [
+                        Void(void_id, component_id, fields.Date.to_date(date))
+                        for void_id, component_id, date in row["voids"] or ()
+                    ],
+                },
             )
             if row["period_id"]:
                 unit["components"][row["period_id"]] = row["component"] or ""
@@ -272,8 +329,22 @@ class StockLot(models.Model):
         for unit in units.values():
             row = unit["row"]
             answer = Coverage._entitlement_of(
-                unit["periods"], local_date(now, row["tz"]), False
+                unit["periods"], local_date(now, row["tz"]), False, unit["voids"]
             )
+            # The periods as their voids leave them (a void ends the periods it
+            # takes away, of the whole unit or of its component).
+            periods = [
+                voided
+                for p in unit["periods"]
+                for voided in Coverage._apply_voids(
+                    [p],
+                    [
+                        v
+                        for v in unit["voids"]
+                        if not v.component_id or v.component_id == p.component_id
+                    ],
+                )
+            ]
             result.append(
                 {
                     "serial": row["name"],
@@ -291,7 +362,7 @@ class StockLot(models.Model):
                             "date_start": p.date_start,
                             "date_end": p.date_end,
                         }
-                        for p in unit["periods"]
+                        for p in periods
                     ],
                 }
             )
@@ -469,6 +540,7 @@ class StockLot(models.Model):
             ]
         ).unlink()
         Coverage.create(vals_list)
+        lots._warranty_rechain()
         by_parties = defaultdict(list)
         for lot in lots:
             sold_to, owner = parties[lot.id]
@@ -569,16 +641,33 @@ class StockLot(models.Model):
         )
         self.invalidate_recordset(["write_date", "write_uid"])
 
-    def _warranty_extension_vals(self, months, on_date=None, extra=None):
+    def _warranty_extension_vals(self, months, on_date=None, extra=None, chained=None):
         """A period extending the whole unit by ``months``, right after its current
         coverage (or from ``on_date`` if that has ended), within the policy's limit.
-        Raises a UserError saying why the unit cannot be extended."""
+        Raises a UserError saying why the unit cannot be extended.
+
+        A period that starts where the coverage chain of the standard period ends
+        is chained (``chain_months``): it moves with the standard period when that
+        is re-dated (see ``_warranty_rechain``). ``chained``: the caller knows
+        (an extension following another one not written yet).
+        """
         self.ensure_one()
         self._warranty_lock()
         on_date = on_date or self._warranty_today()[self]
         standard = self.warranty_coverage_ids.filtered(
             lambda p: p.kind == "standard" and not p.component_id
         )[:1]
+        void = self.env["rma.warranty.void"]._void_for_lot(self)
+        if void:
+            raise UserError(
+                self.env._(
+                    "The warranty of serial number %(lot)s was voided on %(date)s "
+                    "(%(reason)s): it cannot be extended.",
+                    lot=self.name,
+                    date=format_date(self.env, void.date),
+                    reason=void.reason,
+                )
+            )
         if not standard:
             raise UserError(
                 self.env._(
@@ -616,6 +705,8 @@ class StockLot(models.Model):
                     end=end,
                 )
             )
+        if chained is None:
+            chained = start == self._warranty_chain_end(standard) + DAY
         return dict(
             extra or {},
             lot_id=self.id,
@@ -625,8 +716,76 @@ class StockLot(models.Model):
             kind="extended",
             date_start=start,
             date_end=end,
+            chain_months=months if chained else 0,
             partner_id=self.warranty_owner_id.id,
         )
+
+    def _warranty_chain_end(self, standard):
+        """Last day of the coverage that runs on, without a gap, from the unit's
+        ``standard`` period through its other whole-unit periods."""
+        self.ensure_one()
+        end = standard.date_end
+        others = self.warranty_coverage_ids.filtered(
+            lambda p: not p.component_id and p != standard
+        )
+        for period in others.sorted(lambda p: (p.date_start, p.id)):
+            if period.date_start <= end + DAY:
+                end = max(end, period.date_end)
+        return end
+
+    def _warranty_rechain(self):
+        """Move the chained periods (extensions) of these units back to right after
+        their standard coverage, in their order, each keeping its length: the
+        standard period was re-dated (a registration, an invoice). Dated periods
+        (post-repair, goodwill) stay where they are. Returns the moved periods."""
+        # sudo: called by _warranty_recompute_standard after a delivery, invoice or
+        # registration the caller was allowed to make; stock, sales and accounting
+        # users have no rights on coverage. One query when nothing is chained.
+        chained_sudo = (
+            self.env["rma.warranty.coverage"]
+            .sudo()  # sudo: see the comment above
+            .search([("lot_id", "in", self.ids), ("chain_months", ">", 0)])
+        )
+        moved = self.env["rma.warranty.coverage"]
+        kinds = dict(moved._fields["kind"]._description_selection(self.env))
+        bodies = {}
+        for lot in chained_sudo.lot_id:
+            periods = lot.warranty_coverage_ids.filtered(lambda p: not p.component_id)
+            standard = periods.filtered(lambda p: p.kind == "standard")[:1]
+            chained = periods.filtered("chain_months").sorted(
+                lambda p: (p.date_start, p.id)
+            )
+            if not standard or not chained:
+                continue
+            fixed = (periods - chained - standard).sorted(
+                lambda p: (p.date_start, p.id)
+            )
+            end, lines = standard.date_end, []
+            for period in chained:
+                for other in fixed:
+                    if other.date_start <= end + DAY:
+                        end = max(end, other.date_end)
+                start = end + DAY
+                end = period_end(start, period.chain_months)
+                if (period.date_start, period.date_end) != (start, end):
+                    period.write({"date_start": start, "date_end": end})
+                    moved |= period
+                    lines.append(
+                        self.env._(
+                            "%(kind)s coverage moved to %(start)s - %(end)s to follow "
+                            "the standard warranty, which now ends on %(standard)s.",
+                            kind=kinds[period.kind],
+                            start=format_date(self.env, start),
+                            end=format_date(self.env, end),
+                            standard=format_date(self.env, standard.date_end),
+                        )
+                    )
+            if lines:
+                bodies[lot.id] = Markup("<br/>").join(lines)
+        if bodies:
+            # The serial's chatter keeps what moved (as the system, see above).
+            chained_sudo.lot_id._message_log_batch(bodies=bodies)
+        return moved.with_env(self.env)
 
     # ---- Actions --------------------------------------------------------------------
 

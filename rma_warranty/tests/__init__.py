@@ -22,3 +22,4 @@ from . import test_issue11_money_tour
 from . import test_issue11_money_report
 from . import test_issue11_money_release
 from . import test_issue11_money_refund
+from . import test_issue11_engine

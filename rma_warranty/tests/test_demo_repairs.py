@@ -263,10 +263,13 @@ class TestDemoRepairs(TransactionCase):
         self.assertTrue(line.damage_void)
         self.assertEqual(line.entitlement_kind, "none")
         self.assertTrue(line.entitlement_override_reason)
-        # Without the damage the unit would be covered: 10 months old, 2 years.
+        # Without the damage the unit would be covered: 10 months old, 2 years...
+        self.assertEqual(line.entitlement_auto_kind, "warranty")
+        # ...but the void is kept on the serial: it is no longer covered at all.
         lot = line.lot_id
+        self.assertEqual(lot.warranty_void_ids.rma_line_id, line)
         self.assertEqual(
-            lot._get_warranty_entitlement(on_date=self.today)[lot].kind, "warranty"
+            lot._get_warranty_entitlement(on_date=self.today)[lot].kind, "none"
         )
         self.assertEqual(line.quote_id.state, "sale")
         self.assertTrue(all(sol.price_unit > 0 for sol in line.quote_id.order_line))

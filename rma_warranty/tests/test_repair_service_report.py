@@ -236,7 +236,7 @@ class TestRepairServiceReport(RmaCommon, MailCase):
         so instead of failing."""
         rma = self._received_repair(self.lots[1], self.level_minor)
         line = rma.line_ids
-        line.action_override_entitlement("warranty", "Bought last month")
+        line._override_entitlement("warranty", "Bought last month")
         line.action_rma_quote()
         self.assertFalse(line.quote_id)
         self.assertEqual(line.repair_id.state, "confirmed")

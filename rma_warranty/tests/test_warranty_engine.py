@@ -416,7 +416,7 @@ class TestWarrantyEngine(RmaCommon):
         line = rma.line_ids
         self.assertEqual(line.entitlement_kind, "none")
         with self.assertRaisesRegex(UserError, "Say why"):
-            line.action_override_entitlement("warranty", "  ")
+            line._override_entitlement("warranty", "  ")
         wizard = self.env["rma.entitlement.override"].create(
             {"line_id": line.id, "kind": "warranty", "reason": "Known batch defect"}
         )

@@ -3,3 +3,4 @@ from . import rma_entitlement_override
 from . import rma_warranty_code_generate
 from . import rma_warranty_code_redeem
 from . import rma_order_release
+from . import rma_warranty_void_lift

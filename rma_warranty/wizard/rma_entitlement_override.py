@@ -21,5 +21,5 @@ class RmaEntitlementOverride(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.line_id.action_override_entitlement(self.kind, self.reason)
+        self.line_id._override_entitlement(self.kind, self.reason)
         return {"type": "ir.actions.act_window_close"}

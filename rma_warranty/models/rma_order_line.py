@@ -21,6 +21,17 @@ DAMAGE_CLASSES = [
     ("self_repair", "Customer-caused: self-repair"),
 ]
 CUSTOMER_DAMAGE = ("housing", "self_repair")
+# The entitlement frozen on submission and its override: decision fields.
+ENTITLEMENT_FIELDS = (
+    "entitlement_kind",
+    "entitlement_auto_kind",
+    "entitlement_date",
+    "entitlement_date_end",
+    "entitlement_days_left",
+    "entitlement_swap",
+    "entitlement_free_repair",
+    "entitlement_override_reason",
+)
 REPAIR_STATUSES = [
     ("to_diagnose", "To Diagnose"),
     ("quoted", "Quoted"),
@@ -36,9 +47,20 @@ class RmaOrderLine(models.Model):
     """One returned unit (a serial) or quantity, and what is done about it."""
 
     _name = "rma.order.line"
+    _inherit = ["rma.decision.mixin"]
     _description = "RMA Unit"
     _order = "order_id desc, sequence, id"
     _check_company_auto = True
+    _rma_decision_fields = frozenset(
+        {
+            "state",
+            *ENTITLEMENT_FIELDS,
+            "damage_void",
+            "qc_result",
+            "qc_date",
+            "qc_user_id",
+        }
+    )
 
     order_id = fields.Many2one(
         comodel_name="rma.order",
@@ -478,6 +500,30 @@ class RmaOrderLine(models.Model):
             self._rma_void_for_damage()
         return res
 
+    def _rma_decision_message(self, fname):
+        if fname in ENTITLEMENT_FIELDS:
+            return self.env._(
+                "The entitlement of a unit is decided by the warranty engine when "
+                "its RMA is submitted, or by hand with Override Entitlement and a "
+                "reason."
+            )
+        if fname == "damage_void":
+            return self.env._(
+                "The coverage of a unit is voided only by its diagnosis: set a "
+                "customer-caused damage class."
+            )
+        if fname in ("qc_result", "qc_date", "qc_user_id"):
+            return self.env._(
+                "The quality check of a repaired unit is recorded only with the QC "
+                "Passed and QC Failed buttons."
+            )
+        if fname == "state":
+            return self.env._(
+                "The state of a unit is the state of its RMA: use the buttons of "
+                "the RMA."
+            )
+        return super()._rma_decision_message(fname)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_editable(self):
         if any(line.state not in ("draft", "submitted") for line in self):
@@ -630,7 +676,7 @@ class RmaOrderLine(models.Model):
                 vals = (answer.kind, key[1], answer.date_end or False, answer.days_left)
             groups[vals] |= line
         for (kind, on_date, date_end, days_left), group in groups.items():
-            group.write(
+            group._write_decision(
                 {
                     "entitlement_kind": kind,
                     "entitlement_auto_kind": kind,
@@ -659,7 +705,7 @@ class RmaOrderLine(models.Model):
                     )
                 )
             before = line.entitlement_kind
-            line.write(
+            line._write_decision(
                 {"entitlement_kind": kind, "entitlement_override_reason": reason}
             )
             line.order_id.message_post(
@@ -720,7 +766,7 @@ class RmaOrderLine(models.Model):
         # coverage and the serial's owner follow from that delivery, by the system.
         self.env["rma.warranty.coverage"].sudo().create(vals_list)
         # sudo: see above.
-        new_lots.sudo().write(
+        new_lots.sudo()._write_decision(
             {
                 "warranty_sold_to_id": self.lot_id.warranty_sold_to_id.id,
                 "warranty_owner_id": self.lot_id.warranty_owner_id.id,
@@ -924,7 +970,7 @@ class RmaOrderLine(models.Model):
                 lambda line, src=source: DELIVERY_SOURCE.get(line.resolution) == src
             )._create_deliveries(source)
         self.filtered(lambda line: line.resolution == "scrap")._create_scraps()
-        orders.filtered(lambda o: o.state in ("approved", "received")).write(
+        orders.filtered(lambda o: o.state in ("approved", "received"))._write_decision(
             {"state": "in_progress"}
         )
         orders._update_state_from_lines()
@@ -1166,7 +1212,7 @@ class RmaOrderLine(models.Model):
                 "%(damage)s found by our technicians voids the warranty of this unit.",
                 damage=labels[line.damage_class],
             )
-            line.write(
+            line._write_decision(
                 {
                     "damage_void": True,
                     "entitlement_kind": "none",
@@ -1598,7 +1644,9 @@ class RmaOrderLine(models.Model):
 
     def _rma_after_repair_done(self):
         """A repair order of these units is done: its quality check is due."""
-        self.write({"qc_result": False, "qc_date": False, "qc_user_id": False})
+        self._write_decision(
+            {"qc_result": False, "qc_date": False, "qc_user_id": False}
+        )
 
     def action_rma_qc(self, result, note=None):
         """Record the quality check of repaired units. A failed check sends the
@@ -1621,7 +1669,7 @@ class RmaOrderLine(models.Model):
         }
         if note is not None:
             vals["qc_note"] = note
-        lines.write(vals)
+        lines._write_decision(vals)
         if result == "fail" and not all(lines.mapped("qc_note")):
             raise UserError(self.env._("Write in the QC notes what failed."))
         if result == "fail":

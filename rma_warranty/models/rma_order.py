@@ -405,13 +405,13 @@ class RmaOrder(models.Model):
         return True
 
     def action_view_pickings(self):
-        return self._action_view_records(
-            self.picking_ids, "stock.action_picking_tree_all", "stock.view_picking_form"
+        return self._action_view_field(
+            "picking_ids", "stock.action_picking_tree_all", "stock.view_picking_form"
         )
 
     def action_view_refunds(self):
-        return self._action_view_records(
-            self.refund_ids,
+        return self._action_view_field(
+            "refund_ids",
             "account.action_move_out_refund_type",
             "account.view_move_form",
         )
@@ -430,16 +430,16 @@ class RmaOrder(models.Model):
 
     def action_view_quotes(self):
         self.ensure_one()
-        return self._action_view_records(
-            self.quote_ids,
+        return self._action_view_field(
+            "quote_ids",
             "sale.action_quotations_with_onboarding",
             "sale.view_order_form",
         )
 
     def action_view_repairs(self):
         self.ensure_one()
-        return self._action_view_records(
-            self.repair_ids,
+        return self._action_view_field(
+            "repair_ids",
             "repair.action_repair_order_tree",
             "repair.view_repair_order_form",
         )
@@ -480,8 +480,8 @@ class RmaOrder(models.Model):
 
     def action_view_sale_order(self):
         self.ensure_one()
-        return self._action_view_records(
-            self.sale_order_id, "sale.action_orders", "sale.view_order_form"
+        return self._action_view_field(
+            "sale_order_id", "sale.action_orders", "sale.view_order_form"
         )
 
     # ---- Business methods -----------------------------------------------------------
@@ -707,6 +707,16 @@ class RmaOrder(models.Model):
             )
         )
         composer._action_send_mail()
+
+    def _action_view_field(self, fname, action_xmlid, form_xmlid):
+        """The window action of the documents in ``fname`` of these RMAs.
+
+        Invoked by the ``action_view_*`` buttons, which any user may call over RPC
+        on any id: access to the RMAs is checked before anything is read, as some
+        of these fields are computed in sudo (the credit notes).
+        """
+        self.check_access("read")
+        return self._action_view_records(self.mapped(fname), action_xmlid, form_xmlid)
 
     def _action_view_records(self, records, action_xmlid, form_xmlid):
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)

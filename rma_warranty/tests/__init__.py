@@ -19,3 +19,4 @@ from . import test_repair_concurrency
 from . import test_repair_service_report
 from . import test_issue11_access
 from . import test_issue11_access_views
+from . import test_issue11_access_codes

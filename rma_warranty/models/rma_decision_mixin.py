@@ -68,6 +68,24 @@ class RmaDecisionMixin(models.AbstractModel):
         # decided the values; env.uid stays, so tracking names the user.
         return self.sudo().write(vals)
 
+    @api.model
+    def _create_decision(self, vals_list):
+        """Create records whose decision fields the caller decided.
+
+        Invoked by the business methods that make such records (repair quotes
+        linked to their unit), never with values received from outside. The
+        user's right to create them is checked before, and the record rules on the
+        new records after, as ``create()`` itself would.
+        """
+        if not vals_list:
+            return self.browse()
+        self.check_access("create")
+        # decision field: only its action writes it (see _write_decision)
+        # sudo: the user may create these records (checked above and below).
+        records = self.sudo().create(vals_list).with_env(self.env)
+        records.check_access("create")
+        return records
+
     def _rma_decision_message(self, fname):
         """The sentence that names the action deciding ``fname`` (overridden by
         each model)."""

@@ -1383,7 +1383,7 @@ class RmaOrderLine(models.Model):
             )
         )
         today = fields.Date.context_today(self)
-        quotes = self.env["sale.order"].create(
+        quotes = self.env["sale.order"]._create_decision(
             [
                 {
                     "partner_id": line.order_id.partner_id.id,
@@ -1595,7 +1595,7 @@ class RmaOrderLine(models.Model):
         )
         if not charged:
             return self.env["sale.order"]
-        orders = self.env["sale.order"].create(
+        orders = self.env["sale.order"]._create_decision(
             [
                 {
                     "partner_id": line.order_id.partner_id.id,

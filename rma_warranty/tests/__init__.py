@@ -18,5 +18,6 @@ from . import test_repair_flow
 from . import test_repair_concurrency
 from . import test_repair_service_report
 from . import test_issue11_access
-from . import test_issue11_access_views
 from . import test_issue11_access_codes
+from . import test_issue11_access_quotes
+from . import test_issue11_access_views

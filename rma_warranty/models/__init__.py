@@ -1,3 +1,4 @@
+from . import rma_decision_mixin
 from . import res_company
 from . import res_config_settings
 from . import stock_warehouse

@@ -21,10 +21,13 @@ class RmaOrder(models.Model):
 
     _name = "rma.order"
     _description = "RMA"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "rma.decision.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _mail_post_access = "read"
+    _rma_decision_fields = frozenset(
+        {"state", "name", "is_request_ref", "shipping_hold"}
+    )
 
     name = fields.Char(
         string="Reference",
@@ -246,19 +249,44 @@ class RmaOrder(models.Model):
 
     # ---- CRUD -----------------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
+    def _prepare_create_values(self, vals_list):
+        """Draw the request references of the new RMAs, per company in one go.
+
+        Here rather than in ``create()``: the reference is a decision field, which
+        ``create()`` refuses from the caller (see rma.decision.mixin) before Odoo
+        completes the values with this method.
+        """
+        vals_list = super()._prepare_create_values(vals_list)
         new = self.env._("New")
-        todo = [vals for vals in vals_list if vals.get("name", new) == new]
         by_company = defaultdict(list)
-        for vals in todo:
-            by_company[vals.get("company_id") or self.env.company.id].append(vals)
+        for vals in vals_list:
+            if vals.get("name", new) == new:
+                by_company[vals.get("company_id") or self.env.company.id].append(vals)
         for company_id, company_vals in by_company.items():
             company = self.env["res.company"].browse(company_id)
             refs = company._rma_next_references("rma.order.request", len(company_vals))
             for vals, ref in zip(company_vals, refs, strict=True):
                 vals.update(name=ref, is_request_ref=True)
-        return super().create(vals_list)
+        return vals_list
+
+    def _rma_decision_message(self, fname):
+        if fname == "state":
+            return self.env._(
+                "The state of an RMA changes only with its buttons: Submit, "
+                "Approve, Reject, Process Resolutions, Mark as Done, Cancel and "
+                "Reset to Draft."
+            )
+        if fname in ("name", "is_request_ref"):
+            return self.env._(
+                "An RMA gets its request reference when it is created and its RMA "
+                "number only from Approve."
+            )
+        if fname == "shipping_hold":
+            return self.env._(
+                "An RMA awaits the payment of its repair quotes only from Approve; "
+                "the payment or Release Shipping lifts the hold."
+            )
+        return super()._rma_decision_message(fname)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft_or_cancelled(self):
@@ -270,7 +298,9 @@ class RmaOrder(models.Model):
     def action_submit(self):
         orders = self._lock_in_state(["draft"], self.env._("submit"))
         orders._check_submittable()
-        orders.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
+        orders._write_decision(
+            {"state": "submitted", "date_submitted": fields.Datetime.now()}
+        )
         orders.line_ids._freeze_entitlement()
         orders._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return True
@@ -296,7 +326,7 @@ class RmaOrder(models.Model):
                 vals["shipping_instructions"] = order._default_shipping_instructions(
                     numbers[order]
                 )
-            order.write(vals)
+            order._write_decision(vals)
         orders._create_receipts()
         held = orders._rma_quote_before_shipping()
         (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")
@@ -307,7 +337,7 @@ class RmaOrder(models.Model):
         if not (reason or "").strip():
             raise UserError(self.env._("Give the reason of the rejection."))
         orders = self._lock_in_state(["draft", "submitted"], self.env._("reject"))
-        orders.write({"state": "rejected", "reject_reason": reason.strip()})
+        orders._write_decision({"state": "rejected", "reject_reason": reason.strip()})
         orders._rma_send_mail("rma_warranty.mail_template_rma_rejected")
         return True
 
@@ -323,7 +353,7 @@ class RmaOrder(models.Model):
 
     def action_start(self):
         orders = self._lock_in_state(["approved", "received"], self.env._("start"))
-        orders.write({"state": "in_progress"})
+        orders._write_decision({"state": "in_progress"})
         return True
 
     def action_process(self):
@@ -383,22 +413,22 @@ class RmaOrder(models.Model):
         orders.picking_ids.filtered(
             lambda p: p.state not in ("done", "cancel")
         ).action_cancel()
-        orders.write({"state": "cancelled"})
+        orders._write_decision({"state": "cancelled"})
         return True
 
     def action_draft(self):
         orders = self._lock_in_state(["rejected", "cancelled"], self.env._("reset"))
-        orders.write({"state": "draft", "reject_reason": False})
+        orders._write_decision({"state": "draft", "reject_reason": False})
         return True
 
     def action_view_pickings(self):
-        return self._action_view_records(
-            self.picking_ids, "stock.action_picking_tree_all", "stock.view_picking_form"
+        return self._action_view_field(
+            "picking_ids", "stock.action_picking_tree_all", "stock.view_picking_form"
         )
 
     def action_view_refunds(self):
-        return self._action_view_records(
-            self.refund_ids,
+        return self._action_view_field(
+            "refund_ids",
             "account.action_move_out_refund_type",
             "account.view_move_form",
         )
@@ -409,16 +439,16 @@ class RmaOrder(models.Model):
 
     def action_view_quotes(self):
         self.ensure_one()
-        return self._action_view_records(
-            self.quote_ids,
+        return self._action_view_field(
+            "quote_ids",
             "sale.action_quotations_with_onboarding",
             "sale.view_order_form",
         )
 
     def action_view_repairs(self):
         self.ensure_one()
-        return self._action_view_records(
-            self.repair_ids,
+        return self._action_view_field(
+            "repair_ids",
             "repair.action_repair_order_tree",
             "repair.view_repair_order_form",
         )
@@ -461,8 +491,8 @@ class RmaOrder(models.Model):
 
     def action_view_sale_order(self):
         self.ensure_one()
-        return self._action_view_records(
-            self.sale_order_id, "sale.action_orders", "sale.view_order_form"
+        return self._action_view_field(
+            "sale_order_id", "sale.action_orders", "sale.view_order_form"
         )
 
     # ---- Business methods -----------------------------------------------------------
@@ -646,7 +676,7 @@ class RmaOrder(models.Model):
             return self.browse()
         quotes = lines._rma_create_quotes()
         held = quotes.rma_line_id.order_id
-        held.write({"shipping_hold": True})
+        held._write_decision({"shipping_hold": True})
         quotes._rma_send_quote()
         return held
 
@@ -674,8 +704,7 @@ class RmaOrder(models.Model):
             ["approved"], self.env._("release the shipping of")
         )
         orders._check_release_shipping()
-        # decision field: only its action writes it (see _write_decision)
-        orders.sudo().write({"shipping_hold": False})
+        orders._write_decision({"shipping_hold": False})
         body = Markup("<p>%s</p>") % self.env._(
             "Shipping instructions released before the repair quote was paid. "
             "Reason: %(reason)s",
@@ -729,7 +758,7 @@ class RmaOrder(models.Model):
             )
         )
         if released:
-            released.write({"shipping_hold": False})
+            released._write_decision({"shipping_hold": False})
             released._rma_send_mail("rma_warranty.mail_template_rma_approved")
         return released
 
@@ -745,7 +774,7 @@ class RmaOrder(models.Model):
             )
         )
         if received:
-            received.write(
+            received._write_decision(
                 {"state": "received", "date_received": fields.Datetime.now()}
             )
             received._rma_send_mail("rma_warranty.mail_template_rma_received")
@@ -754,12 +783,12 @@ class RmaOrder(models.Model):
         )
         resolved.filtered(lambda o: o.state in ("received", "in_progress"))._set_done()
         # A resolution was undone (e.g. its draft credit note deleted).
-        (self - resolved).filtered(lambda o: o.state == "done").write(
+        (self - resolved).filtered(lambda o: o.state == "done")._write_decision(
             {"state": "in_progress", "date_done": False}
         )
 
     def _set_done(self):
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._write_decision({"state": "done", "date_done": fields.Datetime.now()})
         self._rma_send_mail("rma_warranty.mail_template_rma_done")
 
     def _rma_send_mail(self, template_xmlid):
@@ -794,6 +823,16 @@ class RmaOrder(models.Model):
             )
         )
         composer._action_send_mail()
+
+    def _action_view_field(self, fname, action_xmlid, form_xmlid):
+        """The window action of the documents in ``fname`` of these RMAs.
+
+        Invoked by the ``action_view_*`` buttons, which any user may call over RPC
+        on any id: access to the RMAs is checked before anything is read, as some
+        of these fields are computed in sudo (the credit notes).
+        """
+        self.check_access("read")
+        return self._action_view_records(self.mapped(fname), action_xmlid, form_xmlid)
 
     def _action_view_records(self, records, action_xmlid, form_xmlid):
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
@@ -900,7 +939,9 @@ class RmaOrder(models.Model):
             values.setdefault("partner_id", msg_dict["author_id"])
         order = super().message_new(msg_dict, custom_values=values)
         if order.partner_id:
-            order.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
+            order._write_decision(
+                {"state": "submitted", "date_submitted": fields.Datetime.now()}
+            )
             order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order
 

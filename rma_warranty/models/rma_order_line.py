@@ -22,6 +22,18 @@ DAMAGE_CLASSES = [
     ("self_repair", "Customer-caused: self-repair"),
 ]
 CUSTOMER_DAMAGE = ("housing", "self_repair")
+# The entitlement frozen on submission and its override: decision fields.
+ENTITLEMENT_FIELDS = (
+    "entitlement_kind",
+    "entitlement_auto_kind",
+    "entitlement_date",
+    "entitlement_date_end",
+    "entitlement_days_left",
+    "entitlement_swap",
+    "entitlement_free_repair",
+    "entitlement_swap_date_end",
+    "entitlement_override_reason",
+)
 REPAIR_STATUSES = [
     ("to_diagnose", "To Diagnose"),
     ("quoted", "Quoted"),
@@ -37,9 +49,20 @@ class RmaOrderLine(models.Model):
     """One returned unit (a serial) or quantity, and what is done about it."""
 
     _name = "rma.order.line"
+    _inherit = ["rma.decision.mixin"]
     _description = "RMA Unit"
     _order = "order_id desc, sequence, id"
     _check_company_auto = True
+    _rma_decision_fields = frozenset(
+        {
+            "state",
+            *ENTITLEMENT_FIELDS,
+            "damage_void",
+            "qc_result",
+            "qc_date",
+            "qc_user_id",
+        }
+    )
 
     order_id = fields.Many2one(
         comodel_name="rma.order",
@@ -522,6 +545,30 @@ class RmaOrderLine(models.Model):
             self._rma_void_for_damage()
         return res
 
+    def _rma_decision_message(self, fname):
+        if fname in ENTITLEMENT_FIELDS:
+            return self.env._(
+                "The entitlement of a unit is decided by the warranty engine when "
+                "its RMA is submitted, or by hand with Override Entitlement and a "
+                "reason."
+            )
+        if fname == "damage_void":
+            return self.env._(
+                "The coverage of a unit is voided only by its diagnosis: set a "
+                "customer-caused damage class."
+            )
+        if fname in ("qc_result", "qc_date", "qc_user_id"):
+            return self.env._(
+                "The quality check of a repaired unit is recorded only with the QC "
+                "Passed and QC Failed buttons."
+            )
+        if fname == "state":
+            return self.env._(
+                "The state of a unit is the state of its RMA: use the buttons of "
+                "the RMA."
+            )
+        return super()._rma_decision_message(fname)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_editable(self):
         if any(line.state not in ("draft", "submitted") for line in self):
@@ -663,8 +710,7 @@ class RmaOrderLine(models.Model):
             groups[tuple(sorted(answers[line].items()))] |= line
         lines.check_access("write")
         for vals, group in groups.items():
-            # decision field: only its action writes it (see _write_decision)
-            group.sudo().write(dict(vals, entitlement_override_reason=False))
+            group._write_decision(dict(vals, entitlement_override_reason=False))
 
     def _entitlement_engine_vals(self, fresh=False):
         """{line: entitlement values the warranty engine gives the unit}, on its
@@ -748,8 +794,7 @@ class RmaOrderLine(models.Model):
                 False,
                 "none",
             )
-            # decision field: only its action writes it (see _write_decision)
-            line.sudo().write(
+            line._write_decision(
                 {
                     "entitlement_kind": kind,
                     "entitlement_override_reason": reason,
@@ -849,7 +894,7 @@ class RmaOrderLine(models.Model):
         # coverage and the serial's owner follow from that delivery, by the system.
         self.env["rma.warranty.coverage"].sudo().create(vals_list)
         # sudo: see above.
-        new_lots.sudo().write(
+        new_lots.sudo()._write_decision(
             {
                 "warranty_sold_to_id": self.lot_id.warranty_sold_to_id.id,
                 "warranty_owner_id": self.lot_id.warranty_owner_id.id,
@@ -1062,7 +1107,7 @@ class RmaOrderLine(models.Model):
                 lambda line, src=source: DELIVERY_SOURCE.get(line.resolution) == src
             )._create_deliveries(source)
         lines.filtered(lambda line: line.resolution == "scrap")._create_scraps()
-        orders.filtered(lambda o: o.state in ("approved", "received")).write(
+        orders.filtered(lambda o: o.state in ("approved", "received"))._write_decision(
             {"state": "in_progress"}
         )
         orders._update_state_from_lines()
@@ -1394,8 +1439,7 @@ class RmaOrderLine(models.Model):
             lambda line: line.entitlement_kind not in (False, "none")
         ):
             reason = line._rma_void_reason()
-            # decision field: only its action writes it (see _write_decision)
-            line.sudo().write(
+            line._write_decision(
                 {
                     "damage_void": True,
                     "entitlement_kind": "none",
@@ -1455,8 +1499,7 @@ class RmaOrderLine(models.Model):
         engine = lines._entitlement_engine_vals()
         labels = dict(ENTITLEMENTS)
         for line in lines:
-            # decision field: only its action writes it (see _write_decision)
-            line.sudo().write(
+            line._write_decision(
                 dict(
                     engine[line],
                     damage_void=False,
@@ -1628,7 +1671,7 @@ class RmaOrderLine(models.Model):
             )
         )
         today = fields.Date.context_today(self)
-        quotes = self.env["sale.order"].create(
+        quotes = self.env["sale.order"]._create_decision(
             [
                 {
                     "partner_id": line.order_id.partner_id.id,
@@ -1840,7 +1883,7 @@ class RmaOrderLine(models.Model):
         )
         if not charged:
             return self.env["sale.order"]
-        orders = self.env["sale.order"].create(
+        orders = self.env["sale.order"]._create_decision(
             [
                 {
                     "partner_id": line.order_id.partner_id.id,
@@ -1889,7 +1932,9 @@ class RmaOrderLine(models.Model):
 
     def _rma_after_repair_done(self):
         """A repair order of these units is done: its quality check is due."""
-        self.write({"qc_result": False, "qc_date": False, "qc_user_id": False})
+        self._write_decision(
+            {"qc_result": False, "qc_date": False, "qc_user_id": False}
+        )
 
     def action_rma_qc(self, result, note=None):
         """Record the quality check of repaired units. A failed check sends the
@@ -1912,7 +1957,7 @@ class RmaOrderLine(models.Model):
         }
         if note is not None:
             vals["qc_note"] = note
-        lines.write(vals)
+        lines._write_decision(vals)
         if result == "fail" and not all(lines.mapped("qc_note")):
             raise UserError(self.env._("Write in the QC notes what failed."))
         if result == "fail":

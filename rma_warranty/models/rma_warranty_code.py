@@ -7,7 +7,7 @@ import secrets
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL, index_exists
 
@@ -290,12 +290,14 @@ class RmaWarrantyCode(models.Model):
 
         The one entry point of the portal (which calls it in sudo after checking
         that ``lot`` belongs to the customer) and of the backend redeem wizard.
-        Exactly once: the code's row is locked without waiting, so that of two
-        simultaneous redemptions one is refused. Every refusal is a UserError
-        raised before anything is written.
+        Codes are secrets that only managers read: the code is found by its exact
+        text, for after-sales staff (or the portal's sudo) only. Exactly once: the
+        code's row is locked without waiting, so that of two simultaneous
+        redemptions one is refused. Every refusal is a UserError raised before
+        anything is written.
         """
         lot.ensure_one()
-        self.check_access("read")
+        self._check_redeem_access()
         lot.check_access("read")
         partner = partner or lot.warranty_owner_id
         if not partner:
@@ -306,11 +308,11 @@ class RmaWarrantyCode(models.Model):
                     lot=lot.name,
                 )
             )
-        code = self._lock_code(code_text)
-        # sudo: the caller may read the code and the unit (checked above), and
-        # redeeming is what RMA staff and owners may do; they have no rights to
-        # write codes, coverage or the unit's chatter themselves.
-        code_sudo, lot_sudo = code.sudo(), lot.sudo()
+        code_sudo = self._lock_code(code_text)
+        # sudo: the caller may redeem and read the unit (checked above), and typed
+        # the code's exact text; they have no rights to write codes, coverage or
+        # the unit's chatter themselves.
+        lot_sudo = lot.sudo()
         today = lot._warranty_today()[lot]
         code_sudo._check_redeemable(lot_sudo, today)
         lot._warranty_lock()
@@ -338,8 +340,18 @@ class RmaWarrantyCode(models.Model):
         return self.env["rma.warranty.coverage"].browse(coverage_sudo.id)
 
     @api.model
+    def _check_redeem_access(self):
+        """After-sales staff redeem codes on behalf of customers; the portal
+        redeems in sudo, once it checked that the unit is the customer's."""
+        if not (self.env.su or self.env.user.has_group("rma_warranty.group_rma_user")):
+            raise AccessError(
+                self.env._("Only after-sales staff may redeem a warranty code.")
+            )
+
+    @api.model
     def _lock_code(self, code_text):
-        """The code typed as ``code_text``, its row locked for this transaction."""
+        """The code typed as ``code_text``, its row locked for this transaction, in
+        sudo: invoked by ``_redeem`` once it checked the caller may redeem."""
         normalized = self._normalize_code(code_text)
         if not normalized:
             raise UserError(self.env._("Type the code to redeem."))
@@ -363,17 +375,23 @@ class RmaWarrantyCode(models.Model):
                     code=normalized,
                 )
             ) from exc
-        code = self.browse(row[0] if row else ())
+        # sudo: codes are read by managers only; the caller may redeem (see
+        # _check_redeem_access) and typed this code's exact text.
+        code_sudo = self.sudo().browse(row[0] if row else ())
         # Another company's code, an archived one or none at all: all unknown.
-        if not code or not code.has_access("read") or not code.active:
+        if (
+            not code_sudo
+            or not code_sudo.active
+            or (not self.env.su and code_sudo.company_id not in self.env.companies)
+        ):
             raise UserError(
                 self.env._(
                     "Code %(code)s is not valid. Check that it is typed correctly.",
                     code=normalized,
                 )
             )
-        code.invalidate_recordset()
-        return code
+        code_sudo.invalidate_recordset()
+        return code_sudo
 
     def _check_redeemable(self, lot, today):
         """Refuse, with the reason, a code that cannot be used on ``lot`` today."""

@@ -4,7 +4,12 @@ from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "rma.decision.mixin"]
+    # Only the quoting code links an order to an RMA unit: after-sales staff
+    # without sales rights may change such orders, and no other (see
+    # sale_order_rule_rma_quotes).
+    _rma_decision_fields = frozenset({"rma_line_id", "rma_fee"})
 
     rma_order_ids = fields.One2many(
         comodel_name="rma.order", inverse_name="sale_order_id", string="RMAs"
@@ -29,6 +34,16 @@ class SaleOrder(models.Model):
         )
         for order in self:
             order.rma_count = counts.get(order, 0)
+
+    # ---- CRUD ------------------------------------------------------------------------
+
+    def _rma_decision_message(self, fname):
+        if fname in ("rma_line_id", "rma_fee"):
+            return self.env._(
+                "An order is linked to an RMA unit only by Quote Repair on the unit "
+                "(or by the fee of a refused quote)."
+            )
+        return super()._rma_decision_message(fname)
 
     # ---- Confirmation and cancellation -----------------------------------------------
 

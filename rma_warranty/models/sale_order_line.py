@@ -177,7 +177,10 @@ class SaleOrderLine(models.Model):
         lines = self.filtered("is_warranty_extension")
         if not lines:
             return []
+        # Extension lines need sales rights: after-sales staff change repair
+        # quotes, but no extension line of them (sale_order_line_rule_rma_quotes).
         lines.order_id.check_access("write")
+        lines.check_access("write")
         errors = lines._get_warranty_extension_errors()
         if errors:
             raise UserError("\n".join(errors.values()))

@@ -25,7 +25,10 @@ DAY = datetime.timedelta(days=1)
 
 
 class StockLot(models.Model):
-    _inherit = "stock.lot"
+    _name = "stock.lot"
+    _inherit = ["stock.lot", "rma.decision.mixin"]
+    # Extension eligibility trusts who owns a unit and whom it was sold to.
+    _rma_decision_fields = frozenset({"warranty_owner_id", "warranty_sold_to_id"})
 
     warranty_coverage_ids = fields.One2many(
         comodel_name="rma.warranty.coverage",
@@ -40,6 +43,8 @@ class StockLot(models.Model):
         comodel_name="res.partner",
         string="Sold To",
         index="btree_not_null",
+        readonly=True,
+        copy=False,
         help="Commercial partner our last delivery of this unit went to (a "
         "distributor or an end user).",
     )
@@ -47,6 +52,8 @@ class StockLot(models.Model):
         comodel_name="res.partner",
         string="Owner",
         index="btree_not_null",
+        readonly=True,
+        copy=False,
         help="Who the unit belongs to: the registered owner, else whom it was sold to.",
     )
     warranty_kind = fields.Selection(
@@ -183,6 +190,17 @@ class StockLot(models.Model):
         if operator in ("!=", "not in"):
             return ["!", *expression.normalize_domain(domain)]
         return domain
+
+    # ---- CRUD -----------------------------------------------------------------------
+
+    def _rma_decision_message(self, fname):
+        if fname in ("warranty_owner_id", "warranty_sold_to_id"):
+            return self.env._(
+                "The owner of a serial number follows our deliveries of it and its "
+                "warranty registrations: register the unit for its new owner "
+                "instead."
+            )
+        return super()._rma_decision_message(fname)
 
     # ---- Dates ----------------------------------------------------------------------
 
@@ -551,7 +569,7 @@ class StockLot(models.Model):
                 by_parties[sold_to, owner].append(lot.id)
         for (sold_to, owner), lot_ids in by_parties.items():
             # sudo: see above; the owner follows the delivery or registration.
-            self.browse(lot_ids).sudo().write(
+            self.browse(lot_ids).sudo()._write_decision(
                 {"warranty_sold_to_id": sold_to, "warranty_owner_id": owner}
             )
 

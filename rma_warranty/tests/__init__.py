@@ -23,3 +23,7 @@ from . import test_issue11_money_report
 from . import test_issue11_money_release
 from . import test_issue11_money_refund
 from . import test_issue11_engine
+from . import test_issue11_access
+from . import test_issue11_access_codes
+from . import test_issue11_access_quotes
+from . import test_issue11_access_views

@@ -301,8 +301,9 @@ class RmaOrder(models.Model):
         (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")
         return True
 
-    def action_reject(self, reason):
-        """Refuse the request. Called by the rma.order.reject wizard."""
+    def _reject(self, reason):
+        """Refuse the request for ``reason`` (text). Invoked by the rma.order.reject
+        wizard; private, so that RPC reaches it only through the wizard."""
         if not (reason or "").strip():
             raise UserError(self.env._("Give the reason of the rejection."))
         orders = self._lock_in_state(["draft", "submitted"], self.env._("reject"))

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import ast
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -747,13 +748,14 @@ class RmaOrder(models.Model):
     def message_new(self, msg_dict, custom_values=None):
         """An email to the RMA alias becomes a submitted request of its sender.
 
-        The alias defaults file it in the alias's company (see
-        ``res.company._rma_create_aliases``). An unknown sender gets a contact made
-        from the address, as Odoo does for tasks sent by email, so that every
-        request has a customer who receives its acknowledgement and later steps.
-        The user running the gateway does not become responsible for the request.
+        It starts from the defaults of the alias it was sent to, never from values
+        of the caller (see ``_rma_mail_request_values``). An unknown sender gets a
+        contact made from the address, as Odoo does for tasks sent by email, so that
+        every request has a customer who receives its acknowledgement and later
+        steps. The user running the gateway does not become responsible for the
+        request.
         """
-        values = dict(custom_values or {})
+        values = self._rma_mail_request_values(custom_values)
         if not msg_dict.get("author_id") and msg_dict.get("email_from"):
             # Also authors the incoming message posted after this method returns.
             msg_dict["author_id"] = (
@@ -763,9 +765,7 @@ class RmaOrder(models.Model):
                 )[0]
                 .id
             )
-        company = (
-            self.env["res.company"].browse(values.get("company_id")) or self.env.company
-        )
+        company = self.env["res.company"].browse(values["company_id"])
         body = msg_dict.get("body") or ""
         values.setdefault("channel", "email")
         values.setdefault("company_id", company.id)
@@ -787,6 +787,48 @@ class RmaOrder(models.Model):
             order.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
             order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order
+
+    @api.model
+    def _rma_mail_request_values(self, custom_values):
+        """The values a request by email starts from: the defaults of the RMA alias
+        it was sent to, with a company. Invoked by ``message_new``.
+
+        The gateway passes the alias's defaults (``alias_defaults``) as
+        ``custom_values``. A caller may pass anything there: ``message_process``
+        hands a caller's values to its fallback route as they are, and runs
+        ``message_new`` with administrative rights. So they count only when they
+        are exactly the defaults of an RMA alias, which anybody reaches by writing
+        to that alias. Otherwise the request gets the defaults of the alias of the
+        user's company (a company the user is in, whatever the context says).
+        """
+        # sudo: aliases are technical records; only their defaults are read, to
+        # recognise them, and those are what any sender gets by mail.
+        aliases_sudo = (
+            self.env["mail.alias"]
+            .sudo()
+            .search(
+                [
+                    ("alias_model_id.model", "=", self._name),
+                    ("alias_force_thread_id", "=", False),
+                ]
+            )
+        )
+        defaults = {
+            alias_sudo: ast.literal_eval(alias_sudo.alias_defaults or "{}")
+            for alias_sudo in aliases_sudo
+        }
+        user = self.env.user
+        if custom_values and custom_values in defaults.values():
+            values = dict(custom_values)
+        else:
+            company = self.env.company
+            if company not in user.company_ids:
+                company = user.company_id
+            # sudo: the user's own company; its alias is read as above.
+            values = dict(defaults.get(company.sudo().rma_alias_id) or {})
+            values.setdefault("company_id", company.id)
+        values.setdefault("company_id", user.company_id.id)
+        return values
 
     # ---- Service report -------------------------------------------------------------
 

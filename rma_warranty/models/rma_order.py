@@ -1,14 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import ast
+import logging
 from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html2plaintext
+from odoo.tools import email_normalize, html2plaintext
 
 from ..locking import lock_rows_nowait
+
+_logger = logging.getLogger(__name__)
+
+MAIL_REQUESTS_PER_HOUR = 5
 
 
 class RmaOrder(models.Model):
@@ -752,17 +757,18 @@ class RmaOrder(models.Model):
         of the caller (see ``_rma_mail_request_values``). An unknown sender gets a
         contact made from the address, as Odoo does for tasks sent by email, so that
         every request has a customer who receives its acknowledgement and later
-        steps. The user running the gateway does not become responsible for the
-        request.
+        steps. The contact is named after the address alone: the display name of a
+        mail is whatever its sender wrote, and the acknowledgement would send it to
+        that address, from us. The user running the gateway does not become
+        responsible for the request.
         """
         values = self._rma_mail_request_values(custom_values)
-        if not msg_dict.get("author_id") and msg_dict.get("email_from"):
+        address = email_normalize(msg_dict.get("email_from") or "")
+        if not msg_dict.get("author_id") and address:
             # Also authors the incoming message posted after this method returns.
             msg_dict["author_id"] = (
                 self.env["mail.thread"]
-                ._mail_find_partner_from_emails(
-                    [msg_dict["email_from"]], force_create=True
-                )[0]
+                ._mail_find_partner_from_emails([address], force_create=True)[0]
                 .id
             )
         company = self.env["res.company"].browse(values["company_id"])
@@ -829,6 +835,41 @@ class RmaOrder(models.Model):
             values.setdefault("company_id", company.id)
         values.setdefault("company_id", user.company_id.id)
         return values
+
+    @api.model
+    def _rma_mail_request_allowed(self, email_from):
+        """Whether a new request mailed by ``email_from`` is accepted: at most
+        ``rma_warranty.mail_requests_per_hour`` (system parameter, 5 by default,
+        0 for no limit) per sender address and hour, counted in the database by
+        ``rma.mail.throttle``; addresses allowed on the mail gateway are not
+        counted. Over the limit the mail is dropped without a reply,
+        which would be sent to whoever the sender claims to be, and logged.
+        Invoked by the mail gateway (``mail.thread._detect_loop_sender``).
+        """
+        # sudo: a technical setting every gateway user must read.
+        limit = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("rma_warranty.mail_requests_per_hour", MAIL_REQUESTS_PER_HOUR)
+        )
+        try:
+            limit = int(limit)
+        except ValueError:
+            limit = MAIL_REQUESTS_PER_HOUR
+        if limit <= 0:
+            return True
+        sender = email_normalize(email_from or "") or (email_from or "").strip().lower()
+        count = self.env["rma.mail.throttle"]._hit(sender)
+        if count is None or count <= limit:
+            return True
+        _logger.info(
+            "RMA request by email from %s ignored, without reply: %s requests this "
+            "hour, the limit is %s (rma_warranty.mail_requests_per_hour).",
+            sender,
+            count,
+            limit,
+        )
+        return False
 
     # ---- Service report -------------------------------------------------------------
 

@@ -19,3 +19,4 @@ from . import test_repair_concurrency
 from . import test_repair_service_report
 from . import test_issue11_intake_types
 from . import test_issue11_intake_mail
+from . import test_issue11_intake_throttle

@@ -809,15 +809,12 @@ class RmaOrder(models.Model):
         """
         # sudo: aliases are technical records; only their defaults are read, to
         # recognise them, and those are what any sender gets by mail.
-        aliases_sudo = (
-            self.env["mail.alias"]
-            .sudo()
-            .search(
-                [
-                    ("alias_model_id.model", "=", self._name),
-                    ("alias_force_thread_id", "=", False),
-                ]
-            )
+        alias_model_sudo = self.env["mail.alias"].sudo()
+        aliases_sudo = alias_model_sudo.search(
+            [
+                ("alias_model_id.model", "=", self._name),
+                ("alias_force_thread_id", "=", False),
+            ]
         )
         defaults = {
             alias_sudo: ast.literal_eval(alias_sudo.alias_defaults or "{}")
@@ -846,11 +843,10 @@ class RmaOrder(models.Model):
         which would be sent to whoever the sender claims to be, and logged.
         Invoked by the mail gateway (``mail.thread._detect_loop_sender``).
         """
-        # sudo: a technical setting every gateway user must read.
-        limit = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("rma_warranty.mail_requests_per_hour", MAIL_REQUESTS_PER_HOUR)
+        # sudo: a technical setting that the gateway reads for any sender.
+        params_sudo = self.env["ir.config_parameter"].sudo()
+        limit = params_sudo.get_param(
+            "rma_warranty.mail_requests_per_hour", MAIL_REQUESTS_PER_HOUR
         )
         try:
             limit = int(limit)

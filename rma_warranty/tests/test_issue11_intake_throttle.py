@@ -49,14 +49,14 @@ class TestIntakeMailThrottle(IntakeMailCommon):
         self.assertEqual(len(self._new_mails), 2, "one acknowledgement each")
         with (
             self.mock_mail_gateway(),
-            patch.object(rma_order_module._logger, "info") as log_info,
+            patch.object(rma_order_module, "_logger", create=True) as logger,
         ):
             third = self._process(self._raw(self.alias_email, senders[2]))
         self.assertFalse(third)
         self.assertFalse(self._new_mails, "no reply over the limit")
         self.assertEqual(len(self._requests_from("nina@example.org")), 2)
-        log_info.assert_called_once()
-        self.assertEqual(log_info.call_args.args[1:], ("nina@example.org", 3, 2))
+        logger.info.assert_called_once()
+        self.assertEqual(logger.info.call_args.args[1:], ("nina@example.org", 3, 2))
         # Another sender is not held back.
         with self.mock_mail_gateway():
             other = self._process(self._raw(self.alias_email, "olga@example.org"))

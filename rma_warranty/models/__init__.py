@@ -15,6 +15,8 @@ from . import stock_lot
 from . import rma_damage_level
 from . import rma_repair_tariff
 from . import rma_repair_tariff_line
+from . import rma_mail_throttle
+from . import mail_thread
 from . import rma_order
 from . import rma_order_line
 from . import stock_move

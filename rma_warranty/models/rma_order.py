@@ -1,14 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import ast
+import logging
 from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import html2plaintext
+from odoo.tools import email_normalize, html2plaintext
 from odoo.tools.misc import clean_context
 
 from ..locking import lock_rows_nowait
+
+_logger = logging.getLogger(__name__)
+
+MAIL_REQUESTS_PER_HOUR = 5
 
 
 class RmaOrder(models.Model):
@@ -332,8 +338,9 @@ class RmaOrder(models.Model):
         (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")
         return True
 
-    def action_reject(self, reason):
-        """Refuse the request. Called by the rma.order.reject wizard."""
+    def _reject(self, reason):
+        """Refuse the request for ``reason`` (text). Invoked by the rma.order.reject
+        wizard; private, so that RPC reaches it only through the wizard."""
         if not (reason or "").strip():
             raise UserError(self.env._("Give the reason of the rejection."))
         orders = self._lock_in_state(["draft", "submitted"], self.env._("reject"))
@@ -902,25 +909,25 @@ class RmaOrder(models.Model):
     def message_new(self, msg_dict, custom_values=None):
         """An email to the RMA alias becomes a submitted request of its sender.
 
-        The alias defaults file it in the alias's company (see
-        ``res.company._rma_create_aliases``). An unknown sender gets a contact made
-        from the address, as Odoo does for tasks sent by email, so that every
-        request has a customer who receives its acknowledgement and later steps.
-        The user running the gateway does not become responsible for the request.
+        It starts from the defaults of the alias it was sent to, never from values
+        of the caller (see ``_rma_mail_request_values``). An unknown sender gets a
+        contact made from the address, as Odoo does for tasks sent by email, so that
+        every request has a customer who receives its acknowledgement and later
+        steps. The contact is named after the address alone: the display name of a
+        mail is whatever its sender wrote, and the acknowledgement would send it to
+        that address, from us. The user running the gateway does not become
+        responsible for the request.
         """
-        values = dict(custom_values or {})
-        if not msg_dict.get("author_id") and msg_dict.get("email_from"):
+        values = self._rma_mail_request_values(custom_values)
+        address = email_normalize(msg_dict.get("email_from") or "")
+        if not msg_dict.get("author_id") and address:
             # Also authors the incoming message posted after this method returns.
             msg_dict["author_id"] = (
                 self.env["mail.thread"]
-                ._mail_find_partner_from_emails(
-                    [msg_dict["email_from"]], force_create=True
-                )[0]
+                ._mail_find_partner_from_emails([address], force_create=True)[0]
                 .id
             )
-        company = (
-            self.env["res.company"].browse(values.get("company_id")) or self.env.company
-        )
+        company = self.env["res.company"].browse(values["company_id"])
         body = msg_dict.get("body") or ""
         values.setdefault("channel", "email")
         values.setdefault("company_id", company.id)
@@ -944,6 +951,79 @@ class RmaOrder(models.Model):
             )
             order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order
+
+    @api.model
+    def _rma_mail_request_values(self, custom_values):
+        """The values a request by email starts from: the defaults of the RMA alias
+        it was sent to, with a company. Invoked by ``message_new``.
+
+        The gateway passes the alias's defaults (``alias_defaults``) as
+        ``custom_values``. A caller may pass anything there: ``message_process``
+        hands a caller's values to its fallback route as they are, and runs
+        ``message_new`` with administrative rights. So they count only when they
+        are exactly the defaults of an RMA alias, which anybody reaches by writing
+        to that alias. Otherwise the request gets the defaults of the alias of the
+        user's company (a company the user is in, whatever the context says).
+        """
+        # sudo: aliases are technical records; only their defaults are read, to
+        # recognise them, and those are what any sender gets by mail.
+        alias_model_sudo = self.env["mail.alias"].sudo()
+        aliases_sudo = alias_model_sudo.search(
+            [
+                ("alias_model_id.model", "=", self._name),
+                ("alias_force_thread_id", "=", False),
+            ]
+        )
+        defaults = {
+            alias_sudo: ast.literal_eval(alias_sudo.alias_defaults or "{}")
+            for alias_sudo in aliases_sudo
+        }
+        user = self.env.user
+        if custom_values and custom_values in defaults.values():
+            values = dict(custom_values)
+        else:
+            company = self.env.company
+            if company not in user.company_ids:
+                company = user.company_id
+            # sudo: the user's own company; its alias is read as above.
+            values = dict(defaults.get(company.sudo().rma_alias_id) or {})
+            values.setdefault("company_id", company.id)
+        values.setdefault("company_id", user.company_id.id)
+        return values
+
+    @api.model
+    def _rma_mail_request_allowed(self, email_from):
+        """Whether a new request mailed by ``email_from`` is accepted: at most
+        ``rma_warranty.mail_requests_per_hour`` (system parameter, 5 by default,
+        0 for no limit) per sender address and hour, counted in the database by
+        ``rma.mail.throttle``; addresses allowed on the mail gateway are not
+        counted. Over the limit the mail is dropped without a reply,
+        which would be sent to whoever the sender claims to be, and logged.
+        Invoked by the mail gateway (``mail.thread._detect_loop_sender``).
+        """
+        # sudo: a technical setting that the gateway reads for any sender.
+        params_sudo = self.env["ir.config_parameter"].sudo()
+        limit = params_sudo.get_param(
+            "rma_warranty.mail_requests_per_hour", MAIL_REQUESTS_PER_HOUR
+        )
+        try:
+            limit = int(limit)
+        except ValueError:
+            limit = MAIL_REQUESTS_PER_HOUR
+        if limit <= 0:
+            return True
+        sender = email_normalize(email_from or "") or (email_from or "").strip().lower()
+        count = self.env["rma.mail.throttle"]._hit(sender)
+        if count is None or count <= limit:
+            return True
+        _logger.info(
+            "RMA request by email from %s ignored, without reply: %s requests this "
+            "hour, the limit is %s (rma_warranty.mail_requests_per_hour).",
+            sender,
+            count,
+            limit,
+        )
+        return False
 
     # ---- Service report -------------------------------------------------------------
 

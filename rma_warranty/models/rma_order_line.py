@@ -1936,9 +1936,11 @@ class RmaOrderLine(models.Model):
             {"qc_result": False, "qc_date": False, "qc_user_id": False}
         )
 
-    def action_rma_qc(self, result, note=None):
-        """Record the quality check of repaired units. A failed check sends the
-        unit back to repair (a new repair order, at our cost)."""
+    def _rma_qc(self, result, note=None):
+        """Record the quality check of repaired units: ``result`` "pass" or "fail",
+        ``note`` the QC notes (kept when None). A failed check sends the unit back
+        to repair (a new repair order, at our cost). Invoked by the QC buttons
+        below, which take the notes from the form."""
         if result not in ("pass", "fail"):
             raise UserError(self.env._("A quality check passes or fails."))
         lines = self._rma_lock(self.env._("record the quality check"))
@@ -1988,10 +1990,10 @@ class RmaOrderLine(models.Model):
         return True
 
     def action_rma_qc_pass(self):
-        return self.action_rma_qc("pass")
+        return self._rma_qc("pass")
 
     def action_rma_qc_fail(self):
-        return self.action_rma_qc("fail")
+        return self._rma_qc("fail")
 
     def _rma_check_qc_before_shipping(self):
         """A repaired unit leaves only after its quality check passed."""

@@ -11,6 +11,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL, index_exists
 
+from ..search import searched_codes
+
 # No I, O, 0 or 1: a code read aloud or copied from a card is typed right.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # Three groups of four symbols of five bits: 60 bits, so that guessing one of a
@@ -146,7 +148,7 @@ class RmaWarrantyCode(models.Model):
     def _search_state(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
             raise UserError(self.env._("Unsupported search on the code state."))
-        values = {value} if isinstance(value, str) else set(value or ())
+        values = searched_codes(value)
         if operator in ("!=", "not in"):
             values = {key for key, _label in STATES} - values
         today = fields.Date.context_today(self)
@@ -195,6 +197,15 @@ class RmaWarrantyCode(models.Model):
 
     @api.model
     def _normalize_code(self, code_text):
+        """The stored form of a code typed, imported or sent over RPC: text only."""
+        if code_text and not isinstance(code_text, str):
+            raise UserError(
+                self.env._(
+                    "A warranty code is text, such as ABCD-EFGH-JKLM: %(value)s is "
+                    "not one.",
+                    value=repr(code_text)[:100],
+                )
+            )
         return (code_text or "").strip().upper()
 
     @api.model

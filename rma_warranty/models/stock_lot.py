@@ -11,6 +11,7 @@ from odoo.osv import expression
 from odoo.tools import SQL, create_index, format_date, split_every
 
 from ..locking import lock_rows_nowait
+from ..search import searched_codes
 from .rma_warranty_coverage import (
     ENTITLEMENTS,
     KIND_ENTITLEMENT,
@@ -116,8 +117,7 @@ class StockLot(models.Model):
             raise UserError(
                 self.env._("Serials cannot be searched by warranty this way.")
             )
-        kinds = {value} if operator in ("=", "!=") else set(value or ())
-        kinds = {kind or "none" for kind in kinds}
+        kinds = {kind or "none" for kind in searched_codes(value)}
         today = fields.Date.context_today(self)
 
         # A standing void of the whole unit takes its standard and extended

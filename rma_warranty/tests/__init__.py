@@ -27,3 +27,6 @@ from . import test_issue11_access
 from . import test_issue11_access_codes
 from . import test_issue11_access_quotes
 from . import test_issue11_access_views
+from . import test_issue11_intake_types
+from . import test_issue11_intake_mail
+from . import test_issue11_intake_throttle

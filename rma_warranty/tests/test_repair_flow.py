@@ -150,7 +150,7 @@ class TestRepairFlow(RmaCommon):
         line.action_rma_repair_start()
         line.action_rma_repair_end()
         self.assertEqual(line.repair_status, "to_check")
-        line.action_rma_qc("pass", "Burn-in 4 h OK")
+        line._rma_qc("pass", "Burn-in 4 h OK")
         rma.action_process()
         delivery = rma.picking_ids.filtered(
             lambda p: (
@@ -228,7 +228,7 @@ class TestRepairFlow(RmaCommon):
         self.assertEqual(len(delivery), 1)
         with self.assertRaisesRegex(UserError, "quality check"):
             self._validate(delivery)
-        line.action_rma_qc("pass", "Burn-in 4 h OK")
+        line._rma_qc("pass", "Burn-in 4 h OK")
         self.assertEqual(line.repair_status, "ready")
         delivery.carrier_tracking_ref = "TRK-42"
         self._validate(delivery)
@@ -389,20 +389,20 @@ class TestRepairFlow(RmaCommon):
         line.action_rma_repair_start()
         line.action_rma_repair_end()
         with self.assertRaisesRegex(UserError, "what failed"):
-            line.action_rma_qc("fail")
-        line.action_rma_qc("fail", "Fan noise")
+            line._rma_qc("fail")
+        line._rma_qc("fail", "Fan noise")
         rework = line.repair_id
         self.assertNotEqual(rework, first)
         self.assertEqual(rework.state, "confirmed")
         self.assertEqual(line.repair_status, "to_repair")
         self.assertEqual(line.qc_result, "fail")
         with self.assertRaisesRegex(UserError, "quality check"):
-            line.action_rma_qc("pass")
+            line._rma_qc("pass")
         line.action_rma_repair_start()
         line.action_rma_repair_end()
         self.assertEqual(line.repair_status, "to_check")
         self.assertFalse(line.qc_result)
-        line.action_rma_qc("pass", "OK now")
+        line._rma_qc("pass", "OK now")
         self.assertEqual(line.repair_status, "ready")
         self.assertEqual(len(line.repair_ids), 2)
 

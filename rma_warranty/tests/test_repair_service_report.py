@@ -116,7 +116,7 @@ class TestRepairServiceReport(RmaCommon, MailCase):
         line = rma.line_ids
         line.action_rma_repair_start()
         line.action_rma_repair_end()
-        line.action_rma_qc("pass", "All tests OK: 48 h burn-in")
+        line._rma_qc("pass", "All tests OK: 48 h burn-in")
         rma.action_process()
         return rma.picking_ids.filtered(
             lambda p: p.picking_type_id == self.warehouse.rma_out_type_id
@@ -251,7 +251,7 @@ class TestRepairServiceReport(RmaCommon, MailCase):
         self.assertIn("Not shipped yet", text)
         # Repaired and checked, not shipped yet: the part now shows.
         line.action_rma_repair_end()
-        line.action_rma_qc("pass", "Fan noise within spec")
+        line._rma_qc("pass", "Fan noise within spec")
         text = self._render(rma).text_content()
         self.assertIn("Power Board PB-2", text)
         self.assertIn("Fan noise within spec", text)

@@ -102,7 +102,7 @@ class TestRmaAccess(RmaCommon):
         with self.assertRaises(UserError):
             rma.unlink()
         rma.action_open_reject()
-        rma.action_reject("Duplicate of another request.")
+        rma._reject("Duplicate of another request.")
         rma.action_draft()
         rma.unlink()
         self.assertFalse(self.rma_here.exists())

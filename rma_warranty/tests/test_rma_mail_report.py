@@ -307,7 +307,9 @@ class TestRmaMailReport(RmaCommon, MailCase):
                 "rma-test@test.mycompany.com", "Nina Newcomer <nina@example.org>"
             )
         partner = rma.partner_id
-        self.assertEqual(partner.name, "Nina Newcomer")
+        # Named after the address: the display name is whatever the sender wrote,
+        # and the acknowledgement would mail it back (issue 11, item 16).
+        self.assertEqual(partner.name, "nina@example.org")
         self.assertEqual(partner.email, "nina@example.org")
         self.assertEqual(rma.state, "submitted")
         self.assertEqual(rma.channel, "email")

@@ -11,5 +11,5 @@ class RmaOrderReject(models.TransientModel):
 
     def action_reject(self):
         self.ensure_one()
-        self.order_ids.action_reject(self.reason)
+        self.order_ids._reject(self.reason)
         return {"type": "ir.actions.act_window_close"}

@@ -31,6 +31,7 @@
         "views/rma_order_line_views.xml",
         "views/stock_picking_views.xml",
         "views/sale_order_views.xml",
+        "views/repair_order_views.xml",
         "views/account_move_views.xml",
         "wizard/rma_order_reject_views.xml",
         "wizard/rma_entitlement_override_views.xml",

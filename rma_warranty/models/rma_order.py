@@ -115,7 +115,11 @@ class RmaOrder(models.Model):
         comodel_name="sale.order",
         index="btree_not_null",
         check_company=True,
-        help="Order the units were sold on, when the request was made from it.",
+        compute="_compute_sale_order_id",
+        store=True,
+        readonly=False,
+        help="Order the units were sold on: the order of their original sale line "
+        "unless one is chosen.",
     )
     description = fields.Html(string="Problem Description")
     troubleshooting = fields.Text(
@@ -186,6 +190,18 @@ class RmaOrder(models.Model):
         )
 
     # ---- Compute --------------------------------------------------------------------
+
+    @api.depends("line_ids.origin_sale_line_id")
+    def _compute_sale_order_id(self):
+        """The order the units were sold on, once their origin is known; an order
+        given (Create RMA on a sale order) or chosen by hand stays."""
+        for order in self:
+            if order.sale_order_id:
+                continue
+            # sudo: service staff need not read sales; only the order's id is
+            # taken, the link is read with the user's own rights.
+            sale_lines_sudo = order.line_ids.origin_sale_line_id.sudo()
+            order.sale_order_id = sale_lines_sudo.order_id[:1].id
 
     @api.depends("line_ids.quote_ids", "repair_ids")
     def _compute_repair_documents(self):

@@ -17,3 +17,4 @@ from . import test_warranty_screens
 from . import test_repair_flow
 from . import test_repair_concurrency
 from . import test_repair_service_report
+from . import test_issue11_links

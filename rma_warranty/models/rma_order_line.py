@@ -422,6 +422,7 @@ class RmaOrderLine(models.Model):
             else:
                 line.is_resolved = False
 
+    @api.depends("order_id.name", "product_id.display_name", "lot_id.name")
     def _compute_display_name(self):
         for line in self:
             name = line.product_id.display_name or ""

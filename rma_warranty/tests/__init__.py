@@ -18,3 +18,4 @@ from . import test_repair_flow
 from . import test_repair_concurrency
 from . import test_repair_service_report
 from . import test_issue11_links
+from . import test_issue11_links_names

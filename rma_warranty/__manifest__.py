@@ -49,6 +49,7 @@
         "views/rma_repair_tariff_views.xml",
     ],
     "demo": [
+        "demo/mail_alias_domain_demo.xml",
         "demo/res_users_demo.xml",
         "demo/rma_warranty_policy_demo.xml",
         "demo/product_demo.xml",

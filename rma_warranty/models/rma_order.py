@@ -9,6 +9,9 @@ from odoo.tools import html2plaintext
 
 from ..locking import lock_rows_nowait
 
+# States of an RMA with nothing left to do.
+CLOSED_STATES = ("done", "rejected", "cancelled")
+
 
 class RmaOrder(models.Model):
     """An after-sales case: one customer, one service centre, several units.
@@ -154,6 +157,11 @@ class RmaOrder(models.Model):
         compute="_compute_refund_ids",
     )
     refund_count = fields.Integer(compute="_compute_refund_ids")
+    is_resolved = fields.Boolean(
+        string="All Units Resolved",
+        compute="_compute_is_resolved",
+        help="Every unit has its resolution carried out: the RMA can be closed.",
+    )
     has_unknown_origin = fields.Boolean(
         compute="_compute_has_unknown_origin",
         help="Some units were not found in our deliveries (bought elsewhere?).",
@@ -184,10 +192,7 @@ class RmaOrder(models.Model):
 
     @api.model
     def _default_warehouse_id(self):
-        company = self.env.company
-        return company.rma_warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", company.id)], limit=1
-        )
+        return self.env.company._rma_get_warehouse()
 
     # ---- Compute --------------------------------------------------------------------
 
@@ -228,6 +233,13 @@ class RmaOrder(models.Model):
             refunds = order.sudo().line_ids.refund_line_ids.move_id
             order.refund_ids = refunds.with_env(self.env)
             order.refund_count = len(refunds)
+
+    @api.depends("line_ids.is_resolved")
+    def _compute_is_resolved(self):
+        for order in self:
+            order.is_resolved = bool(order.line_ids) and all(
+                order.line_ids.mapped("is_resolved")
+            )
 
     @api.depends("line_ids.origin_move_id", "line_ids.product_id")
     def _compute_has_unknown_origin(self):
@@ -274,6 +286,17 @@ class RmaOrder(models.Model):
             for vals, ref in zip(company_vals, refs, strict=True):
                 vals.update(name=ref, is_request_ref=True)
         return super().create(vals_list)
+
+    @api.model
+    def _web_read_group(self, domain, fields, groupby, *args, **kwargs):
+        """Kanban columns of closed RMAs (done, rejected, cancelled) are folded:
+        the board shows the work still to do."""
+        groups = super()._web_read_group(domain, fields, groupby, *args, **kwargs)
+        groupby = [groupby] if isinstance(groupby, str) else groupby
+        if groupby and groupby[0] == "state":
+            for group in groups:
+                group["__fold"] = group.get("state") in CLOSED_STATES
+        return groups
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft_or_cancelled(self):

@@ -19,3 +19,4 @@ from . import test_repair_concurrency
 from . import test_repair_service_report
 from . import test_issue11_links
 from . import test_issue11_links_names
+from . import test_issue11_links_screens

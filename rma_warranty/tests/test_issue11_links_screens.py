@@ -129,6 +129,15 @@ class TestIssue11LinksScreens(LinksRepairCommon):
         self.assertTrue(any(self._buttons(rejected, "action_done").values()))
         rejected.action_done()
         self.assertEqual(rejected.state, "done")
+        # Pay before shipping: the label is held, so is its button.
+        held = self.env["rma.order"].new(
+            {"state": "approved", "is_request_ref": False, "shipping_hold": True}
+        )
+        self.assertFalse(
+            any(self._buttons(held, "action_print_authorisation").values())
+        )
+        held.shipping_hold = False
+        self.assertTrue(all(self._buttons(held, "action_print_authorisation").values()))
 
     def test_closed_kanban_columns_folded(self):
         groups = (

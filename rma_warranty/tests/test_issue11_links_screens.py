@@ -252,3 +252,22 @@ class TestIssue11LinksQuotePdf(LinksRepairCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn(SERIAL % "LNK-REPAIR-01", response.text)
         self.assertIn("Covered: Links LCD warranty until", response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue11LinksUnitsTour(HttpCase):
+    """Item 20: the units list of an RMA, in a browser, reads the serial in full."""
+
+    def test_units_tour(self):
+        rma = self.env.ref(
+            "rma_warranty.demo_rma_in_progress", raise_if_not_found=False
+        )
+        if not rma:
+            self.skipTest("needs the demo data")
+        user = new_test_user(
+            self.env, "links_units_tour", groups="rma_warranty.group_rma_user"
+        )
+        self.assertEqual(rma.line_ids.lot_id.name, "HBT156-2401")
+        self.start_tour(
+            f"/odoo/rma/{rma.id}", "rma_warranty_units_tour", login=user.login
+        )

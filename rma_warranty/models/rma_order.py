@@ -162,6 +162,11 @@ class RmaOrder(models.Model):
         compute="_compute_is_resolved",
         help="Every unit has its resolution carried out: the RMA can be closed.",
     )
+    has_received = fields.Boolean(
+        string="Units Received",
+        compute="_compute_is_resolved",
+        help="Some units are in: the RMA can no longer be cancelled.",
+    )
     has_unknown_origin = fields.Boolean(
         compute="_compute_has_unknown_origin",
         help="Some units were not found in our deliveries (bought elsewhere?).",
@@ -234,12 +239,13 @@ class RmaOrder(models.Model):
             order.refund_ids = refunds.with_env(self.env)
             order.refund_count = len(refunds)
 
-    @api.depends("line_ids.is_resolved")
+    @api.depends("line_ids.is_resolved", "line_ids.qty_received")
     def _compute_is_resolved(self):
         for order in self:
             order.is_resolved = bool(order.line_ids) and all(
                 order.line_ids.mapped("is_resolved")
             )
+            order.has_received = any(order.line_ids.mapped("qty_received"))
 
     @api.depends("line_ids.origin_move_id", "line_ids.product_id")
     def _compute_has_unknown_origin(self):

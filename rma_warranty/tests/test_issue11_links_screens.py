@@ -3,6 +3,7 @@
 
 import os
 
+from odoo.exceptions import UserError
 from odoo.modules.module import get_module_path
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools.misc import format_date
@@ -106,6 +107,7 @@ class TestIssue11LinksScreens(LinksRepairCommon):
         # Units awaited: the receipt comes next, not a primary Process button.
         self.assertFalse(self._buttons(rma, "action_process").get("primary"))
         self.assertFalse(any(self._buttons(rma, "action_done").values()))
+        self.assertTrue(all(self._buttons(rma, "action_cancel").values()))
         self._receive(rma)
         self.assertEqual(rma.state, "received")
         self.assertTrue(self._buttons(rma, "action_process").get("primary"))
@@ -138,6 +140,23 @@ class TestIssue11LinksScreens(LinksRepairCommon):
         )
         held.shipping_hold = False
         self.assertTrue(all(self._buttons(held, "action_print_authorisation").values()))
+
+    def test_no_cancel_once_a_unit_is_in(self):
+        rma = self._new_rma(
+            self.end_user,
+            [(self.product, self.lot_a, 1), (self.product, self.lot_b, 1)],
+            user=self.rma_user,
+        )
+        rma.action_submit()
+        rma.action_approve()
+        first, second = rma.line_ids
+        self._receive(rma, {first: 1.0, second: 0.0})
+        self.assertEqual(rma.state, "approved", "one unit still awaited")
+        self.assertEqual(first.qty_received, 1.0)
+        # Cancelling could only fail ("return them instead").
+        self.assertFalse(any(self._buttons(rma, "action_cancel").values()))
+        with self.assertRaisesRegex(UserError, "return them instead"):
+            rma.with_user(self.rma_user).action_cancel()
 
     def test_closed_kanban_columns_folded(self):
         groups = (

@@ -118,3 +118,25 @@ class TestIssue11LinksNames(LinksCommon):
         lots._warranty_recompute_standard()
         notes = self.env["mail.message"].search([("model", "=", "stock.lot")]) - before
         self.assertEqual(sorted(notes.mapped("res_id")), sorted(lots.ids))
+
+    def test_registration_removed_its_periods_logged(self):
+        policy = self.env["rma.warranty.policy"].create(
+            {"name": "Links policy", "warranty_months": 12}
+        )
+        self.product.warranty_policy_id = policy
+        # Bought elsewhere: only its registration covers it.
+        lot = self._create_lots(self.product, ["LNK-REGISTERED"])
+        proof = self.env["ir.attachment"].create(
+            {"name": "receipt.pdf", "raw": b"%PDF-1.4 receipt"}
+        )
+        registration = self.env["rma.warranty.registration"]._register_unit(
+            lot, self.end_user, fields.Date.today(), proof
+        )
+        self.assertEqual(lot.warranty_coverage_ids.mapped("origin"), ["registration"])
+        before = lot.message_ids
+        registration.with_user(self.rma_manager).unlink()
+        self.assertFalse(lot.warranty_coverage_ids)
+        notes = lot.message_ids - before
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Coverage removed", notes.body)
+        self.assertIn("Registration", notes.body)

@@ -234,7 +234,7 @@ class RmaWarrantyCoverage(models.Model):
             )
 
     @api.ondelete(at_uninstall=False)
-    def _log_removal(self):
+    def _unlink_log_on_lots(self):
         """Every removal of a period is kept in its serial's chatter: one note per
         serial for the whole batch."""
         kinds = dict(self._fields["kind"]._description_selection(self.env))

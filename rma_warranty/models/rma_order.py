@@ -294,10 +294,10 @@ class RmaOrder(models.Model):
         return super().create(vals_list)
 
     @api.model
-    def _web_read_group(self, domain, fields, groupby, *args, **kwargs):
+    def _web_read_group(self, domain, fields_, groupby, *args, **kwargs):
         """Kanban columns of closed RMAs (done, rejected, cancelled) are folded:
         the board shows the work still to do."""
-        groups = super()._web_read_group(domain, fields, groupby, *args, **kwargs)
+        groups = super()._web_read_group(domain, fields_, groupby, *args, **kwargs)
         groupby = [groupby] if isinstance(groupby, str) else groupby
         if groupby and groupby[0] == "state":
             for group in groups:

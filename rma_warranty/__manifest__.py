@@ -32,6 +32,7 @@
         "views/rma_order_line_views.xml",
         "views/stock_picking_views.xml",
         "views/sale_order_views.xml",
+        "views/repair_order_views.xml",
         "views/account_move_views.xml",
         "wizard/rma_order_reject_views.xml",
         "wizard/rma_order_release_views.xml",
@@ -51,6 +52,7 @@
         "views/rma_repair_tariff_views.xml",
     ],
     "demo": [
+        "demo/mail_alias_domain_demo.xml",
         "demo/res_users_demo.xml",
         "demo/rma_warranty_policy_demo.xml",
         "demo/product_demo.xml",

@@ -50,6 +50,14 @@ class ResCompany(models.Model):
         # the base helper treats a res.company record as its own company.
         self._check_company(["rma_warehouse_id", "rma_resource_calendar_id"])
 
+    def _rma_get_warehouse(self):
+        """The service centre RMAs of this company get unless they name another:
+        the default chosen in the settings, else the company's first warehouse."""
+        self.ensure_one()
+        return self.rma_warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.id)], limit=1
+        )
+
     def _get_rma_calendar(self):
         """Calendar that counts working days for after-sales deadlines.
 

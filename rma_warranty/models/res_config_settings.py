@@ -1,12 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # What RMAs actually get (the company's first warehouse until one is chosen),
+    # not only the value chosen so far.
     rma_warehouse_id = fields.Many2one(
-        related="company_id.rma_warehouse_id",
+        comodel_name="stock.warehouse",
+        string="Default Service Centre",
+        compute="_compute_rma_warehouse_id",
+        inverse="_inverse_rma_warehouse_id",
         readonly=False,
         domain="[('company_id', '=', company_id)]",
     )
@@ -30,3 +35,13 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', 'in', [company_id, False])]",
     )
+
+    @api.depends("company_id")
+    def _compute_rma_warehouse_id(self):
+        for settings in self:
+            settings.rma_warehouse_id = settings.company_id._rma_get_warehouse()
+
+    def _inverse_rma_warehouse_id(self):
+        for settings in self:
+            if settings.company_id.rma_warehouse_id != settings.rma_warehouse_id:
+                settings.company_id.rma_warehouse_id = settings.rma_warehouse_id

@@ -15,6 +15,8 @@ from ..locking import lock_rows_nowait
 _logger = logging.getLogger(__name__)
 
 MAIL_REQUESTS_PER_HOUR = 5
+# States of an RMA with nothing left to do.
+CLOSED_STATES = ("done", "rejected", "cancelled")
 
 
 class RmaOrder(models.Model):
@@ -125,7 +127,11 @@ class RmaOrder(models.Model):
         comodel_name="sale.order",
         index="btree_not_null",
         check_company=True,
-        help="Order the units were sold on, when the request was made from it.",
+        compute="_compute_sale_order_id",
+        store=True,
+        readonly=False,
+        help="Order the units were sold on: the order of their original sale line "
+        "unless one is chosen.",
     )
     description = fields.Html(string="Problem Description")
     troubleshooting = fields.Text(
@@ -160,6 +166,16 @@ class RmaOrder(models.Model):
         compute="_compute_refund_ids",
     )
     refund_count = fields.Integer(compute="_compute_refund_ids")
+    is_resolved = fields.Boolean(
+        string="All Units Resolved",
+        compute="_compute_is_resolved",
+        help="Every unit has its resolution carried out: the RMA can be closed.",
+    )
+    has_received = fields.Boolean(
+        string="Units Received",
+        compute="_compute_is_resolved",
+        help="Some units are in: the RMA can no longer be cancelled.",
+    )
     has_unknown_origin = fields.Boolean(
         compute="_compute_has_unknown_origin",
         help="Some units were not found in our deliveries (bought elsewhere?).",
@@ -190,12 +206,21 @@ class RmaOrder(models.Model):
 
     @api.model
     def _default_warehouse_id(self):
-        company = self.env.company
-        return company.rma_warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", company.id)], limit=1
-        )
+        return self.env.company._rma_get_warehouse()
 
     # ---- Compute --------------------------------------------------------------------
+
+    @api.depends("line_ids.origin_sale_line_id")
+    def _compute_sale_order_id(self):
+        """The order the units were sold on, once their origin is known; an order
+        given (Create RMA on a sale order) or chosen by hand stays."""
+        for order in self:
+            if order.sale_order_id:
+                continue
+            # sudo: service staff need not read sales; only the order's id is
+            # taken, the link is read with the user's own rights.
+            sale_lines_sudo = order.line_ids.origin_sale_line_id.sudo()
+            order.sale_order_id = sale_lines_sudo.order_id[:1].id
 
     @api.depends("line_ids.quote_ids", "repair_ids")
     def _compute_repair_documents(self):
@@ -222,6 +247,14 @@ class RmaOrder(models.Model):
             refunds = order.sudo().line_ids.refund_line_ids.move_id
             order.refund_ids = refunds.with_env(self.env)
             order.refund_count = len(refunds)
+
+    @api.depends("line_ids.is_resolved", "line_ids.qty_received")
+    def _compute_is_resolved(self):
+        for order in self:
+            order.is_resolved = bool(order.line_ids) and all(
+                order.line_ids.mapped("is_resolved")
+            )
+            order.has_received = any(order.line_ids.mapped("qty_received"))
 
     @api.depends("line_ids.origin_move_id", "line_ids.product_id")
     def _compute_has_unknown_origin(self):
@@ -293,6 +326,17 @@ class RmaOrder(models.Model):
                 "the payment or Release Shipping lifts the hold."
             )
         return super()._rma_decision_message(fname)
+
+    @api.model
+    def _web_read_group(self, domain, fields_, groupby, *args, **kwargs):
+        """Kanban columns of closed RMAs (done, rejected, cancelled) are folded:
+        the board shows the work still to do."""
+        groups = super()._web_read_group(domain, fields_, groupby, *args, **kwargs)
+        groupby = [groupby] if isinstance(groupby, str) else groupby
+        if groupby and groupby[0] == "state":
+            for group in groups:
+                group["__fold"] = group.get("state") in CLOSED_STATES
+        return groups
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft_or_cancelled(self):

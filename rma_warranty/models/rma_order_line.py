@@ -489,6 +489,7 @@ class RmaOrderLine(models.Model):
             else:
                 line.is_resolved = False
 
+    @api.depends("order_id.name", "product_id.display_name", "lot_id.name")
     def _compute_display_name(self):
         for line in self:
             name = line.product_id.display_name or ""
@@ -1323,10 +1324,14 @@ class RmaOrderLine(models.Model):
         self.ensure_one()
         qty = self._qty_to_process()
         origin = self.origin_invoice_line_id
+        # The credit note names the unit it credits.
+        serial = self.lot_id and self.env._(
+            "Serial number: %(lot)s", lot=self.lot_id.name
+        )
         if origin:
             return {
                 "product_id": origin.product_id.id,
-                "name": origin.name,
+                "name": "\n".join(filter(None, [origin.name, serial])),
                 "quantity": self.product_uom_id._compute_quantity(
                     qty, origin.product_uom_id
                 ),
@@ -1349,13 +1354,18 @@ class RmaOrderLine(models.Model):
                     unit=self.display_name,
                 )
             )
-        return {
+        vals = {
             "product_id": product.id,
             "quantity": qty,
             "product_uom_id": self.product_uom_id.id,
             "price_unit": price,
             "rma_line_id": self.id,
         }
+        if serial:
+            vals["name"] = "\n".join(
+                filter(None, [product.display_name, product.description_sale, serial])
+            )
+        return vals
 
     # ---- Repair: diagnosis, quotes, repair orders, quality check --------------------
 
@@ -1625,12 +1635,13 @@ class RmaOrderLine(models.Model):
                 if policy
                 else ("split" if free else "customer")
             )
-            rows = []
+            rows, notes = [], {}
             for tline in tariff.line_ids:
                 if line.repair_onsite and tline.kind != "part":
                     continue  # on site: parts only
                 if tline.kind == "shipping":
                     covered = share == "vendor"
+                    note = self.env._("Covered: the return shipping is on us.")
                 elif tline.component_id and line.lot_id and not by_hand:
                     answer = answers.get(
                         (
@@ -1640,11 +1651,42 @@ class RmaOrderLine(models.Model):
                         )
                     )
                     covered = bool(answer and answer.free_repair)
+                    note = covered and line._rma_covered_note(
+                        answer.date_end, tline.component_id
+                    )
                 else:
                     covered = free
+                    note = covered and line._rma_covered_note(line.entitlement_date_end)
                 rows.append((tline, covered))
-            plans[line] = {"tariff": tariff, "rows": rows, "free": free, "share": share}
+                if covered:
+                    notes[tline] = note
+            plans[line] = {
+                "tariff": tariff,
+                "rows": rows,
+                "free": free,
+                "share": share,
+                "notes": notes,
+            }
         return plans
+
+    def _rma_covered_note(self, date_end, component=None):
+        """Why a line of this unit's repair quote costs nothing: what covers it,
+        and until when. Printed under the line (quote, PDF, invoice)."""
+        self.ensure_one()
+        until = date_end and format_date(self.env, date_end)
+        if component and until:
+            return self.env._(
+                "Covered: %(component)s warranty until %(date)s.",
+                component=component.name,
+                date=until,
+            )
+        labels = dict(self._fields["entitlement_kind"]._description_selection(self.env))
+        kind = labels.get(self.entitlement_kind) or self.env._("Warranty")
+        if until:
+            return self.env._(
+                "Covered: %(entitlement)s until %(date)s.", entitlement=kind, date=until
+            )
+        return self.env._("Covered: %(entitlement)s.", entitlement=kind)
 
     def _rma_create_quotes(self):
         """The quotes (sale quotations) and repair orders of these units, in a
@@ -1730,12 +1772,21 @@ class RmaOrderLine(models.Model):
         )
         # Prices of the quotation's part lines: free when covered, else the tariff's
         # price (or the pricelist's when the tariff gives none). One write per price.
+        # A free line says why (what covers it), under its description.
         by_price = defaultdict(lambda: self.env["sale.order.line"])
-        for (_line, tline, covered), move in zip(part_rows, moves, strict=True):
+        for (line, tline, covered), move in zip(part_rows, moves, strict=True):
             if move.sale_line_id and (covered or tline.price_unit):
-                by_price[0.0 if covered else tline.price_unit] |= move.sale_line_id
-        for price, sale_lines in by_price.items():
-            sale_lines.write({"price_unit": price})
+                key = (
+                    (0.0, plans[line]["notes"][tline])
+                    if covered
+                    else (tline.price_unit, False)
+                )
+                by_price[key] |= move.sale_line_id
+        for (price, note), sale_lines in by_price.items():
+            vals = {"price_unit": price}
+            if note:
+                vals["rma_covered_note"] = note
+            sale_lines.write(vals)
         moves.sale_line_id.write({"rma_repair_kind": "part"})
         # Labour and return shipping: lines of the quotation only.
         service_vals = []
@@ -1751,6 +1802,7 @@ class RmaOrderLine(models.Model):
                 }
                 if covered:
                     vals["price_unit"] = 0.0
+                    vals["rma_covered_note"] = plans[line]["notes"][tline]
                 elif tline.price_unit:
                     vals["price_unit"] = tline.price_unit
                 if tline.kind == "shipping" and plans[line]["share"] == "split":

@@ -326,7 +326,7 @@ class RmaWarrantyCode(models.Model):
         lot_sudo = lot.sudo()
         today = lot._warranty_today()[lot]
         code_sudo._check_redeemable(lot_sudo, today)
-        lot._warranty_lock()
+        # The unit is locked by _warranty_extension_vals, once.
         vals = lot_sudo._warranty_extension_vals(
             code_sudo.months,
             on_date=today,

@@ -9,8 +9,9 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
+from odoo.tools.misc import format_date
 
 KINDS = [
     ("standard", "Standard"),
@@ -239,10 +240,50 @@ class RmaWarrantyCoverage(models.Model):
         return res
 
     @api.ondelete(at_uninstall=False)
-    def _log_manual_removal(self):
-        self.filtered(lambda p: p.origin == "manual")._log_on_lots(
-            self.env._("Coverage removed")
-        )
+    def _unlink_except_system_standard(self):
+        """Standard periods made by deliveries and registrations are rebuilt by
+        Recompute (``stock.lot._warranty_recompute_standard``, which removes them
+        as the system); nobody removes them by hand, RPC included."""
+        if not self.env.su and self.filtered(
+            lambda p: p.kind == "standard" and p.origin in ("delivery", "registration")
+        ):
+            raise UserError(
+                self.env._(
+                    "The standard warranty given by a delivery or a registration "
+                    "cannot be removed by hand: correct the delivery or the "
+                    "registration, then use Recompute on the serial number."
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_log_on_lots(self):
+        """Every removal of a period is kept in its serial's chatter: one note per
+        serial for the whole batch."""
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        origins = dict(self._fields["origin"]._description_selection(self.env))
+        bodies = defaultdict(list)
+        for period in self:
+            bodies[period.lot_id.id].append(
+                self.env._(
+                    "%(kind)s %(component)s from %(start)s to %(end)s (%(origin)s)",
+                    kind=kinds[period.kind],
+                    component=period.component_id.name or self.env._("whole unit"),
+                    start=format_date(self.env, period.date_start),
+                    end=format_date(self.env, period.date_end),
+                    origin=origins[period.origin],
+                )
+            )
+        if bodies:
+            # Logged whoever removes them (unlink checked the access, or the system
+            # removes them): _message_log_batch writes the notes as the system.
+            self.env["stock.lot"].browse(list(bodies))._message_log_batch(
+                bodies={
+                    lot_id: self.env._(
+                        "Coverage removed: %(periods)s.", periods="; ".join(rows)
+                    )
+                    for lot_id, rows in bodies.items()
+                }
+            )
 
     def _log_on_lots(self, title):
         """Staff changes of coverage are kept in the serial's chatter."""

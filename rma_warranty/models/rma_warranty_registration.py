@@ -123,6 +123,14 @@ class RmaWarrantyRegistration(models.Model):
 
     def unlink(self):
         lots = self.lot_id
+        self.check_access("unlink")
+        # The periods given by these registrations go through the ORM, not the
+        # database's cascade, so that the serials' history keeps their removal.
+        # sudo: the user may delete these registrations (checked above); coverage
+        # is kept by the system.
+        self.env["rma.warranty.coverage"].sudo().search(
+            [("registration_id", "in", self.ids)]
+        ).unlink()
         res = super().unlink()
         lots._warranty_recompute_standard()
         return res

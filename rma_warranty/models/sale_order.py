@@ -24,6 +24,14 @@ class SaleOrder(models.Model):
         help="The RMA unit whose repair this order quotes (or whose refused quote "
         "this order charges a fee for).",
     )
+    rma_order_id = fields.Many2one(
+        related="rma_line_id.order_id",
+        string="RMA",
+        help="The RMA of the unit this order quotes (or charges a fee) for.",
+    )
+    rma_lot_id = fields.Many2one(
+        related="rma_line_id.lot_id", string="RMA Serial Number"
+    )
     rma_fee = fields.Boolean(string="Refused Quote Fee", readonly=True, copy=False)
 
     def _compute_rma_count(self):

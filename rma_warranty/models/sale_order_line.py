@@ -21,6 +21,12 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="What this line of a repair quote is, from the repair tariff.",
     )
+    rma_covered_note = fields.Char(
+        string="Covered Because",
+        readonly=True,
+        copy=False,
+        help="On a free line of a repair quote: what covers it, and until when.",
+    )
     warranty_lot_id = fields.Many2one(
         comodel_name="stock.lot",
         string="Serial to Extend",
@@ -34,7 +40,7 @@ class SaleOrderLine(models.Model):
 
     # ---- Compute ---------------------------------------------------------------------
 
-    @api.depends("warranty_lot_id")
+    @api.depends("warranty_lot_id", "rma_covered_note", "order_id.rma_lot_id")
     def _compute_name(self):
         # Adds the serial to the description, so that invoices and the portal show it.
         return super()._compute_name()
@@ -45,6 +51,13 @@ class SaleOrderLine(models.Model):
             description += "\n" + self.env._(
                 "Serial number: %(lot)s", lot=self.warranty_lot_id.name
             )
+        elif self.order_id.rma_lot_id:
+            # A repair quote (or refusal fee): the unit it is about.
+            description += "\n" + self.env._(
+                "Serial number: %(lot)s", lot=self.order_id.rma_lot_id.name
+            )
+        if self.rma_covered_note:
+            description += "\n" + self.rma_covered_note
         return description
 
     # ---- Constraints and onchange ----------------------------------------------------

@@ -57,6 +57,18 @@ class StockLot(models.Model):
         copy=False,
         help="Who the unit belongs to: the registered owner, else whom it was sold to.",
     )
+    rma_line_ids = fields.One2many(
+        comodel_name="rma.order.line",
+        inverse_name="lot_id",
+        string="Service History",
+        groups="rma_warranty.group_rma_user",
+        help="The RMA units of this serial number: every time it came back to us.",
+    )
+    rma_count = fields.Integer(
+        string="RMAs",
+        compute="_compute_rma_count",
+        groups="rma_warranty.group_rma_user",
+    )
     warranty_kind = fields.Selection(
         selection=ENTITLEMENTS,
         string="Warranty Today",
@@ -91,6 +103,15 @@ class StockLot(models.Model):
             ["name"],
         )
         return res
+
+    def _compute_rma_count(self):
+        counts = dict(
+            self.env["rma.order.line"]._read_group(
+                [("lot_id", "in", self.ids)], ["lot_id"], ["order_id:count_distinct"]
+            )
+        )
+        for lot in self:
+            lot.rma_count = counts.get(lot, 0)
 
     @api.depends_context("tz")
     def _compute_warranty_today(self):
@@ -813,6 +834,11 @@ class StockLot(models.Model):
         self.env["rma.warranty.coverage"].check_access("create")
         self._warranty_recompute_standard()
         return True
+
+    def action_view_rma(self):
+        """The RMAs this serial number came back on."""
+        self.ensure_one()
+        return self.env["rma.order"]._action_view_records_of(self.rma_line_ids.order_id)
 
     def action_warranty_register(self):
         """Open a new registration of this serial, for its current owner."""

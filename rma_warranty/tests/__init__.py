@@ -30,3 +30,6 @@ from . import test_issue11_access_views
 from . import test_issue11_intake_types
 from . import test_issue11_intake_mail
 from . import test_issue11_intake_throttle
+from . import test_issue11_links
+from . import test_issue11_links_names
+from . import test_issue11_links_screens

@@ -67,7 +67,7 @@ class TestInstall(TransactionCase):
         # but not its configuration.
         user_menus = self._visible_menus(self.rma_user)
         self.assertIn(self.menu_root.id, user_menus)
-        for xmlid in ("rma_warranty_menu_lots", "rma_warranty_menu_repairs"):
+        for xmlid in ("stock_lot_menu_warranty", "rma_warranty_menu_repairs"):
             self.assertIn(self.env.ref(f"rma_warranty.{xmlid}").id, user_menus)
         self.assertNotIn(self.menu_settings.parent_id.id, user_menus)
         # Settings are written by settings administrators only, as everywhere in Odoo.

@@ -747,14 +747,16 @@ class RmaOrderLine(models.Model):
 
     def _entitlement_is_final(self):
         """Whether this unit is processed: its resolution was carried out (credit
-        note, delivery, scrap) or its repair accepted, or its RMA is closed. Its
-        entitlement no longer changes then; the other units of its RMA still may."""
+        note, even a draft one, delivery, scrap) or its repair accepted, or its RMA
+        is closed. Its entitlement no longer changes then; the other units of its
+        RMA still may."""
         self.ensure_one()
         rounding = self.product_uom_id.rounding or 0.01
         return (
             self.state in ("done", "rejected", "cancelled")
             or not float_is_zero(
                 self.qty_refunded
+                + self.qty_refund_draft
                 + self.qty_scrapped
                 + self.qty_delivered
                 + self._qty_pending_delivery(),

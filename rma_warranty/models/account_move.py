@@ -87,7 +87,7 @@ class AccountMove(models.Model):
             # the RMAs of the quotes this invoice was paid for are released (their
             # shipping_hold is a decision field that only this release writes).
             rmas_sudo = (
-                invoices.sudo()
+                invoices.sudo()  # sudo: see the comment above
                 .invoice_line_ids.sale_line_ids.order_id.filtered("rma_line_id")
                 .rma_line_id.order_id
             )

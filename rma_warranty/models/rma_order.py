@@ -776,7 +776,7 @@ class RmaOrder(models.Model):
         # to name on the activity is looked up, nothing else is read.
         accountant_sudo = (
             self.env["res.users"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search(
                 [
                     ("share", "=", False),

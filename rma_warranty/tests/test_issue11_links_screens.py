@@ -240,6 +240,7 @@ class TestIssue11LinksScreens(LinksRepairCommon):
             "Content-Type: text/plain; charset=utf-8\r\n\r\n"
             "My panel PC HBT156-2401 does not boot.\r\n"
         )
+        # sudo: the mail gateway runs as the superuser (fetchmail, mailgate).
         thread_id = self.env["mail.thread"].sudo().message_process(False, mail)
         rma = self.env["rma.order"].browse(thread_id)
         self.assertEqual(rma.channel, "email")

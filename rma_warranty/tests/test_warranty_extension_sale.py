@@ -356,7 +356,7 @@ class TestWarrantyExtensionSale(RmaCommon):
         # transaction for a customer's online payment.
         tx = (
             self.env["payment.transaction"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .create(
                 {
                     "provider_id": provider.id,

@@ -318,7 +318,7 @@ class TestWarrantyScreens(RmaCommon):
         # sudo: the test removes system-made periods, which no user may delete.
         lot.warranty_coverage_ids.filtered(
             lambda p: p.kind == "standard"
-        ).sudo().unlink()
+        ).sudo().unlink()  # sudo: see the comment above
         self.assertFalse(lot.warranty_coverage_ids)
         lot.with_user(self.rma_manager).action_warranty_recompute()
         self.assertEqual(len(lot.warranty_coverage_ids), 2)

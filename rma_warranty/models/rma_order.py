@@ -7,7 +7,8 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import email_normalize, html2plaintext
+from odoo.osv import expression
+from odoo.tools import email_normalize, format_date, html2plaintext
 from odoo.tools.misc import clean_context
 
 from ..locking import lock_rows_nowait
@@ -17,6 +18,8 @@ _logger = logging.getLogger(__name__)
 MAIL_REQUESTS_PER_HOUR = 5
 # States of an RMA with nothing left to do.
 CLOSED_STATES = ("done", "rejected", "cancelled")
+# The steps of the portal's timeline, in the order an RMA goes through them.
+PORTAL_STEPS = ("submitted", "approved", "received", "in_progress", "done")
 
 
 class RmaOrder(models.Model):
@@ -29,7 +32,12 @@ class RmaOrder(models.Model):
 
     _name = "rma.order"
     _description = "RMA"
-    _inherit = ["mail.thread", "mail.activity.mixin", "rma.decision.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "rma.decision.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
     _mail_post_access = "read"
@@ -96,6 +104,13 @@ class RmaOrder(models.Model):
         tracking=True,
         check_company=True,
         help="Reseller that filed this request or that sold the units to the customer.",
+    )
+    distributor_commercial_id = fields.Many2one(
+        related="distributor_id.commercial_partner_id",
+        store=True,
+        index="btree_not_null",
+        string="Distributor Entity",
+        help="Commercial entity of the distributor: its portal users read the RMA.",
     )
     channel = fields.Selection(
         selection=[
@@ -209,6 +224,10 @@ class RmaOrder(models.Model):
         return self.env.company._rma_get_warehouse()
 
     # ---- Compute --------------------------------------------------------------------
+
+    def _compute_access_url(self):
+        for order in self:
+            order.access_url = f"/my/rmas/{order.id}"
 
     @api.depends("line_ids.origin_sale_line_id")
     def _compute_sale_order_id(self):
@@ -1075,10 +1094,289 @@ class RmaOrder(models.Model):
         """Mail the service report of these RMAs to their customers: repaired units
         of theirs were just shipped back. Posted in the chatter, the report stays in
         the RMA's attachments."""
-        shipped = self.filtered(
+        shipped = self._rma_repairs_shipped()
+        shipped._rma_send_mail("rma_warranty.mail_template_rma_repaired_shipped")
+
+    def _rma_repairs_shipped(self):
+        """These RMAs that have a repaired unit shipped back: they have a service
+        report."""
+        return self.filtered(
             lambda order: any(
                 line.resolution == "repair" and line.repair_id and line.qty_delivered
                 for line in order.line_ids
             )
         )
-        shipped._rma_send_mail("rma_warranty.mail_template_rma_repaired_shipped")
+
+    def _check_service_report_printable(self):
+        """The service report tells what was done to the repaired units: it exists
+        once one of them is shipped back (it is mailed then). Called by the portal
+        route of the report."""
+        missing = self - self._rma_repairs_shipped()
+        if missing:
+            raise UserError(
+                self.env._(
+                    "No service report is available for %(refs)s yet: it is issued "
+                    "once a repaired unit is shipped back.",
+                    refs=", ".join(missing.mapped("name")),
+                )
+            )
+
+    # ---- Portal ---------------------------------------------------------------------
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.name
+
+    @api.model
+    def _get_portal_domain(self, partner):
+        """The RMAs on the portal pages of ``partner``: those of its commercial
+        entity, those its entity filed as distributor, and those of the units sold
+        to its entity. The same parties as the portal record rules
+        (``rma_order_rule_portal``), by explicit fields, never by followers."""
+        entity = partner.commercial_partner_id
+        # sudo: portal users do not read serials; only the ids of the serials sold
+        # to their own entity are taken, as a subquery of the RMAs that are then
+        # searched with the user's rights and rules.
+        sold_lots = (
+            self.env["stock.lot"]
+            .sudo()  # sudo: see the comment above
+            ._search([("warranty_sold_to_id", "=", entity.id)])
+        )
+        return [
+            "|",
+            "|",
+            ("commercial_partner_id", "=", entity.id),
+            ("distributor_commercial_id", "=", entity.id),
+            ("line_ids.lot_id", "in", sold_lots),
+        ]
+
+    @api.model
+    def _get_portal_sortings(self):
+        """The ``sortby`` choices of My RMAs: key -> label and order."""
+        return {
+            "date": {
+                "label": self.env._("Newest"),
+                "order": "create_date desc, id desc",
+            },
+            "reference": {"label": self.env._("Reference"), "order": "name, id desc"},
+            "state": {"label": self.env._("Status"), "order": "state, id desc"},
+        }
+
+    @api.model
+    def _get_portal_filters(self):
+        """The ``filterby`` choices of My RMAs: key -> label and domain."""
+        return {
+            "all": {"label": self.env._("All"), "domain": []},
+            "open": {
+                "label": self.env._("Open"),
+                "domain": [("state", "not in", CLOSED_STATES)],
+            },
+            "to_ship": {
+                "label": self.env._("To Ship"),
+                "domain": [("state", "=", "approved"), ("shipping_hold", "=", False)],
+            },
+            "done": {"label": self.env._("Done"), "domain": [("state", "=", "done")]},
+            "closed": {
+                "label": self.env._("Rejected or Cancelled"),
+                "domain": [("state", "in", ("rejected", "cancelled"))],
+            },
+        }
+
+    @api.model
+    def _get_portal_search_inputs(self):
+        """The ``search_in`` choices of the search bar of My RMAs."""
+        return {
+            "all": {"input": "all", "label": self.env._("Search in All")},
+            "reference": {
+                "input": "reference",
+                "label": self.env._("Search in Reference"),
+            },
+            "serial": {"input": "serial", "label": self.env._("Search in Serial")},
+            "product": {"input": "product", "label": self.env._("Search in Product")},
+        }
+
+    @api.model
+    def _get_portal_search_domain(self, search_in, search):
+        """The RMAs whose reference, serial or product (``search_in``: a key of
+        ``_get_portal_search_inputs``, else all three) contains ``search``."""
+        search = (search or "").replace("\x00", "").strip()
+        if not search:
+            return []
+        # sudo: portal users read neither serials nor products; only the ids of
+        # those matching the text are taken, as subqueries of the RMAs that are
+        # then searched with the user's rights and rules.
+        lots = self.env["stock.lot"].sudo()._search([("name", "ilike", search)])
+        products = (
+            self.env["product.product"]
+            .sudo()  # sudo: see the comment above
+            .with_context(active_test=False)
+            ._search(
+                ["|", ("name", "ilike", search), ("default_code", "ilike", search)]
+            )
+        )
+        domains = {
+            "reference": [("name", "ilike", search)],
+            "serial": [("line_ids.lot_id", "in", lots)],
+            "product": [("line_ids.product_id", "in", products)],
+        }
+        if search_in in domains:
+            return domains[search_in]
+        return expression.OR(domains.values())
+
+    @api.model
+    def _get_portal_list_domain(
+        self, partner, filterby=None, search_in=None, search=None
+    ):
+        """The domain of My RMAs for ``partner``, filtered and searched (unknown
+        keys mean no filter). Invoked by the portal's list route."""
+        filters = self._get_portal_filters()
+        return expression.AND(
+            [
+                self._get_portal_domain(partner),
+                filters.get(filterby, filters["all"])["domain"],
+                self._get_portal_search_domain(search_in, search),
+            ]
+        )
+
+    def _portal_next_step(self):
+        """What happens next, or what the customer is expected to do, as a
+        sentence for the portal page of the RMA."""
+        self.ensure_one()
+        state = self.state
+        if state == "draft":
+            return self.env._("Your request is not submitted yet.")
+        if state == "submitted":
+            return self.env._(
+                "Our after-sales team is reviewing your request: you will receive "
+                "the RMA number and the shipping instructions once your return is "
+                "authorised. Please do not ship anything before that."
+            )
+        if state == "approved" and self.shipping_hold:
+            return self.env._(
+                "Accept and pay the repair quote: the shipping instructions and the "
+                "RMA label are released once it is paid."
+            )
+        if state == "approved":
+            return self.env._(
+                "Ship the units to our service centre with the printed RMA "
+                "authorisation, and write the RMA number %(ref)s on the parcel.",
+                ref=self.name,
+            )
+        if state in ("received", "in_progress") and any(
+            quote.state == "sent" for quote in self.line_ids.quote_id
+        ):
+            return self.env._(
+                "A repair quote awaits your decision: the repair starts once you "
+                "accept it."
+            )
+        if state == "received":
+            return self.env._(
+                "Our service centre has received your units and is checking them: "
+                "you will be informed of the outcome."
+            )
+        if state == "in_progress":
+            return self.env._(
+                "Your units are being processed: repaired, replaced or refunded, as "
+                "decided for each of them."
+            )
+        if state == "done":
+            return self.env._(
+                "Your RMA is complete: nothing more is expected from you."
+            )
+        if state == "rejected" and self.reject_reason:
+            return self.env._(
+                "Your request was not accepted: %(reason)s", reason=self.reject_reason
+            )
+        if state == "rejected":
+            return self.env._("Your request was not accepted.")
+        return self.env._("This RMA was cancelled: nothing more is expected from you.")
+
+    def _portal_timeline(self):
+        """The steps of the RMA for its portal page: dicts of ``label``, ``date``
+        (formatted, or empty), ``done`` and ``current``."""
+        self.ensure_one()
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        dates = {
+            "submitted": self.date_submitted,
+            "approved": self.date_approved,
+            "received": self.date_received,
+            "done": self.date_done,
+        }
+        if self.state in ("rejected", "cancelled"):
+            steps = [step for step in PORTAL_STEPS if dates.get(step)]
+            steps.append(self.state)
+            reached = len(steps) - 1
+        else:
+            steps = list(PORTAL_STEPS)
+            reached = steps.index(self.state) if self.state in steps else -1
+        timeline = []
+        for index, step in enumerate(steps):
+            when = dates.get(step)
+            timeline.append(
+                {
+                    "label": labels[step],
+                    "date": format_date(
+                        self.env, fields.Datetime.context_timestamp(self, when)
+                    )
+                    if when
+                    else "",
+                    "done": index <= reached,
+                    "current": index == reached,
+                }
+            )
+        return timeline
+
+    def _portal_authorisation_available(self):
+        """Whether the portal page offers the authorisation (the RMA label)."""
+        self.ensure_one()
+        try:
+            self._check_authorisation_printable()
+        except UserError:
+            return False
+        return True
+
+    def _portal_documents(self):
+        """The documents of this RMA its customer sees: {kind: records} of the sent
+        or confirmed repair ``quote`` s, the posted ``invoice`` s of its quotes and
+        fees, the posted ``refund`` s (credit notes) of its units; all found from
+        the RMA's own units. Called in sudo, after the portal's access check."""
+        self.ensure_one()
+        orders = self.env["sale.order"].search(
+            [
+                ("rma_line_id", "in", self.line_ids.ids),
+                ("state", "in", ("sent", "sale")),
+            ]
+        )
+        return {
+            "quote": orders.filtered(lambda order: not order.rma_fee),
+            "invoice": orders.invoice_ids.filtered(
+                lambda move: move.state == "posted" and move.move_type == "out_invoice"
+            ),
+            "refund": self.refund_ids.filtered(lambda move: move.state == "posted"),
+        }
+
+    def _portal_document(self, kind, document_id):
+        """The document ``document_id`` of ``kind`` (see ``_portal_documents``) if
+        it belongs to this RMA, else an empty recordset."""
+        documents = self._portal_documents().get(kind)
+        if documents is None:
+            return self.env["sale.order"]
+        return documents.filtered(lambda document: document.id == document_id)
+
+    def _portal_page_values(self):
+        """The values of the portal page of this RMA: its timeline and next step,
+        its reports and documents. Invoked in sudo by the portal route, after its
+        access check: the customer sees these as part of the RMA."""
+        self.ensure_one()
+        documents = self._portal_documents()
+        return {
+            "rma": self,
+            "page_name": "rma",
+            "timeline": self._portal_timeline(),
+            "next_step": self._portal_next_step(),
+            "authorisation_available": self._portal_authorisation_available(),
+            "service_report_available": bool(self._rma_repairs_shipped()),
+            "quotes": documents["quote"],
+            "invoices": documents["invoice"],
+            "refunds": documents["refund"],
+        }

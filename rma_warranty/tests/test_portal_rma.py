@@ -4,9 +4,10 @@ sees what, through the URLs people and attackers fetch."""
 
 import json
 
-from odoo import Command
+from odoo import Command, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from .common import RmaCommon
@@ -280,6 +281,69 @@ class TestPortalRmaRoutes(PortalRmaWorld, HttpCase):
                     self._get(f"{url}?access_token={token}").status_code, 200
                 )
 
+    @mute_logger("odoo.http")
+    def test_service_report_refused_before_repair(self):
+        self._login(self.user_end_a)
+        response = self._get(f"/my/rmas/{self.rma_end_a.id}/service-report")
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("No service report is available", response.text)
+
+    def _upload(self, rma, name):
+        return self.url_open(
+            "/mail/attachment/upload",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "thread_id": rma.id,
+                "thread_model": "rma.order",
+                "is_pending": "true",
+            },
+            files={"ufile": (name, b"%PDF-1.4 proof", "application/pdf")},
+        )
+
+    @mute_logger("odoo.http")
+    def test_chatter_message_with_attachment(self):
+        """The customer writes in the RMA's chatter with a file; another partner
+        can neither upload to it nor post in it."""
+        rma = self.rma_end_a
+        self._login(self.user_end_a)
+        upload = self._upload(rma, "proof.pdf")
+        self.assertEqual(upload.status_code, 200)
+        attachment = upload.json()["data"]["ir.attachment"][0]
+        self.make_jsonrpc_request(
+            "/mail/message/post",
+            {
+                "thread_model": "rma.order",
+                "thread_id": rma.id,
+                "post_data": {
+                    "body": "Here is the proof of purchase.",
+                    "attachment_ids": [attachment["id"]],
+                    "message_type": "comment",
+                    "subtype_xmlid": "mail.mt_comment",
+                },
+                "attachment_tokens": [attachment["access_token"]],
+            },
+        )
+        message = rma.message_ids.filtered(
+            lambda m: "Here is the proof of purchase." in (m.body or "")
+        )
+        self.assertEqual(message.author_id, self.end_user)
+        self.assertEqual(message.attachment_ids.name, "proof.pdf")
+        self.assertEqual(message.attachment_ids.res_id, rma.id)
+        self._login(self.user_other)
+        self.assertEqual(self._upload(rma, "intruder.pdf").status_code, 404)
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": "rma.order",
+                    "thread_id": rma.id,
+                    "post_data": {"body": "Intruder", "message_type": "comment"},
+                },
+            )
+        self.assertFalse(
+            rma.message_ids.filtered(lambda m: "Intruder" in (m.body or ""))
+        )
+
     def test_emails_link_to_portal_page(self):
         """Every customer email of an RMA carries its "View online" link."""
         rma = self.rma_end_a
@@ -334,6 +398,14 @@ class TestPortalRmaIsolation(PortalRmaWorld, HttpCase):
                         self.assertRedirectedAway(page, label)
                         self.assertRedirectedAway(label_pdf, label)
                         self.assertNotIn(rma.name, page.text)
+                    # The report URL of the backend neither.
+                    report = self._get(
+                        f"/report/html/rma_warranty.report_rma_order/{rma.id}"
+                    )
+                    self.assertLess(report.status_code, 500, label)
+                    if not seen:
+                        self.assertNotEqual(report.status_code, 200, label)
+                        self.assertNotIn(rma.name, report.text)
 
     def test_matrix_model(self):
         for user, visible in self.visible.items():

@@ -1,11 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
 from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import api, fields
+from odoo import api, fields, sql_db
 from odoo.tests import HttpCase, tagged
-from odoo.tools import SQL
+from odoo.tests.common import get_db_name
+from odoo.tools import SQL, mute_logger
 
 from .common import CommittedCase
 
@@ -78,6 +80,7 @@ class TestPortalCheckRateLimitWorkers(CommittedCase):
 
     def setUp(self):
         super().setUp()
+        self._cleanup()
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
@@ -104,3 +107,42 @@ class TestPortalCheckRateLimitWorkers(CommittedCase):
                 )
             )
             self.assertEqual(cr.fetchone()[0], 1)
+
+    def _replica_cursor(self):
+        # A read-only connection, as Odoo opens on --db_replica_host (which
+        # defaults to the primary's parameters).
+        return sql_db.db_connect(get_db_name(), readonly=True).cursor()
+
+    def test_replica_worker_waits_for_a_concurrent_hit(self):
+        """A worker on a read-only replica cursor hits while another holds the
+        row: it waits, fails to serialise, retries and counts the second hit."""
+        results = {}
+        with self.registry.cursor() as cr1, self._replica_cursor() as ro_cr:
+            env1 = self._env(cr1)
+            # Built here: the test runner holds the registry lock that a new
+            # environment takes in another thread.
+            ro_env = self._env(ro_cr)
+            # Worker 1 holds the new row, uncommitted.
+            results[1] = env1["rma.rate.limit"]._hit("test_workers_ro", "ip", 2, 3600)
+
+            def replica_worker():
+                results["readonly"] = ro_cr.readonly
+                results[2] = ro_env["rma.rate.limit"]._hit(
+                    "test_workers_ro", "ip", 2, 3600
+                )
+                results["count_seen"] = _count(ro_cr, "test_workers_ro", "ip")
+
+            thread = threading.Thread(target=replica_worker)
+            with mute_logger("odoo.sql_db"):
+                thread.start()
+                thread.join(1)
+                self.assertTrue(thread.is_alive(), "worker 2 waits for worker 1")
+                cr1.commit()
+                thread.join(30)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(
+            results,
+            {1: True, "readonly": True, 2: True, "count_seen": 2},
+        )
+        with self.registry.cursor() as cr:
+            self.assertEqual(_count(cr, "test_workers_ro", "ip"), 2)

@@ -1,11 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from urllib.parse import quote, urlencode
+from unittest.mock import patch
+from urllib.parse import quote, urlencode, urlparse
 
 from lxml import html
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import format_date, mute_logger
+from odoo.tools import config, format_date, mute_logger
 
 from .common import RmaCommon
 
@@ -297,6 +298,35 @@ class TestPortalCheck(HttpCase, RmaCommon):
             "SELECT key, count FROM rma_rate_limit WHERE scope = 'warranty_check'"
         )
         self.assertEqual(self.env.cr.fetchall(), [("127.0.0.1", 5)])
+
+    def test_rate_limit_per_forwarded_address(self):
+        """Behind a reverse proxy (``--proxy-mode``) each client address has its
+        own counter."""
+        # sudo: test set-up of system parameters.
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("rma_warranty.warranty_check_rate_limit", "1")
+        params.set_param("rma_warranty.warranty_check_rate_window", "3600")
+
+        def get(address):
+            return self.url_open(
+                "/warranty/check/json?serial=CHK-0001",
+                headers={
+                    "X-Forwarded-For": address,
+                    "X-Forwarded-Host": urlparse(self.base_url()).netloc,
+                },
+            ).status_code
+
+        with patch.dict(config.options, {"proxy_mode": True}):
+            self.assertEqual(get("203.0.113.7"), 200)
+            self.assertEqual(get("203.0.113.7"), 429)
+            self.assertEqual(get("198.51.100.20"), 200)
+        self.env.cr.execute(
+            "SELECT key, count FROM rma_rate_limit WHERE scope = 'warranty_check'"
+            " ORDER BY key"
+        )
+        self.assertEqual(
+            self.env.cr.fetchall(), [("198.51.100.20", 1), ("203.0.113.7", 2)]
+        )
 
     def test_parameter_fuzz_gives_no_server_error(self):
         serials = [

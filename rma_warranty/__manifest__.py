@@ -51,6 +51,7 @@
         "views/product_category_views.xml",
         "views/rma_repair_tariff_views.xml",
         "views/rma_portal_templates.xml",
+        "views/warranty_check_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",

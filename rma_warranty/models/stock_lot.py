@@ -407,6 +407,68 @@ class StockLot(models.Model):
             )
         return result
 
+    # The longest serial number the public check looks up: longer input is refused
+    # before it reaches the database.
+    _WARRANTY_CHECK_SERIAL_SIZE = 100
+
+    @api.model
+    def _warranty_check_public(self, serial):
+        """What the public warranty check shows of a typed serial number: product
+        and coverage dates per component only, no partner, address or RMA
+        (``_warranty_lookup``, which needs no access rights).
+
+        Returns a dict: ``serial`` (as looked up, "" when not looked up),
+        ``status`` ("found", "unknown", "empty", or "invalid" for input too long,
+        not text or with control characters, which is never looked up) and
+        ``units``: per unit ``serial``, ``product``, ``coverage`` (today's
+        entitlement key), ``coverage_label``, ``covered_until`` and ``periods``
+        (``component``, None for the whole unit, ``kind``, ``kind_label``,
+        ``date_start``, ``date_end``); dates are ``datetime.date``.
+
+        Invoked by ``/warranty/check`` and ``/warranty/check/json``
+        (controllers/warranty_check.py); override it to show more or less.
+        """
+        if not isinstance(serial, str):
+            return {"serial": "", "status": "invalid", "units": []}
+        serial = serial.strip()
+        if not serial:
+            return {"serial": "", "status": "empty", "units": []}
+        if len(serial) > self._WARRANTY_CHECK_SERIAL_SIZE or not serial.isprintable():
+            return {"serial": "", "status": "invalid", "units": []}
+        coverage_labels = dict(
+            self._fields["warranty_kind"]._description_selection(self.env)
+        )
+        kind_labels = dict(
+            self.env["rma.warranty.coverage"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
+        units = [
+            {
+                "serial": unit["serial"],
+                "product": unit["product"],
+                "coverage": unit["kind"],
+                "coverage_label": coverage_labels.get(unit["kind"], unit["kind"]),
+                "covered_until": unit["date_end"],
+                "periods": [
+                    {
+                        "component": period["component"] or None,
+                        "kind": period["kind"],
+                        "kind_label": kind_labels.get(period["kind"], period["kind"]),
+                        "date_start": period["date_start"],
+                        "date_end": period["date_end"],
+                    }
+                    for period in unit["periods"]
+                ],
+            }
+            for unit in self._warranty_lookup(serial)
+        ]
+        return {
+            "serial": serial,
+            "status": "found" if units else "unknown",
+            "units": units,
+        }
+
     def _warranty_check_url(self):
         """Address of the public warranty check page of this serial: the QR code
         of its certificate, the portal and the emails all point there."""

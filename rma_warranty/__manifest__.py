@@ -50,6 +50,7 @@
         "views/rma_warranty_component_views.xml",
         "views/product_category_views.xml",
         "views/rma_repair_tariff_views.xml",
+        "views/stock_lot_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",

@@ -14,6 +14,7 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.rma_warranty_code import RedeemRateLimited
 from ..models.rma_warranty_registration import PROOF_MAX_BYTES, PROOF_MAX_FILES
 
 CERTIFICATE_REPORT = "rma_warranty.action_report_warranty_certificate"
@@ -148,6 +149,10 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
         success = None
         if kw.get("registered"):
             success = request.env._("Your unit is registered: its coverage is below.")
+        elif kw.get("redeemed"):
+            success = request.env._(
+                "The code is redeemed: the extended coverage is below."
+            )
         return self._render_unit(lot_sudo, success=success)
 
     def _render_unit(self, lot_sudo, error=None, success=None, status=200):
@@ -257,3 +262,30 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
         except (UserError, ValidationError) as exc:
             return self._render_register(form, error=exc.args[0], status=400)
         return request.redirect(f"/my/units/{registration_sudo.lot_id.id}?registered=1")
+
+    # ---- Codes ----------------------------------------------------------------------
+
+    @http.route(
+        "/my/units/<int:lot_id>/redeem",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+        readonly=False,
+    )
+    def portal_my_unit_redeem(self, lot_id, code=None, **kw):
+        lot_sudo = request.env["stock.lot"]._portal_unit_get(lot_id)
+        if not lot_sudo:
+            return request.not_found()
+        try:
+            request.env["rma.warranty.code"]._portal_redeem(
+                lot_sudo,
+                self._text_arg(code),
+                request.httprequest.remote_addr,
+            )
+        except RedeemRateLimited as exc:
+            # Answered, not raised: the attempt stays counted (see _portal_redeem).
+            return self._render_unit(lot_sudo, error=exc.args[0], status=429)
+        except UserError as exc:
+            return self._render_unit(lot_sudo, error=exc.args[0], status=400)
+        return request.redirect(f"/my/units/{lot_sudo.id}?redeemed=1")

@@ -355,3 +355,98 @@ class TestPortalUnitsRegister(PortalUnitsCommon):
         self.assertEqual(self._counts(), before)
         self.authenticate(None, None)
         self._assert_login_redirect(self._get("/my/units/register"))
+
+
+@tagged("post_install", "-at_install")
+class TestPortalUnitsRedeem(PortalUnitsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.code = cls.env["rma.warranty.code"].create({"months": 12})
+
+    def _csrf(self, lot):
+        response = self.url_open(f"/my/units/{lot.id}")
+        marker = 'name="csrf_token" value="'
+        start = response.text.index(marker) + len(marker)
+        return response.text[start : response.text.index('"', start)]
+
+    def _redeem(self, lot, code, csrf_lot=None):
+        return self.url_open(
+            f"/my/units/{lot.id}/redeem",
+            data={"code": code, "csrf_token": self._csrf(csrf_lot or lot)},
+            allow_redirects=False,
+        )
+
+    def _extended(self, lot):
+        lot.invalidate_recordset()
+        return lot.warranty_coverage_ids.filtered(lambda p: p.kind == "extended")
+
+    def test_redeem(self):
+        self.authenticate("units_end", "units_end")
+        response = self._redeem(self.lot_direct, f"  {self.code.code.lower()} ")
+        self.assertEqual(response.status_code, 303, response.text[:2000])
+        extended = self._extended(self.lot_direct)
+        self.assertEqual(len(extended), 1)
+        self.assertEqual(self.code.redeemed_lot_id, self.lot_direct)
+        self.assertEqual(self.code.redeemed_partner_id, self.end_user)
+        response = self.url_open(response.headers["Location"])
+        self.assertIn("The code is redeemed", response.text)
+        self.assertIn("Extended", response.text)
+        # Used: refused, nothing more given.
+        response = self._redeem(self.lot_resold, self.code.code)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("has already been used", response.text)
+        self.assertFalse(self._extended(self.lot_resold))
+
+    def test_redeem_refused(self):
+        self.authenticate("units_end", "units_end")
+        for code in ("AAAA-BBBB-CCCC", "", "x" * 5000):
+            with self.subTest(code=code[:20]):
+                response = self._redeem(self.lot_direct, code)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("o_rma_unit_error", response.text)
+        self.assertFalse(self._extended(self.lot_direct))
+        # Someone else's unit, an unknown one: not found, the code untouched.
+        self.authenticate("units_other", "units_other")
+        for lot in (self.lot_direct, self.env["stock.lot"].browse(99999999)):
+            with self.subTest(lot=lot.id):
+                response = self._redeem(lot, self.code.code, csrf_lot=self.lot_other)
+                self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.code.redeemed_date)
+        self.assertFalse(self._extended(self.lot_direct))
+
+    @mute_logger("odoo.http")
+    def test_redeem_csrf_and_public(self):
+        self.authenticate("units_end", "units_end")
+        response = self.url_open(
+            f"/my/units/{self.lot_direct.id}/redeem",
+            data={"code": self.code.code, "csrf_token": "wrong"},
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 400)
+        self.authenticate(None, None)
+        response = self.url_open(
+            f"/my/units/{self.lot_direct.id}/redeem",
+            data={"code": self.code.code},
+            allow_redirects=False,
+        )
+        self.assertLess(response.status_code, 500)
+        self.assertNotEqual(response.status_code, 200)
+        self.assertFalse(self.code.redeemed_date)
+
+    def test_redeem_rate_limit(self):
+        """Ten attempts an hour per user: the eleventh is refused with 429, even
+        with a good code, and the refused attempts stay counted."""
+        self.authenticate("units_end", "units_end")
+        for attempt in range(10):
+            response = self._redeem(self.lot_direct, f"WRNG-CODE-{attempt:04d}")
+            self.assertEqual(response.status_code, 400, attempt)
+        response = self._redeem(self.lot_direct, self.code.code)
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("Too many codes", response.text)
+        self.assertFalse(self.code.redeemed_date)
+        self.assertFalse(self._extended(self.lot_direct))
+        # Another user of the same address still has tries of their own.
+        self.authenticate("units_dist", "units_dist")
+        response = self._redeem(self.lot_stock_dist, self.code.code)
+        self.assertEqual(response.status_code, 303, response.text[:2000])

@@ -74,8 +74,11 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
 
     @staticmethod
     def _text_arg(value):
-        """A text query parameter, or '' for anything else (lists, oversized)."""
-        return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
+        """A text parameter, or '' for anything else; cut to MAX_TEXT, without
+        NUL characters (PostgreSQL refuses them in any query)."""
+        if not isinstance(value, str):
+            return ""
+        return value.replace("\x00", "").strip()[:MAX_TEXT]
 
     # ---- Units ----------------------------------------------------------------------
 
@@ -145,7 +148,7 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
     def portal_my_unit(self, lot_id, **kw):
         lot_sudo = request.env["stock.lot"]._portal_unit_get(lot_id)
         if not lot_sudo:
-            return request.not_found()
+            raise request.not_found()
         success = None
         if kw.get("registered"):
             success = request.env._("Your unit is registered: its coverage is below.")
@@ -177,7 +180,7 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
     def portal_my_unit_certificate(self, lot_id, download=False, **kw):
         lot_sudo = request.env["stock.lot"]._portal_unit_get(lot_id)
         if not lot_sudo:
-            return request.not_found()
+            raise request.not_found()
         # The certificate names the owner and is the owner's document: a
         # distributor that sold the unit sees its coverage, not its certificate.
         if not lot_sudo._portal_is_owner():
@@ -250,10 +253,10 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
             uploads = [
                 upload
                 for upload in request.httprequest.files.getlist("proof")
-                if upload.filename
+                if self._text_arg(upload.filename)
             ][: PROOF_MAX_FILES + 1]
             files = [
-                (upload.filename[:MAX_TEXT], upload.read(PROOF_MAX_BYTES + 1))
+                (self._text_arg(upload.filename), upload.read(PROOF_MAX_BYTES + 1))
                 for upload in uploads
             ]
             registration_sudo = request.env[
@@ -276,7 +279,7 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
     def portal_my_unit_redeem(self, lot_id, code=None, **kw):
         lot_sudo = request.env["stock.lot"]._portal_unit_get(lot_id)
         if not lot_sudo:
-            return request.not_found()
+            raise request.not_found()
         try:
             request.env["rma.warranty.code"]._portal_redeem(
                 lot_sudo,

@@ -450,3 +450,160 @@ class TestPortalUnitsRedeem(PortalUnitsCommon):
         self.authenticate("units_dist", "units_dist")
         response = self._redeem(self.lot_stock_dist, self.code.code)
         self.assertEqual(response.status_code, 303, response.text[:2000])
+
+
+@tagged("post_install", "-at_install")
+class TestPortalUnitsQueries(PortalUnitsCommon):
+    """The units list costs the same queries with 10 or 1,000 serials."""
+
+    # Queries of one request of the units list (session, user, page, counts,
+    # serials, products, owners, coverage): measured, constant in the serials.
+    BUDGET = 14
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.many = cls.env["res.partner"].create({"name": "Mona Many Units"})
+        new_test_user(
+            cls.env,
+            "units_many",
+            groups="base.group_portal",
+            partner_id=cls.many.id,
+            name=cls.many.name,
+        )
+
+    def _add_units(self, count, offset):
+        lots = self.env["stock.lot"].create(
+            [
+                {
+                    "name": f"MANY-{offset + i:05d}",
+                    "product_id": self.product.id,
+                    "company_id": self.company.id,
+                }
+                for i in range(count)
+            ]
+        )
+        lots.sudo()._write_decision(
+            {"warranty_owner_id": self.many.id, "warranty_sold_to_id": self.many.id}
+        )
+        today = fields.Date.context_today(self.env.user)
+        self.env["rma.warranty.coverage"]._insert_rows(
+            [
+                vals
+                for lot in lots
+                for vals in lot._warranty_period_vals(
+                    self.policy,
+                    today,
+                    {"origin": "delivery", "partner_id": self.many.id},
+                )
+            ]
+        )
+        self.env.invalidate_all()
+        return lots
+
+    def _count_list_queries(self):
+        self.url_open("/my/units")  # warm-up: caches, device log
+        self.env.flush_all()
+        count0 = self.cr.sql_log_count
+        with self.assertQueryCount(self.BUDGET):
+            response = self.url_open("/my/units")
+        self.assertEqual(response.status_code, 200)
+        return self.cr.sql_log_count - count0, response
+
+    def test_list_queries(self):
+        self._add_units(10, 0)
+        self.authenticate("units_many", "units_many")
+        count_10, response = self._count_list_queries()
+        self.assertEqual(response.text.count("o_rma_unit_row"), 10)
+        self._add_units(990, 10)
+        count_1000, response = self._count_list_queries()
+        self.assertEqual(response.text.count("o_rma_unit_row"), 80)
+        self.assertTrue('href="/my/units/page/2' in response.text)
+        self.assertEqual(count_10, count_1000)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalUnitsFuzz(PortalUnitsCommon):
+    """Odd parameters on every route: a page, a 4xx or a redirect, never a 500;
+    the read-only pages never fall back to a read-write cursor."""
+
+    def test_fuzz_get(self):
+        lot = self.lot_direct
+        urls = [
+            "/my/units?page=abc",
+            "/my/units/page/0",
+            "/my/units/page/99999",
+            "/my/units/page/99999999999999999999",
+            "/my/units?sortby=name%20desc;drop",
+            "/my/units?sortby=&filterby=",
+            "/my/units?filterby=../../etc",
+            "/my/units?search_in=id&search=1",
+            "/my/units?search=%00%27%22%3C",
+            "/my/units?search=" + "x" * 5000,
+            "/my/units?search=a&search=b&sortby=serial&sortby=product",
+            "/my/units?date_begin=yesterday",
+            f"/my/units/{lot.id}?registered=%00",
+            f"/my/units/{lot.id}?access_token=wrong",
+            "/my/units/-1",
+            "/my/units/abc",
+            "/my/units/99999999999999999999",
+            f"/my/units/{lot.id}/certificate?download=maybe&report_type=xml",
+            "/my/units/2147483648/certificate",
+            "/my/units/register?serial=" + "y" * 5000,
+            "/my/units/register?serial=a&serial=b",
+            f"/my/units/{lot.id}/redeem",
+        ]
+        for login in ("units_end", None):
+            self.authenticate(login, login)
+            for url in urls:
+                with self.subTest(login=login, url=url[:80]):
+                    with self.assertNoLogs("odoo.http", "WARNING"):
+                        response = self.url_open(url, allow_redirects=False)
+                    self.assertLess(response.status_code, 500, response.text[:500])
+
+    @mute_logger("odoo.http")
+    def test_fuzz_post(self):
+        self.authenticate("units_other", "units_other")
+        page = self.url_open("/my/units/register").text
+        marker = 'name="csrf_token" value="'
+        start = page.index(marker) + len(marker)
+        csrf = page[start : page.index('"', start)]
+        before = self.env["rma.warranty.registration"].search_count([])
+        posts = [
+            ("/my/units/register", {"serial": ["a", "b"]}, None),
+            ("/my/units/register", {"purchase_date": "0000-00-00"}, None),
+            ("/my/units/register", {"purchase_date": "9999-12-31"}, None),
+            ("/my/units/register", {"purchase_date": "1-1-1"}, None),
+            ("/my/units/register", {"lot_id": self.lot_stock_dist.id}, None),
+            ("/my/units/register", {}, {"serial": ("s.txt", b"UNITS-DIST")}),
+            (
+                "/my/units/register",
+                {"serial": "UNITS-DIST", "purchase_date": "2020-01-01"},
+                [("proof", ("a.pdf", PDF))] * 5,
+            ),
+            (
+                "/my/units/register",
+                {"serial": "UNITS-DIST", "purchase_date": "2020-01-01"},
+                {"proof": ("", b"")},
+            ),
+            (
+                "/my/units/register",
+                {"serial": "UNITS-DIST", "purchase_date": "2020-01-01\x00"},
+                {"proof": ("a\x00.pdf", b"\x00" * 10)},
+            ),
+            (f"/my/units/{self.lot_other.id}/redeem", {"code": ["a", "b"]}, None),
+            (f"/my/units/{self.lot_other.id}/redeem", {}, {"code": ("c", b"X")}),
+            ("/my/units/2147483648/redeem", {"code": "X"}, None),
+            ("/my/units/0/redeem", {"code": "X"}, None),
+        ]
+        for url, data, files in posts:
+            with self.subTest(url=url, data=str(data)[:60]):
+                response = self.url_open(
+                    url,
+                    data=dict(data, csrf_token=csrf),
+                    files=files,
+                    allow_redirects=False,
+                )
+                self.assertLess(response.status_code, 500, response.text[:500])
+                self.assertNotEqual(response.status_code, 303)
+        self.assertEqual(self.env["rma.warranty.registration"].search_count([]), before)

@@ -962,7 +962,6 @@ class StockLot(models.Model):
                 "url": f"/my/units/{lot.id}",
             }
             if detail:
-                unit["can_redeem"] = True
                 unit["components"] = [
                     {
                         "component": component.name,

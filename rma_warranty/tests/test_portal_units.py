@@ -607,3 +607,23 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
                 self.assertLess(response.status_code, 500, response.text[:500])
                 self.assertNotEqual(response.status_code, 303)
         self.assertEqual(self.env["rma.warranty.registration"].search_count([]), before)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalUnitsTour(PortalUnitsCommon):
+    def test_register_and_redeem_tour(self):
+        code = self.env["rma.warranty.code"].create(
+            {"code": "TOUR-ABCD-EFGH-JKLM", "months": 12}
+        )
+        self.start_tour(
+            "/my/units/register", "rma_warranty_portal_units_tour", login="units_other"
+        )
+        registration = self.lot_stock_dist.warranty_registration_ids
+        self.assertEqual(registration.partner_id, self.other_partner)
+        self.assertEqual(registration.proof_attachment_ids.name, "receipt.pdf")
+        self.assertEqual(code.redeemed_lot_id, self.lot_stock_dist)
+        self.assertTrue(
+            self.lot_stock_dist.warranty_coverage_ids.filtered(
+                lambda p: p.kind == "extended"
+            )
+        )

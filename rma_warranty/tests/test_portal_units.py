@@ -126,6 +126,29 @@ class TestPortalUnits(PortalUnitsCommon):
         self.authenticate(None, None)
         self._assert_login_redirect(self._get("/my/units"))
 
+    def test_other_company(self):
+        """A unit of the end user in a company the portal user is not of: not
+        listed, not counted, not found."""
+        company = self.env["res.company"].create({"name": "Units Other Company"})
+        lot = self.env["stock.lot"].create(
+            {
+                "name": "UNITS-ELSEWHERE",
+                "product_id": self.product.id,
+                "company_id": company.id,
+            }
+        )
+        lot.sudo()._write_decision(
+            {
+                "warranty_owner_id": self.end_user.id,
+                "warranty_sold_to_id": self.end_user.id,
+            }
+        )
+        self.authenticate("units_end", "units_end")
+        self.assertNotIn("UNITS-ELSEWHERE", self._get("/my/units").text)
+        self.assertEqual(self._get(f"/my/units/{lot.id}").status_code, 404)
+        result = self.make_jsonrpc_request("/my/counters", {"counters": ["unit_count"]})
+        self.assertEqual(result["unit_count"], 2)
+
     def test_list_columns_search_sort(self):
         self.authenticate("units_end", "units_end")
         response = self._get("/my/units")

@@ -52,6 +52,7 @@
         "views/rma_repair_tariff_views.xml",
         "views/rma_portal_templates.xml",
         "views/warranty_check_templates.xml",
+        "views/stock_lot_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",

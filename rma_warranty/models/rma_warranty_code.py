@@ -23,6 +23,16 @@ PREFIX_RE = re.compile(r"^[A-Z0-9]{1,12}$")
 MAX_GENERATE = 10000
 KINDS = [("extension", "Extended Warranty"), ("promo", "Promotion")]
 STATES = [("available", "Available"), ("redeemed", "Redeemed"), ("expired", "Expired")]
+# Code attempts in the portal: (hits, seconds) per user and per client address.
+# With 60-bit codes, ten tries an hour make guessing one hopeless.
+PORTAL_REDEEM_LIMITS = {
+    "code_redeem_user": (10, 3600),
+    "code_redeem_ip": (30, 3600),
+}
+
+
+class RedeemRateLimited(UserError):
+    """Too many code attempts: the portal answers HTTP 429."""
 
 
 class RmaWarrantyCode(models.Model):
@@ -349,6 +359,44 @@ class RmaWarrantyCode(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         return self.env["rma.warranty.coverage"].browse(coverage_sudo.id)
+
+    @api.model
+    def _portal_redeem(self, lot_sudo, code_text, remote_addr):
+        """Redeem ``code_text`` on the unit ``lot_sudo`` for the current portal
+        user: the one method of the portal's redeem form. ``lot_sudo`` is a unit
+        found by ``stock.lot._portal_unit_get`` (the access check).
+
+        Every attempt counts against the limits per user and per client address
+        (PORTAL_REDEEM_LIMITS), refused ones too: the counters are written in the
+        request's transaction, which the portal commits with its answer, while
+        the redemption itself runs in a savepoint, so that a refused code leaves
+        nothing else behind. Raises RedeemRateLimited over a limit, a UserError
+        for any other refusal; returns the coverage given (in sudo).
+        """
+        RateLimit = self.env["rma.rate.limit"]
+        allowed = [
+            RateLimit._hit(scope, key, limit, window)
+            for scope, key in (
+                ("code_redeem_user", self.env.uid),
+                ("code_redeem_ip", remote_addr or "-"),
+            )
+            for limit, window in [PORTAL_REDEEM_LIMITS[scope]]
+        ]
+        if not all(allowed):
+            raise RedeemRateLimited(
+                self.env._(
+                    "Too many codes were tried from your account or your network: "
+                    "try again in an hour."
+                )
+            )
+        if not isinstance(code_text, str):
+            code_text = ""
+        partner = self.env.user.partner_id.commercial_partner_id
+        with self.env.cr.savepoint():
+            # sudo: the unit is the user's (checked by the caller, see above) and
+            # the code is found by its exact text; portal users have no rights on
+            # codes or coverage (_check_redeem_access: the portal redeems in sudo).
+            return self.sudo()._redeem(code_text[:100], lot_sudo, partner)
 
     @api.model
     def _check_redeem_access(self):

@@ -1,9 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import datetime
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
+from odoo.tools.mimetypes import guess_mimetype
 
 from .rma_warranty_coverage import local_date
+
+# Proofs of purchase a customer may upload in the portal: a scan or a photo.
+PROOF_MIMETYPES = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/webp"}
+)
+PROOF_MAX_BYTES = 5 * 1024 * 1024
+PROOF_MAX_FILES = 3
 
 
 class RmaWarrantyRegistration(models.Model):
@@ -146,18 +156,124 @@ class RmaWarrantyRegistration(models.Model):
                 )
 
     @api.model
+    def _prepare_register_vals(self, lot, partner, purchase_date, attachments):
+        """Values of the registration of ``lot`` for ``partner``; invoked by
+        ``_register_unit``, may be overridden."""
+        return {
+            "lot_id": lot.id,
+            "partner_id": partner.id,
+            "purchase_date": purchase_date,
+            # The customer's day, as the purchase date is.
+            "date": local_date(fields.Datetime.now(), partner.tz or lot._warranty_tz()),
+            "proof_attachment_ids": [Command.set(attachments.ids)],
+        }
+
+    @api.model
     def _register_unit(self, lot, partner, purchase_date, attachments):
         """Register ``lot`` for ``partner``: the one entry point of the backend
         form and of the portal. Returns the registration."""
         return self.create(
-            {
-                "lot_id": lot.id,
-                "partner_id": partner.id,
-                "purchase_date": purchase_date,
-                # The customer's day, as the purchase date is.
-                "date": local_date(
-                    fields.Datetime.now(), partner.tz or lot._warranty_tz()
-                ),
-                "proof_attachment_ids": [Command.set(attachments.ids)],
-            }
+            self._prepare_register_vals(lot, partner, purchase_date, attachments)
         )
+
+    # ---- Portal ---------------------------------------------------------------------
+
+    @api.model
+    def _portal_check_proof_files(self, files):
+        """Refuse proofs of purchase that are missing, too many, too large or not
+        a PDF or an image. ``files``: [(file name, content bytes)]. The type is
+        read from the content, not from the name or what the browser said."""
+        if not files:
+            raise UserError(self.env._("Attach the proof of purchase of the unit."))
+        if len(files) > PROOF_MAX_FILES:
+            raise UserError(
+                self.env._(
+                    "Attach %(max)s files at most as proof of purchase.",
+                    max=PROOF_MAX_FILES,
+                )
+            )
+        for name, content in files:
+            if not isinstance(content, bytes) or not content:
+                raise UserError(
+                    self.env._("The file %(name)s is empty.", name=name or "?")
+                )
+            if len(content) > PROOF_MAX_BYTES:
+                raise UserError(
+                    self.env._(
+                        "The file %(name)s is larger than %(max)s MB.",
+                        name=name,
+                        max=PROOF_MAX_BYTES // (1024 * 1024),
+                    )
+                )
+            if guess_mimetype(content) not in PROOF_MIMETYPES:
+                raise UserError(
+                    self.env._(
+                        "The file %(name)s is not a PDF or an image (PNG, JPEG or "
+                        "WebP).",
+                        name=name,
+                    )
+                )
+
+    @api.model
+    def _portal_register(self, serial, purchase_date, files):
+        """Register the unit ``serial`` for the current portal user's commercial
+        entity, with ``purchase_date`` (a date) and the proof ``files``
+        ([(file name, content bytes)]): the one method of the portal's form.
+
+        A unit can be registered when we delivered it and it is not registered
+        yet (the buyer from a distributor registers it) or when it is the user's
+        entity's already; any other serial is answered as unknown. Every refusal
+        is a UserError or a ValidationError and leaves nothing behind (the proof
+        included). Returns the registration, in sudo.
+        """
+        if not isinstance(serial, str) or not serial.strip():
+            raise UserError(self.env._("Type the serial number of the unit."))
+        serial = serial.strip()
+        if not isinstance(purchase_date, datetime.date):
+            raise UserError(self.env._("Give the date the unit was bought."))
+        self._portal_check_proof_files(files)
+        user = self.env.user
+        partner = user.partner_id.commercial_partner_id
+        # sudo: portal users have no rights on serials; the domain is the access
+        # check (delivered by us, and not registered yet or already theirs).
+        lot_sudo = (
+            self.env["stock.lot"]
+            .sudo()
+            .search(
+                [
+                    ("name", "=", serial),
+                    ("company_id", "in", [False, *user.company_ids.ids]),
+                    ("warranty_sold_to_id", "!=", False),
+                    "|",
+                    ("warranty_registration_ids", "=", False),
+                    ("warranty_owner_id.commercial_partner_id", "=", partner.id),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+        if not lot_sudo:
+            raise UserError(
+                self.env._(
+                    "Serial number %(serial)s cannot be registered for you: check "
+                    "that it is typed as on the unit, or contact us.",
+                    serial=serial[:100],
+                )
+            )
+        with self.env.cr.savepoint():
+            # sudo: the unit may be registered by this user (checked above); the
+            # portal user has no rights on attachments of registrations, nor on
+            # registrations and coverage themselves.
+            attachments_sudo = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    [
+                        {"name": name or "proof", "raw": content}
+                        for name, content in files
+                    ]
+                )
+            )
+            return self.sudo()._register_unit(  # sudo: see the comment above
+                lot_sudo, partner, purchase_date, attachments_sudo
+            )

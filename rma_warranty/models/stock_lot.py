@@ -916,3 +916,147 @@ class StockLot(models.Model):
                 "default_partner_id": self.warranty_owner_id.id,
             },
         }
+
+    # ---- Portal ---------------------------------------------------------------------
+    #
+    # Portal users get no access rights on serials, coverage or registrations, and
+    # no record rules: stock.lot is Odoo's model, whose fields (notes, locations,
+    # quants, orders), chatter (codes redeemed, registrations) and relations
+    # (coverage names its code, its delivery, its registration) are not a
+    # customer's to read over RPC, and rights given to the portal group would add
+    # up with those other addons give it (mrp_subcontracting). The portal finds a
+    # user's units here instead, in sudo, limited by the explicit owner and
+    # sold-to fields below, and its templates get a whitelist of values
+    # (_portal_unit_values), never the records.
+
+    @api.model
+    def _portal_units_domain(self):
+        """Units the current user may see in the portal: owned by their commercial
+        entity or, for a distributor, sold to it; of the user's companies."""
+        user = self.env.user
+        partner = user.partner_id.commercial_partner_id
+        return [
+            ("company_id", "in", [False, *user.company_ids.ids]),
+            "|",
+            ("warranty_owner_id.commercial_partner_id", "=", partner.id),
+            ("warranty_sold_to_id.commercial_partner_id", "=", partner.id),
+        ]
+
+    @api.model
+    def _portal_units_search(self, domain=None, order=None, limit=None, offset=0):
+        """The current user's units (in sudo) matching ``domain``, a domain the
+        portal built from its whitelisted search inputs."""
+        # sudo: portal users have no rights on serials (see above); the domain
+        # limits the search to the user's own units.
+        return self.sudo().search(
+            expression.AND([self._portal_units_domain(), domain or []]),
+            order=order or "name, id",
+            limit=limit,
+            offset=offset,
+        )
+
+    @api.model
+    def _portal_units_count(self, domain=None):
+        # sudo: as in _portal_units_search, limited to the user's own units.
+        return self.sudo().search_count(
+            expression.AND([self._portal_units_domain(), domain or []])
+        )
+
+    @api.model
+    def _portal_unit_get(self, lot_id):
+        """The unit ``lot_id`` in sudo if the current user may see it in the
+        portal, else an empty recordset (unknown and foreign ids alike)."""
+        # Ids out of PostgreSQL's integer range would fail the query itself.
+        if not isinstance(lot_id, int) or not 0 < lot_id < 2**31:
+            # sudo: an empty recordset, as _portal_units_search returns them.
+            return self.sudo().browse()
+        return self._portal_units_search([("id", "=", lot_id)], limit=1)
+
+    def _portal_is_owner(self):
+        """Whether the current user's commercial entity owns this unit (sudo
+        record found by _portal_unit_get): owners get the certificate."""
+        self.ensure_one()
+        partner = self.env.user.partner_id.commercial_partner_id
+        return self.warranty_owner_id.commercial_partner_id == partner
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Warranty Certificate - %(lot)s", lot=self.name)
+
+    def _portal_unit_values(self, detail=False):
+        """What the portal shows of these units (sudo records found by
+        _portal_units_search): [{...}] in their order, batch-computed.
+
+        ``detail``: also the coverage of each component today, every period and
+        the registrations. Names of other parties are left out: a registration
+        by someone else than the user's entity (a previous owner) shows no name.
+        """
+        partner = self.env.user.partner_id.commercial_partner_id
+        entitlements = dict(
+            self._fields["warranty_kind"]._description_selection(self.env)
+        )
+        values = []
+        component_answers = {}
+        if detail:
+            today = self._warranty_today()
+            keys = []
+            for lot in self:
+                components = lot.warranty_coverage_ids.component_id
+                keys += [(lot, today[lot], c) for c in components.sorted("name")]
+            component_answers = self.env["rma.warranty.coverage"]._get_entitlements(
+                keys
+            )
+        kinds = dict(
+            self.env["rma.warranty.coverage"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
+        for lot in self:
+            unit = {
+                "id": lot.id,
+                "serial": lot.name,
+                "product": lot.product_id.display_name,
+                "owner": lot.warranty_owner_id.display_name or "",
+                "is_owner": lot.warranty_owner_id.commercial_partner_id == partner,
+                "kind": lot.warranty_kind or "none",
+                "kind_label": entitlements.get(lot.warranty_kind or "none", ""),
+                "date_end": lot.warranty_date_end,
+                "url": f"/my/units/{lot.id}",
+            }
+            if detail:
+                unit["components"] = [
+                    {
+                        "component": component.name,
+                        "kind": answer.kind,
+                        "kind_label": entitlements.get(answer.kind, ""),
+                        "date_end": answer.date_end,
+                    }
+                    for (key_lot, _day, component), answer in component_answers.items()
+                    if key_lot == lot
+                ]
+                unit["periods"] = [
+                    {
+                        "kind_label": kinds.get(period.kind, ""),
+                        "component": period.component_id.name or "",
+                        "date_start": period.date_start,
+                        "date_end": period.date_end,
+                        "state": period.state,
+                    }
+                    for period in lot.warranty_coverage_ids.sorted(
+                        lambda p: (p.date_start, p.id)
+                    )
+                ]
+                unit["registrations"] = [
+                    {
+                        "date": registration.date,
+                        "purchase_date": registration.purchase_date,
+                        "owner": (
+                            registration.partner_id.display_name
+                            if registration.partner_id.commercial_partner_id == partner
+                            else ""
+                        ),
+                    }
+                    for registration in lot.warranty_registration_ids
+                ]
+            values.append(unit)
+        return values

@@ -35,5 +35,6 @@ from . import test_issue11_links_names
 from . import test_issue11_links_screens
 from . import test_portal_rma
 from . import test_portal_rma_pages
+from . import test_portal_units
 from . import test_portal_check_rate_limit
 from . import test_portal_check

@@ -50,6 +50,7 @@
         "views/rma_warranty_component_views.xml",
         "views/product_category_views.xml",
         "views/rma_repair_tariff_views.xml",
+        "views/rma_portal_request_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -64,6 +65,7 @@
         "demo/rma_repair_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],
         "web.assets_tests": ["rma_warranty/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",

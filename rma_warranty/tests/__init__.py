@@ -33,3 +33,4 @@ from . import test_issue11_intake_throttle
 from . import test_issue11_links
 from . import test_issue11_links_names
 from . import test_issue11_links_screens
+from . import test_portal_request

@@ -516,3 +516,29 @@ class TestPortalRequestLookup(PortalRequestCommon):
             body["error"]["data"]["name"], "odoo.http.SessionExpiredException"
         )
         self.assertNotIn(self.product.name, response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalRequestTour(PortalRequestCommon):
+    def test_distributor_files_for_its_customer_in_browser(self):
+        before = self._rmas()
+        self.start_tour(
+            "/my/rmas/new", "rma_portal_request_tour", login="prq_distributor"
+        )
+        rma = self._rmas() - before
+        self.assertEqual(len(rma), 1)
+        self.assertEqual(rma.partner_id, self.dist_customer)
+        self.assertEqual(rma.distributor_id, self.distributor)
+        self.assertEqual(rma.channel, "distributor")
+        self.assertEqual(
+            sorted(rma.line_ids.lot_id.mapped("name")), ["PRQ-D1", "PRQ-FREE"]
+        )
+        self.assertEqual(
+            sorted(rma.line_ids.mapped("fault_description")),
+            ["Dead on arrival", "Rattles when shaken"],
+        )
+        photo = self.env["ir.attachment"].search(
+            [("res_model", "=", "rma.order"), ("res_id", "=", rma.id)]
+        )
+        self.assertEqual(photo.mapped("name"), ["photo.png"])
+        self.assertEqual(photo.mimetype, "image/png")

@@ -16,6 +16,7 @@ from . import rma_damage_level
 from . import rma_repair_tariff
 from . import rma_repair_tariff_line
 from . import rma_mail_throttle
+from . import rma_rate_limit
 from . import mail_thread
 from . import rma_order
 from . import rma_order_line

@@ -34,3 +34,4 @@ from . import test_issue11_links
 from . import test_issue11_links_names
 from . import test_issue11_links_screens
 from . import test_portal_request
+from . import test_portal_check_rate_limit

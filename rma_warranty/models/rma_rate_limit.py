@@ -1,0 +1,125 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
+
+from psycopg2.errors import SerializationFailure
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# A counter that a concurrent worker updated in the same instant makes the
+# statement fail to serialise; on its own short cursor the hit is simply retried.
+_OWN_CURSOR_TRIES = 5
+
+
+class RmaRateLimit(models.Model):
+    """Rate limits that hold across Odoo workers: hits per scope, key and window.
+
+    The counters live in PostgreSQL, so every worker (and every server) of the
+    database shares them; a check is one statement. Use it from any model method or
+    controller::
+
+        if not env["rma.rate.limit"]._hit("warranty_check", ip, 30, 60):
+            ...  # answer HTTP 429
+
+    - ``scope``: what is limited (``"warranty_check"``, ``"code_redeem_user"``,
+      ``"code_redeem_ip"``, ``"rma_request"``...). Use one scope per limit: a scope
+      always counted with the same ``window_seconds``.
+    - ``key``: who is limited (client address, user id...), any value, stored as text.
+    - ``limit``: hits allowed per window; ``window_seconds``: length of a window.
+      Windows are fixed (aligned on the epoch), not sliding.
+
+    Rows of ended windows are removed by the daily autovacuum.
+    """
+
+    _name = "rma.rate.limit"
+    _description = "Rate Limit Counter"
+    _log_access = False
+
+    scope = fields.Char(required=True, readonly=True)
+    key = fields.Char(required=True, readonly=True)
+    window_start = fields.Datetime(required=True, readonly=True)
+    window_end = fields.Datetime(required=True, readonly=True, index=True)
+    count = fields.Integer(readonly=True)
+
+    _sql_constraints = [
+        (
+            "scope_key_window_unique",
+            "UNIQUE(scope, key, window_start)",
+            "One counter per scope, key and window.",
+        ),
+    ]
+
+    # ---- Business methods ----
+
+    @api.model
+    def _hit(self, scope, key, limit, window_seconds):
+        """Count one hit of ``key`` in ``scope`` for the current window and
+        return True while it is allowed (at most ``limit`` hits in the window,
+        this one included), False when it is over the limit. Every hit is
+        counted, refused ones too.
+
+        One statement per check (``INSERT ... ON CONFLICT ... DO UPDATE ...
+        RETURNING count``) on a unique index, so concurrent workers never lose a
+        hit:
+
+        - on a read-write cursor the hit belongs to the caller's transaction:
+          a concurrent hit on the same counter waits for it and then fails to
+          serialise, and Odoo retries that request. A caller that raises after a
+          refusal or a failure rolls its hit back: answer with a message instead
+          of an exception when failed attempts must count (codes).
+        - on a read-only cursor (a ``readonly=True`` route served by a replica,
+          DESIGN §7) the hit is written through its own short read-write cursor,
+          committed at once, as Odoo's own request dispatch does for its device
+          log; the current read-only transaction is rolled back first (so call
+          this before reading anything) and the page goes on reading.
+
+        Invoked by the public warranty check (``/warranty/check``); meant for
+        code redemption and new portal requests too.
+        """
+        window_seconds = max(int(window_seconds), 1)
+        epoch = int(time.time())
+        window_start = datetime.fromtimestamp(
+            epoch - epoch % window_seconds, UTC
+        ).replace(tzinfo=None)
+        query = SQL(
+            """
+            INSERT INTO rma_rate_limit (scope, key, window_start, window_end, count)
+            VALUES (%(scope)s, %(key)s, %(start)s, %(end)s, 1)
+            ON CONFLICT (scope, key, window_start)
+            DO UPDATE SET count = rma_rate_limit.count + 1
+            RETURNING count
+            """,
+            scope=scope,
+            key=str(key),
+            start=window_start,
+            end=window_start + timedelta(seconds=window_seconds),
+        )
+        if not self.env.cr.readonly:
+            return self._hit_execute(nullcontext(self.env.cr), query) <= limit
+        # A test cursor may not open a read-write cursor while a read-only one
+        # holds a transaction (odoo.sql_db.TestCursor), nor should a worker.
+        self.env.cr.rollback()
+        for tryno in range(1, _OWN_CURSOR_TRIES + 1):
+            try:
+                cursor = self.env.registry.cursor(readonly=False)
+                return self._hit_execute(cursor, query) <= limit
+            except SerializationFailure:
+                if tryno == _OWN_CURSOR_TRIES:
+                    raise
+
+    @api.model
+    def _hit_execute(self, cursor_manager, query):
+        with cursor_manager as cr:
+            cr.execute(query)
+            return cr.fetchone()[0]
+
+    @api.autovacuum
+    def _gc_ended_windows(self):
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM rma_rate_limit WHERE window_end < %s",
+                fields.Datetime.now(),
+            )
+        )

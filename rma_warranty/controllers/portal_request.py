@@ -5,6 +5,8 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from ..exceptions import RmaTooManyRequests
+
 # The fields of one unit the form posts, as unit-<index>-<field>.
 UNIT_FIELDS = ("serial", "product_id", "fault_description", "failed_component_id")
 
@@ -67,6 +69,12 @@ class RmaPortalRequest(CustomerPortal):
                 customer=customer,
                 token=post.get("request_token"),
             )
+        except RmaTooManyRequests:
+            return request.render(
+                "rma_warranty.portal_rma_request_too_many",
+                self._prepare_portal_layout_values(),
+                status=429,
+            )
         except (UserError, ValidationError, AccessError) as error:
             values = {key: post.get(key) for key in self._rma_request_echo_keys()}
             values["units"] = units
@@ -103,4 +111,7 @@ class RmaPortalRequest(CustomerPortal):
     )
     def portal_rma_request_lookup(self, serial=None, **kw):
         """Product and entitlement of a typed serial, for the form's live check."""
-        return {"units": request.env["rma.order"]._portal_lookup_serial(serial)}
+        try:
+            return {"units": request.env["rma.order"]._portal_lookup_serial(serial)}
+        except RmaTooManyRequests as error:
+            return {"units": [], "error": error.args[0]}

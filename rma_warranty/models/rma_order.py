@@ -13,6 +13,7 @@ from odoo.tools import consteq, email_normalize, format_date, html2plaintext
 from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.misc import clean_context, hmac
 
+from ..exceptions import RmaTooManyRequests
 from ..locking import lock_rows_nowait
 
 _logger = logging.getLogger(__name__)
@@ -1115,6 +1116,10 @@ class RmaOrder(models.Model):
         {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
     )
     _PORTAL_TOKEN_SCOPE = "rma_warranty.portal_request"
+    # Defaults of rma_warranty.portal_requests_per_hour and
+    # rma_warranty.portal_lookups_per_minute (system parameters, 0: no limit).
+    _PORTAL_REQUESTS_PER_HOUR = 10
+    _PORTAL_LOOKUPS_PER_MINUTE = 30
 
     @api.model
     def _portal_check_filer(self, partner):
@@ -1124,6 +1129,36 @@ class RmaOrder(models.Model):
         if user._is_public() or partner != user.partner_id:
             raise AccessError(
                 self.env._("Log in to file a return request for your own units.")
+            )
+
+    @api.model
+    def _portal_rate_limit(self, scope, param, default, window_seconds):
+        """Count one hit of the user in ``scope`` (rma.rate.limit, shared by every
+        worker) and refuse it over the limit the system parameter ``param`` sets
+        (``default`` when unset, 0 for no limit)."""
+        # sudo: a technical setting that portal users are counted against.
+        value = self.env["ir.config_parameter"].sudo().get_param(param, default)
+        try:
+            limit = int(value)
+        except ValueError:
+            limit = default
+        if limit <= 0:
+            return
+        if not self.env["rma.rate.limit"]._hit(
+            scope, self.env.uid, limit, window_seconds
+        ):
+            if scope == "rma_request_lookup":
+                raise RmaTooManyRequests(
+                    self.env._(
+                        "Too many serial numbers checked in a short time: wait a "
+                        "minute and try again."
+                    )
+                )
+            raise RmaTooManyRequests(
+                self.env._(
+                    "You filed many requests in a short time: wait an hour before "
+                    "filing another one, or contact us."
+                )
             )
 
     @api.model
@@ -1490,6 +1525,13 @@ class RmaOrder(models.Model):
         customer, customer_vals = self._portal_request_customer(partner, customer)
         units = self._portal_request_units(partner, customer, units)
         files = self._portal_request_files(attachments)
+        # Counted once the request is valid: a refused form is not a request.
+        self._portal_rate_limit(
+            "rma_request",
+            "rma_warranty.portal_requests_per_hour",
+            self._PORTAL_REQUESTS_PER_HOUR,
+            3600,
+        )
         # Everything is checked: the records are made from here on.
         try:
             with self.env.cr.savepoint():
@@ -1578,6 +1620,13 @@ class RmaOrder(models.Model):
         owner, no RMA). ``[{"product_id", "product", "kind", "kind_label",
         "date_end"}]``."""
         self._portal_check_filer(self.env.user.partner_id)
+        # First: on a read-only cursor, the hit ends the current transaction.
+        self._portal_rate_limit(
+            "rma_request_lookup",
+            "rma_warranty.portal_lookups_per_minute",
+            self._PORTAL_LOOKUPS_PER_MINUTE,
+            60,
+        )
         serial = self._portal_text(serial)
         if not serial or len(serial) > 64:
             return []

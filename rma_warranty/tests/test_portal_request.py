@@ -542,3 +542,37 @@ class TestPortalRequestTour(PortalRequestCommon):
         )
         self.assertEqual(photo.mapped("name"), ["photo.png"])
         self.assertEqual(photo.mimetype, "image/png")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalRequestRateLimit(PortalRequestCommon):
+    def test_new_requests_per_user_and_hour(self):
+        self.env["ir.config_parameter"].set_param(
+            "rma_warranty.portal_requests_per_hour", "2"
+        )
+        self.authenticate("prq_distributor", "prq_distributor")
+        before = self._rmas()
+        for serial in ("PRQ-D1", "PRQ-D2"):
+            response = self._post([{"serial": serial, "fault_description": "x"}])
+            self.assertEqual(response.status_code, 303, response.text[-800:])
+        response = self._post([{"serial": "PRQ-FREE", "fault_description": "x"}])
+        self.assertEqual(response.status_code, 429, response.text[-800:])
+        self.assertIn("You filed many requests in a short time", response.text)
+        self.assertEqual(len(self._rmas() - before), 2)
+        # Per user: the end user still files.
+        self.authenticate("prq_enduser", "prq_enduser")
+        response = self._post([{"serial": "PRQ-E1", "fault_description": "x"}])
+        self.assertEqual(response.status_code, 303, response.text[-800:])
+
+    def test_lookups_per_user_and_minute(self):
+        self.env["ir.config_parameter"].set_param(
+            "rma_warranty.portal_lookups_per_minute", "3"
+        )
+        self.authenticate("prq_enduser", "prq_enduser")
+        lookup = "/my/rmas/new/lookup"
+        for _i in range(3):
+            answer = self.make_jsonrpc_request(lookup, {"serial": "PRQ-E1"})
+            self.assertEqual(len(answer["units"]), 1)
+        answer = self.make_jsonrpc_request(lookup, {"serial": "PRQ-E1"})
+        self.assertEqual(answer["units"], [])
+        self.assertIn("wait a minute", answer["error"])

@@ -576,3 +576,32 @@ class TestPortalRequestRateLimit(PortalRequestCommon):
         answer = self.make_jsonrpc_request(lookup, {"serial": "PRQ-E1"})
         self.assertEqual(answer["units"], [])
         self.assertIn("wait a minute", answer["error"])
+
+
+@tagged("post_install", "-at_install")
+class TestPortalRequestQueries(PortalRequestCommon):
+    def test_queries_do_not_grow_with_units(self):
+        """The model method costs the same queries for 1 unit or 6: one search of
+        the serials, one of the components, one RMA created with its lines."""
+        lots = self._create_lots(self.product, [f"PRQ-Q{i}" for i in range(8)])
+        self._sell(self.end_user, self.product, lots=lots)
+        Rma = self.env(user=self.portal_end_user)["rma.order"]
+        partner = self.portal_end_user.partner_id
+        counts = []
+        # A first request warms the caches (templates, sequences) up.
+        for chunk in (lots[:1], lots[1:2], lots[2:8]):
+            units = [
+                {
+                    "serial": lot.name,
+                    "fault_description": "Broken",
+                    "failed_component_id": self.component.id,
+                }
+                for lot in chunk
+            ]
+            token = Rma._portal_request_new_token()
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            order = Rma._portal_create_request(partner, units, token=token)
+            counts.append(self.env.cr.sql_log_count - start)
+            self.assertEqual(len(order.line_ids), len(chunk))
+        self.assertLessEqual(counts[2], counts[1] + 2, counts)

@@ -53,6 +53,7 @@
         "views/rma_portal_templates.xml",
         "views/warranty_check_templates.xml",
         "views/stock_lot_portal_templates.xml",
+        "views/rma_portal_request_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -67,6 +68,7 @@
         "demo/rma_repair_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],
         "web.assets_tests": ["rma_warranty/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",

@@ -1,16 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import ast
 import logging
+import secrets
 from collections import defaultdict
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
-from odoo.tools import email_normalize, format_date, html2plaintext
-from odoo.tools.misc import clean_context
+from odoo.tools import consteq, email_normalize, format_date, html2plaintext
+from odoo.tools.mimetypes import guess_mimetype
+from odoo.tools.misc import clean_context, hmac
 
+from ..exceptions import RmaTooManyRequests
 from ..locking import lock_rows_nowait
 
 _logger = logging.getLogger(__name__)
@@ -216,6 +220,22 @@ class RmaOrder(models.Model):
         readonly=True,
     )
     repair_count = fields.Integer(compute="_compute_repair_documents")
+    portal_request_token = fields.Char(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_system",
+        help="One-time token of the portal form that filed this request: the same "
+        "form sent twice files one request.",
+    )
+
+    _sql_constraints = [
+        (
+            "portal_request_token_unique",
+            "UNIQUE(portal_request_token)",
+            "This portal form was already sent.",
+        ),
+    ]
 
     # ---- Defaults -------------------------------------------------------------------
 
@@ -1380,3 +1400,562 @@ class RmaOrder(models.Model):
             "invoices": documents["invoice"],
             "refunds": documents["refund"],
         }
+
+    # ---- Portal requests ------------------------------------------------------------
+
+    # What one request filed on the portal may carry (see _portal_create_request).
+    _PORTAL_MAX_UNITS = 20
+    _PORTAL_MAX_FILES = 10
+    # Default of the system parameter rma_warranty.portal_upload_max_mb.
+    _PORTAL_UPLOAD_MAX_MB = 10
+    # Photos and documents, recognised from their content, not from what the
+    # browser says they are.
+    _PORTAL_UPLOAD_TYPES = frozenset(
+        {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
+    )
+    _PORTAL_TOKEN_SCOPE = "rma_warranty.portal_request"
+    # Defaults of rma_warranty.portal_requests_per_hour and
+    # rma_warranty.portal_lookups_per_minute (system parameters, 0: no limit).
+    _PORTAL_REQUESTS_PER_HOUR = 10
+    _PORTAL_LOOKUPS_PER_MINUTE = 30
+
+    @api.model
+    def _portal_check_filer(self, partner):
+        """Only a logged-in user files a request, and as their own partner: the
+        one access check before the portal methods below work in sudo."""
+        user = self.env.user
+        if user._is_public() or partner != user.partner_id:
+            raise AccessError(
+                self.env._("Log in to file a return request for your own units.")
+            )
+
+    @api.model
+    def _portal_rate_limit(self, scope, param, default, window_seconds):
+        """Count one hit of the user in ``scope`` (rma.rate.limit, shared by every
+        worker) and refuse it over the limit the system parameter ``param`` sets
+        (``default`` when unset, 0 for no limit)."""
+        # sudo: a technical setting that portal users are counted against.
+        value = self.env["ir.config_parameter"].sudo().get_param(param, default)
+        try:
+            limit = int(value)
+        except ValueError:
+            limit = default
+        if limit <= 0:
+            return
+        if not self.env["rma.rate.limit"]._hit(
+            scope, self.env.uid, limit, window_seconds
+        ):
+            if scope == "rma_request_lookup":
+                raise RmaTooManyRequests(
+                    self.env._(
+                        "Too many serial numbers checked in a short time: wait a "
+                        "minute and try again."
+                    )
+                )
+            raise RmaTooManyRequests(
+                self.env._(
+                    "You filed many requests in a short time: wait an hour before "
+                    "filing another one, or contact us."
+                )
+            )
+
+    @api.model
+    def _portal_request_form_values(self, partner, serial=None):
+        """What the new-request form offers ``partner`` (the user's own partner):
+        the failed components to choose from, the contacts it may file for (a
+        company's customers; None when the user is an individual), a one-time
+        token and the serial to prefill. Invoked by GET /my/rmas/new."""
+        self._portal_check_filer(partner)
+        # sudo: portal users do not read components; only their names are offered.
+        components_sudo = self.env["rma.warranty.component"].sudo().search([])
+        contacts = None
+        if partner.commercial_partner_id.is_company:
+            contacts = [
+                (contact_sudo.id, contact_sudo.name)
+                for contact_sudo in self._portal_request_contacts(partner)
+            ]
+        if not isinstance(serial, str) or len(serial) > 64:
+            serial = ""
+        return {
+            "components": [(c.id, c.name) for c in components_sudo],
+            "contacts": contacts,
+            "token": self._portal_request_new_token(),
+            "serial": serial.strip(),
+            "max_mb": self._portal_upload_max_mb_label(),
+        }
+
+    @api.model
+    def _portal_request_contacts(self, partner, contact_ids=None):
+        """The contacts of ``partner``'s commercial entity it may file for (its
+        customers, as a distributor records them), in sudo; only ``contact_ids``
+        when given."""
+        commercial = partner.commercial_partner_id
+        domain = [
+            ("id", "child_of", commercial.id),
+            ("id", "not in", (commercial | partner).ids),
+            ("type", "in", ("contact", "other")),
+        ]
+        if contact_ids is not None:
+            domain.append(("id", "in", contact_ids))
+        # sudo: portal users read only their own partner; the contacts are searched
+        # under their own commercial entity, checked by the domain itself.
+        return self.env["res.partner"].sudo().search(domain, order="name, id")
+
+    @api.model
+    def _portal_request_new_token(self):
+        """A one-time token for the form: random, signed for this user, so that the
+        same form sent twice (double click, replay) files one request only."""
+        nonce = secrets.token_urlsafe(16)
+        return f"{nonce}.{self._portal_request_token_signature(nonce)}"
+
+    @api.model
+    def _portal_request_token_signature(self, nonce):
+        # su: the database secret signs the token; the secret itself is never shown.
+        return hmac(self.env(su=True), self._PORTAL_TOKEN_SCOPE, (self.env.uid, nonce))
+
+    @api.model
+    def _portal_request_check_token(self, token):
+        nonce, _sep, signature = (token if isinstance(token, str) else "").partition(
+            "."
+        )
+        if not (
+            nonce
+            and signature
+            and consteq(signature, self._portal_request_token_signature(nonce))
+        ):
+            raise UserError(
+                self.env._("This form has expired: reload the page and fill it in.")
+            )
+        # sudo: the token field is technical; only whether it was used is read.
+        used_sudo = self.sudo().search([("portal_request_token", "=", token)], limit=1)
+        if used_sudo:
+            raise UserError(
+                self.env._(
+                    "This form was already sent: it filed request %(ref)s. Open a "
+                    "new form to file another request.",
+                    ref=used_sudo.name,
+                )
+            )
+
+    @api.model
+    def _portal_int(self, value):
+        """An id posted by the portal, or None when nothing was chosen; False when
+        it is not a number at all."""
+        if value in (None, "", False):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        return False
+
+    @api.model
+    def _portal_text(self, value, size=None):
+        text = value.strip() if isinstance(value, str) else ""
+        return text[:size] if size else text
+
+    @api.model
+    def _portal_request_customer(self, partner, customer):
+        """Who the request is for: ``partner`` itself (no ``customer``), one of its
+        contacts (``{"partner_id": id}``) or a new contact under its commercial
+        entity (``{"name": ..., "email": ...}``). Returns the customer (sudo) and
+        the values of the contact to create, or None."""
+        if not customer:
+            return partner, None
+        if not partner.commercial_partner_id.is_company:
+            raise UserError(
+                self.env._(
+                    "Only a company files requests for its customers: file this "
+                    "one for yourself."
+                )
+            )
+        contact_id = self._portal_int(customer.get("partner_id"))
+        if contact_id is not None:
+            contact_sudo = (
+                self._portal_request_contacts(partner, [contact_id])
+                if contact_id
+                else None
+            )
+            if not contact_sudo:
+                raise UserError(
+                    self.env._("Choose the customer among your own contacts.")
+                )
+            return contact_sudo, None
+        name = self._portal_text(customer.get("name"), 128)
+        email = email_normalize(self._portal_text(customer.get("email"), 256))
+        if not name:
+            raise UserError(self.env._("Give the name of your customer."))
+        if not email:
+            raise UserError(self.env._("Give a valid email address of your customer."))
+        return None, self._prepare_portal_customer_vals(partner, name, email)
+
+    @api.model
+    def _prepare_portal_customer_vals(self, partner, name, email):
+        """Values of the new contact a company files a request for, under its
+        commercial entity. Invoked by _portal_create_request; may be overridden."""
+        return {
+            "name": name,
+            "email": email,
+            "parent_id": partner.commercial_partner_id.id,
+            "type": "contact",
+        }
+
+    @api.model
+    def _portal_request_units(self, partner, customer, units):
+        """Check the units posted and find their serials: ``[(lot_sudo, component,
+        unit)]``. A unit may be filed when it has no owner yet or belongs to the
+        customer's or the filer's commercial entity, or (a company filing) was
+        sold to the filer. Raises a clear message on the first problem."""
+        units = [unit for unit in units if any(unit.values())]
+        if not units:
+            raise UserError(
+                self.env._(
+                    "Add at least one unit: its serial number and what is wrong "
+                    "with it."
+                )
+            )
+        if len(units) > self._PORTAL_MAX_UNITS:
+            raise UserError(
+                self.env._(
+                    "A request holds at most %(count)s units: file the others in "
+                    "another request.",
+                    count=self._PORTAL_MAX_UNITS,
+                )
+            )
+        checked = []
+        for index, unit in enumerate(units, 1):
+            serial = self._portal_text(unit.get("serial"), 64)
+            fault = self._portal_text(unit.get("fault_description"), 4000)
+            product_id = self._portal_int(unit.get("product_id"))
+            component_id = self._portal_int(unit.get("failed_component_id"))
+            if not serial:
+                raise UserError(
+                    self.env._("Unit %(index)s: type its serial number.", index=index)
+                )
+            if not fault:
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s: describe what is wrong with it.",
+                        serial=serial,
+                    )
+                )
+            if serial in (c["serial"] for c in checked):
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s is listed twice.", serial=serial
+                    )
+                )
+            if product_id is False or component_id is False:
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s: choose the product and the failed "
+                        "component from the lists.",
+                        serial=serial,
+                    )
+                )
+            checked.append(
+                {
+                    "serial": serial,
+                    "fault_description": fault,
+                    "product_id": product_id,
+                    "failed_component_id": component_id,
+                }
+            )
+        company = self.env.company
+        # sudo: portal users do not read serial numbers; the units are found by
+        # their exact serial in the user's company and checked to be theirs below.
+        lots_sudo = (
+            self.env["stock.lot"]
+            .sudo()
+            .search(
+                [
+                    ("name", "in", [unit["serial"] for unit in checked]),
+                    ("company_id", "in", [False, company.id]),
+                ]
+            )
+        )
+        by_serial = lots_sudo.grouped("name")
+        component_ids = [u["failed_component_id"] for u in checked]
+        # sudo: components are technical names every customer may choose from.
+        components_sudo = (
+            self.env["rma.warranty.component"]
+            .sudo()
+            .search([("id", "in", [c for c in component_ids if c])])
+        )
+        filer = partner.commercial_partner_id
+        owners = filer | (customer.commercial_partner_id if customer else filer)
+        result = []
+        for unit in checked:
+            serial = unit["serial"]
+            lots = by_serial.get(serial, self.env["stock.lot"])
+            if not lots:
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s is not one of our units: check it "
+                        "on the label of the unit.",
+                        serial=serial,
+                    )
+                )
+            if unit["product_id"]:
+                lots = lots.filtered_domain([("product_id", "=", unit["product_id"])])
+                if not lots:
+                    raise UserError(
+                        self.env._(
+                            "Serial number %(serial)s is not a unit of the product "
+                            "chosen.",
+                            serial=serial,
+                        )
+                    )
+            if len(lots) > 1:
+                raise UserError(
+                    self.env._(
+                        "Several products carry serial number %(serial)s: choose "
+                        "the product.",
+                        serial=serial,
+                    )
+                )
+            owner = lots.warranty_owner_id.commercial_partner_id
+            sold_to = lots.warranty_sold_to_id.commercial_partner_id
+            if (
+                owner
+                and owner not in owners
+                and not (filer.is_company and sold_to == filer)
+            ):
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s is registered to someone else. If "
+                        "the unit is yours, contact us.",
+                        serial=serial,
+                    )
+                )
+            component = components_sudo & components_sudo.browse(
+                unit["failed_component_id"] or []
+            )
+            if unit["failed_component_id"] and not component:
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s: choose the failed component from "
+                        "the list.",
+                        serial=serial,
+                    )
+                )
+            result.append((lots, component, unit))
+        return result
+
+    @api.model
+    def _portal_upload_max_bytes(self):
+        # sudo: a technical setting that portal uploads are checked against.
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("rma_warranty.portal_upload_max_mb", self._PORTAL_UPLOAD_MAX_MB)
+        )
+        try:
+            megabytes = float(value)
+        except ValueError:
+            megabytes = self._PORTAL_UPLOAD_MAX_MB
+        return int(megabytes * 1024 * 1024)
+
+    @api.model
+    def _portal_upload_max_mb_label(self):
+        return f"{self._portal_upload_max_bytes() / 1024 / 1024:g}"
+
+    @api.model
+    def _portal_request_files(self, attachments):
+        """Check the photos and documents posted: ``[{"name", "content"}]`` ->
+        ``[(name, content, mimetype)]``. Images and PDFs only, recognised from
+        their content; each at most ``rma_warranty.portal_upload_max_mb`` MB."""
+        attachments = list(attachments or ())
+        if len(attachments) > self._PORTAL_MAX_FILES:
+            raise UserError(
+                self.env._(
+                    "Attach at most %(count)s files to a request.",
+                    count=self._PORTAL_MAX_FILES,
+                )
+            )
+        max_bytes = self._portal_upload_max_bytes()
+        files = []
+        for attachment in attachments:
+            name = self._portal_text(attachment.get("name"))
+            name = name.replace("\\", "/").rsplit("/", 1)[-1][-128:] or "file"
+            content = attachment.get("content")
+            if not isinstance(content, bytes) or not content:
+                raise UserError(self.env._("The file %(name)s is empty.", name=name))
+            if len(content) > max_bytes:
+                raise UserError(
+                    self.env._(
+                        "The file %(name)s is larger than %(size)s MB: attach a "
+                        "smaller one.",
+                        name=name,
+                        size=self._portal_upload_max_mb_label(),
+                    )
+                )
+            mimetype = guess_mimetype(content)
+            if mimetype not in self._PORTAL_UPLOAD_TYPES:
+                raise UserError(
+                    self.env._(
+                        "The file %(name)s is neither a photo (JPEG, PNG, GIF, WebP) "
+                        "nor a PDF document.",
+                        name=name,
+                    )
+                )
+            files.append((name, content, mimetype))
+        return files
+
+    @api.model
+    def _portal_create_request(
+        self, partner, units, attachments=(), customer=None, token=None
+    ):
+        """File and submit a return request from the portal; return it (sudo).
+
+        ``partner`` is the user's own partner; ``units`` a list of ``{"serial",
+        "product_id", "fault_description", "failed_component_id"}``;
+        ``attachments`` a list of ``{"name", "content"}`` (bytes); ``customer``
+        None (for itself), ``{"partner_id"}`` (one of its contacts) or ``{"name",
+        "email"}`` (a new contact under its commercial entity): a company filing
+        for a customer is recorded as the distributor. ``token`` is the form's
+        one-time token. Only these values are read, and all of them are checked
+        before anything is created: bad input raises a clear message and leaves
+        nothing behind. Invoked by POST /my/rmas/new.
+        """
+        self._portal_check_filer(partner)
+        self._portal_request_check_token(token)
+        customer, customer_vals = self._portal_request_customer(partner, customer)
+        units = self._portal_request_units(partner, customer, units)
+        files = self._portal_request_files(attachments)
+        # Counted once the request is valid: a refused form is not a request.
+        self._portal_rate_limit(
+            "rma_request",
+            "rma_warranty.portal_requests_per_hour",
+            self._PORTAL_REQUESTS_PER_HOUR,
+            3600,
+        )
+        # Everything is checked: the records are made from here on.
+        try:
+            with self.env.cr.savepoint():
+                if customer_vals:
+                    # sudo: a new contact under the user's own commercial entity,
+                    # from the name and email checked above.
+                    customer = self.env["res.partner"].sudo().create(customer_vals)
+                # sudo: portal users have no rights on RMAs; the values are the ones
+                # checked above, the user (env.uid) stays the author.
+                order_sudo = self.sudo().create(
+                    self._prepare_portal_request_vals(partner, customer, units, token)
+                )
+        except psycopg2.errors.UniqueViolation:
+            # The same form sent twice at once: the other request won.
+            raise UserError(
+                self.env._("This form was already sent: see your requests.")
+            ) from None
+        # sudo: the RMA is the user's own, just created; attachments of RMAs are
+        # created by their readers, which portal users are not (yet).
+        self.env["ir.attachment"].sudo().create(
+            [
+                order_sudo._prepare_portal_attachment_vals(name, content, mimetype)
+                for name, content, mimetype in files
+            ]
+        )
+        order_sudo.action_submit()
+        return order_sudo
+
+    @api.model
+    def _prepare_portal_request_vals(self, partner, customer, units, token):
+        """Values of the RMA filed on the portal by ``partner`` for ``customer``.
+        Invoked by _portal_create_request; may be overridden."""
+        distributor = (
+            partner.commercial_partner_id if customer != partner else self.browse()
+        )
+        return {
+            "partner_id": customer.id,
+            "distributor_id": distributor.id,
+            "channel": "distributor" if distributor else "portal",
+            "company_id": self.env.company.id,
+            "user_id": False,
+            "portal_request_token": token,
+            "line_ids": [
+                Command.create(
+                    self._prepare_portal_request_line_vals(lot, component, unit)
+                )
+                for lot, component, unit in units
+            ],
+        }
+
+    @api.model
+    def _prepare_portal_request_line_vals(self, lot, component, unit):
+        """Values of one unit of a portal request. Invoked by
+        _prepare_portal_request_vals; may be overridden."""
+        return {
+            "product_id": lot.product_id.id,
+            "lot_id": lot.id,
+            "quantity": 1.0,
+            "fault_description": unit["fault_description"],
+            "failed_component_id": component.id,
+        }
+
+    def _prepare_portal_attachment_vals(self, name, content, mimetype):
+        """Values of a photo or document attached to the RMA by the portal.
+        Invoked by _portal_create_request; may be overridden."""
+        self.ensure_one()
+        return {
+            "name": name,
+            "raw": content,
+            "mimetype": mimetype,
+            "res_model": self._name,
+            "res_id": self.id,
+        }
+
+    def _portal_request_url(self):
+        """The RMA's portal page, where the form leads once the request is filed."""
+        self.ensure_one()
+        if "access_url" in self._fields:
+            return self.access_url
+        return f"/my/rmas/{self.id}"
+
+    @api.model
+    def _portal_lookup_serial(self, serial):
+        """The units a portal user types the serial of, for the live check of the
+        new-request form: product and entitlement today, nothing personal (no
+        owner, no RMA). ``[{"product_id", "product", "kind", "kind_label",
+        "date_end"}]``."""
+        self._portal_check_filer(self.env.user.partner_id)
+        # First: on a read-only cursor, the hit ends the current transaction.
+        self._portal_rate_limit(
+            "rma_request_lookup",
+            "rma_warranty.portal_lookups_per_minute",
+            self._PORTAL_LOOKUPS_PER_MINUTE,
+            60,
+        )
+        serial = self._portal_text(serial)
+        if not serial or len(serial) > 64:
+            return []
+        # sudo: serials are looked up by their exact text, as on the public
+        # warranty check; only the product and the coverage are answered.
+        lots_sudo = (
+            self.env["stock.lot"]
+            .sudo()
+            .search(
+                [
+                    ("name", "=", serial),
+                    ("company_id", "in", [False, self.env.company.id]),
+                ],
+                limit=10,
+            )
+        )
+        answers = lots_sudo._get_warranty_entitlement()
+        labels = dict(
+            self.env["rma.order.line"]
+            ._fields["entitlement_kind"]
+            ._description_selection(self.env)
+        )
+        return [
+            {
+                "product_id": lot_sudo.product_id.id,
+                "product": lot_sudo.product_id.display_name,
+                "kind": answers[lot_sudo].kind,
+                "kind_label": labels.get(answers[lot_sudo].kind, ""),
+                "date_end": format_date(self.env, answers[lot_sudo].date_end)
+                if answers[lot_sudo].date_end
+                else "",
+            }
+            for lot_sudo in lots_sudo
+        ]

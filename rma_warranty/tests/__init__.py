@@ -36,5 +36,6 @@ from . import test_issue11_links_screens
 from . import test_portal_rma
 from . import test_portal_rma_pages
 from . import test_portal_units
+from . import test_portal_request
 from . import test_portal_check_rate_limit
 from . import test_portal_check

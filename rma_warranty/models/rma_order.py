@@ -1830,7 +1830,8 @@ class RmaOrder(models.Model):
             self._PORTAL_REQUESTS_PER_HOUR,
             3600,
         )
-        # Everything is checked: the records are made from here on.
+        # Everything is checked: the records are made from here on, and anything
+        # refused later on (the submission) takes them all back.
         try:
             with self.env.cr.savepoint():
                 if customer_vals:
@@ -1842,20 +1843,20 @@ class RmaOrder(models.Model):
                 order_sudo = self.sudo().create(
                     self._prepare_portal_request_vals(partner, customer, units, token)
                 )
+                # sudo: the RMA is the user's own, just created; attachments of
+                # RMAs are created by their readers, which portal users are not.
+                self.env["ir.attachment"].sudo().create(
+                    [
+                        order_sudo._prepare_portal_attachment_vals(name, content, mime)
+                        for name, content, mime in files
+                    ]
+                )
+                order_sudo.action_submit()
         except psycopg2.errors.UniqueViolation:
             # The same form sent twice at once: the other request won.
             raise UserError(
                 self.env._("This form was already sent: see your requests.")
             ) from None
-        # sudo: the RMA is the user's own, just created; attachments of RMAs are
-        # created by their readers, which portal users are not (yet).
-        self.env["ir.attachment"].sudo().create(
-            [
-                order_sudo._prepare_portal_attachment_vals(name, content, mimetype)
-                for name, content, mimetype in files
-            ]
-        )
-        order_sudo.action_submit()
         return order_sudo
 
     @api.model

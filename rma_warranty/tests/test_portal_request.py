@@ -2,7 +2,9 @@
 import base64
 import json
 import re
+from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import RmaCommon
@@ -320,6 +322,29 @@ class TestPortalRequest(PortalRequestCommon):
                 self.authenticate(login, login)
                 self.assertRefused(self._post(units, **fields), message)
         self.assertEqual(self._rmas(), before)
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+
+    def test_failure_while_submitting_leaves_nothing(self):
+        """Anything refused after the records are made (here the submission)
+        takes them all back: no draft RMA, no attachment, no new contact."""
+        self.authenticate("prq_distributor", "prq_distributor")
+        before = self._rmas()
+        attachments = self.env["ir.attachment"].search_count([])
+        partners = self.env["res.partner"].search_count([])
+        refusal = UserError("The service centre refuses requests today.")
+        with patch.object(
+            self.registry["rma.order"], "action_submit", side_effect=refusal
+        ):
+            response = self._post(
+                [{"serial": "PRQ-D1", "fault_description": "x"}],
+                files=[("attachments", ("photo.png", PNG, "image/png"))],
+                customer_mode="new",
+                customer_name="Nina New",
+                customer_email="nina@example.com",
+            )
+        self.assertRefused(response, "The service centre refuses requests today.")
+        self.assertEqual(self._rmas(), before)
+        self.assertEqual(self.env["ir.attachment"].search_count([]), attachments)
         self.assertEqual(self.env["res.partner"].search_count([]), partners)
 
     def test_refused_form_keeps_its_values(self):

@@ -32,8 +32,16 @@ class RmaPortal(CustomerPortal):
         if not 0 < rma_id <= MAX_ID:
             raise MissingError(request.env._("This document does not exist."))
         return self._document_check_access(
-            "rma.order", rma_id, access_token=access_token or None
+            "rma.order", rma_id, access_token=self._rma_token(access_token)
         )
+
+    @staticmethod
+    def _rma_token(access_token):
+        """The access token given, or None when there is none or it cannot be one:
+        tokens are ASCII, and the constant-time comparison refuses other text."""
+        if access_token and access_token.isascii():
+            return access_token
+        return None
 
     def _rma_document_unavailable(self, rma_sudo, access_token, error):
         """A page saying why a document of the RMA is not available (HTTP 403)."""
@@ -126,7 +134,12 @@ class RmaPortal(CustomerPortal):
         except (AccessError, MissingError):
             return request.redirect("/my")
         values = self._get_page_view_values(
-            rma_sudo, access_token, rma_sudo._portal_page_values(), None, False, **kw
+            rma_sudo,
+            self._rma_token(access_token),
+            rma_sudo._portal_page_values(),
+            None,
+            False,
+            **kw,
         )
         return request.render("rma_warranty.portal_rma_page", values)
 

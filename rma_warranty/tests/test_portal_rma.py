@@ -493,6 +493,11 @@ class TestPortalRmaFuzz(PortalRmaWorld, HttpCase):
             "/my/rmas/abc",
             f"/my/rmas/{self.rma_end_a.id}?access_token=%00",
             f"/my/rmas/{self.rma_end_a.id}?access_token=" + "x" * 3000,
+            # Tokens of RMAs the user does not read, that are not even ASCII.
+            f"/my/rmas/{self.rma_b.id}?access_token=%C3%A9",
+            f"/my/rmas/{self.rma_b.id}/authorisation?access_token=%C3%A9",
+            f"/my/rmas/{self.rma_b.id}/service-report?access_token=%E2%82%AC",
+            f"/my/rmas/{self.rma_b.id}/quote/1?access_token=%C3%A9",
             "/my/rmas/0/authorisation",
             "/my/rmas/99999999999/authorisation",
             f"/my/rmas/{self.rma_b.id}/authorisation?download=true",

@@ -1666,7 +1666,7 @@ class RmaOrder(models.Model):
         # their exact serial in the user's company and checked to be theirs below.
         lots_sudo = (
             self.env["stock.lot"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search(
                 [
                     ("name", "in", [unit["serial"] for unit in checked]),
@@ -1679,7 +1679,7 @@ class RmaOrder(models.Model):
         # sudo: components are technical names every customer may choose from.
         components_sudo = (
             self.env["rma.warranty.component"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search([("id", "in", [c for c in component_ids if c])])
         )
         filer = partner.commercial_partner_id
@@ -1747,7 +1747,7 @@ class RmaOrder(models.Model):
         # sudo: a technical setting that portal uploads are checked against.
         value = (
             self.env["ir.config_parameter"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .get_param("rma_warranty.portal_upload_max_mb", self._PORTAL_UPLOAD_MAX_MB)
         )
         try:
@@ -1933,7 +1933,7 @@ class RmaOrder(models.Model):
         # warranty check; only the product and the coverage are answered.
         lots_sudo = (
             self.env["stock.lot"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search(
                 [
                     ("name", "=", serial),

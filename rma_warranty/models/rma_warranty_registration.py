@@ -238,7 +238,7 @@ class RmaWarrantyRegistration(models.Model):
         # check (delivered by us, and not registered yet or already theirs).
         lot_sudo = (
             self.env["stock.lot"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search(
                 [
                     ("name", "=", serial),
@@ -266,7 +266,7 @@ class RmaWarrantyRegistration(models.Model):
             # registrations and coverage themselves.
             attachments_sudo = (
                 self.env["ir.attachment"]
-                .sudo()
+                .sudo()  # sudo: see the comment above
                 .create(
                     [
                         {"name": name or "proof", "raw": content}

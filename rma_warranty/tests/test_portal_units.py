@@ -137,7 +137,7 @@ class TestPortalUnits(PortalUnitsCommon):
                 "company_id": company.id,
             }
         )
-        lot.sudo()._write_decision(
+        lot.sudo()._write_decision(  # sudo: the test sets the owner as a delivery would
             {
                 "warranty_owner_id": self.end_user.id,
                 "warranty_sold_to_id": self.end_user.id,
@@ -506,7 +506,7 @@ class TestPortalUnitsQueries(PortalUnitsCommon):
                 for i in range(count)
             ]
         )
-        lots.sudo()._write_decision(
+        lots.sudo()._write_decision(  # sudo: the test sets owners as deliveries would
             {"warranty_owner_id": self.many.id, "warranty_sold_to_id": self.many.id}
         )
         today = fields.Date.context_today(self.env.user)

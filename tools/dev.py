@@ -26,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "rma_warranty"
+# Installed beside the addon in the demo and test databases only (not a dependency):
+# Odoo's demo payment provider, so that quotes and extensions can really be paid.
+DEMO_EXTRA_MODULES = ("payment_demo",)
 ODOO_BRANCH = "18.0"
 ODOO_GIT_URL = "https://github.com/odoo/odoo.git"
 # One fixed place outside the repository, so that every clone on the machine shares it.
@@ -571,10 +574,11 @@ def cmd_run(args):
             f"creating database {db} with {ADDON} and demo data "
             f"(log: {log.relative_to(ROOT)})"
         )
-        action = ["-i", ADDON]
+        action = ["-i", ",".join((ADDON, *DEMO_EXTRA_MODULES))]
     else:
         say(f"reusing database {db}; updating {ADDON} (log: {log.relative_to(ROOT)})")
-        action = ["-u", ADDON]
+        # -i of an installed module does nothing: an older database gets them too.
+        action = ["-i", ",".join(DEMO_EXTRA_MODULES), "-u", ADDON]
     with log.open("w") as out:
         proc = run(
             odoo_cmd(
@@ -673,17 +677,17 @@ def run_lint(tally):
 
 def run_odoo_tests(odoo_src, params, conf, tally, args):
     db = args.db
-    action = ["-i", ADDON]
+    action = ["-i", ",".join((ADDON, *DEMO_EXTRA_MODULES))]
     if (
         args.reuse_db
         and db_exists(params, db)
         and addon_state(params, db) == "installed"
     ):
-        action = ["-u", ADDON]
+        action = ["-i", ",".join(DEMO_EXTRA_MODULES), "-u", ADDON]
     else:
         drop_db(params, db)
     log = STATE / f"{db}-odoo-tests.log"
-    verb = "updating" if action[0] == "-u" else "installing"
+    verb = "updating" if "-u" in action else "installing"
     say(
         f"Odoo runner: {verb} {ADDON} (with demo data) in {db} "
         f"and running its tests (log: {log})"

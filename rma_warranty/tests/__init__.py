@@ -40,3 +40,4 @@ from . import test_portal_request
 from . import test_portal_check_rate_limit
 from . import test_portal_check
 from . import test_demo_portal
+from . import test_portal_signup

@@ -61,9 +61,7 @@ class TestDemoPortalStories(HttpCase):
             allow_redirects=False,
         )
         self.assertEqual(response.status_code, 303, response.text[:2000])
-        code = self.env["rma.warranty.code"].search(
-            [("code", "=", DEMO_CODE_ENDUSER)]
-        )
+        code = self.env["rma.warranty.code"].search([("code", "=", DEMO_CODE_ENDUSER)])
         self.assertEqual(code.redeemed_lot_id, self.lot)
 
     def test_distributor_finds_what_it_filed_and_sold(self):

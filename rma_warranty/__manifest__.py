@@ -28,6 +28,7 @@
         "data/rma_damage_level_data.xml",
         "data/mail_activity_type_data.xml",
         "views/res_config_settings_views.xml",
+        "views/res_partner_views.xml",
         "views/rma_order_views.xml",
         "views/rma_order_line_views.xml",
         "views/stock_picking_views.xml",

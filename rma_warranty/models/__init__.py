@@ -1,5 +1,6 @@
 from . import rma_decision_mixin
 from . import res_company
+from . import res_partner
 from . import res_config_settings
 from . import stock_warehouse
 from . import rma_warranty_component

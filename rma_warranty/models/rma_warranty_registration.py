@@ -220,11 +220,12 @@ class RmaWarrantyRegistration(models.Model):
         entity, with ``purchase_date`` (a date) and the proof ``files``
         ([(file name, content bytes)]): the one method of the portal's form.
 
-        A unit can be registered when we delivered it and it is not registered
-        yet (the buyer from a distributor registers it) or when it is the user's
-        entity's already; any other serial is answered as unknown. Every refusal
-        is a UserError or a ValidationError and leaves nothing behind (the proof
-        included). Returns the registration, in sudo.
+        A unit can be registered when it is the user's entity's already, or when
+        we delivered it, it is not registered yet, and we delivered it to a
+        reseller (its buyer registers it) or to the user's entity; a unit we sold
+        to anyone else is theirs, and any other serial is answered as unknown.
+        Every refusal is a UserError or a ValidationError and leaves nothing
+        behind (the proof included). Returns the registration, in sudo.
         """
         if not isinstance(serial, str) or not serial.strip():
             raise UserError(self.env._("Type the serial number of the unit."))
@@ -245,8 +246,12 @@ class RmaWarrantyRegistration(models.Model):
                     ("company_id", "in", [False, *user.company_ids.ids]),
                     ("warranty_sold_to_id", "!=", False),
                     "|",
-                    ("warranty_registration_ids", "=", False),
                     ("warranty_owner_id.commercial_partner_id", "=", partner.id),
+                    "&",
+                    ("warranty_registration_ids", "=", False),
+                    "|",
+                    ("warranty_sold_to_id.rma_reseller", "=", True),
+                    ("warranty_sold_to_id", "=", partner.id),
                 ],
                 order="id",
                 limit=1,

@@ -41,3 +41,4 @@ from . import test_portal_check_rate_limit
 from . import test_portal_check
 from . import test_demo_portal
 from . import test_portal_signup
+from . import test_portal_register_reseller

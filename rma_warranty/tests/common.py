@@ -60,7 +60,11 @@ class RmaCommon(TransactionCase):
             groups="rma_warranty.group_rma_manager,account.group_account_invoice",
         )
         cls.distributor = cls.env["res.partner"].create(
-            {"name": "Nordic Distribution Test AB", "is_company": True}
+            {
+                "name": "Nordic Distribution Test AB",
+                "is_company": True,
+                "rma_reseller": True,
+            }
         )
         cls.end_user = cls.env["res.partner"].create(
             {"name": "Erik End User", "email": "erik@example.com"}

@@ -14,6 +14,7 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..exceptions import RmaTooManyRequests
 from ..models.rma_warranty_code import RedeemRateLimited
 from ..models.rma_warranty_registration import PROOF_MAX_BYTES, PROOF_MAX_FILES
 
@@ -261,7 +262,12 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
             ]
             registration_sudo = request.env[
                 "rma.warranty.registration"
-            ]._portal_register(form["serial"], date, files)
+            ]._portal_register(
+                form["serial"], date, files, request.httprequest.remote_addr
+            )
+        except RmaTooManyRequests as exc:
+            # Answered, not raised: the attempt stays counted (see _portal_register).
+            return self._render_register(form, error=exc.args[0], status=429)
         except (UserError, ValidationError) as exc:
             return self._render_register(form, error=exc.args[0], status=400)
         return request.redirect(f"/my/units/{registration_sudo.lot_id.id}?registered=1")

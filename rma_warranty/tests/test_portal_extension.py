@@ -100,7 +100,10 @@ class TestPortalExtension(PortalExtensionCommon):
         """The unit's own extensions, with their duration and price and a Buy form
         each; not those of another product or another company."""
         self.authenticate("units_end", "units_end")
-        response = self.url_open(f"/my/units/{self.lot_direct.id}")
+        # A read-only page: the offers write nothing (no retry on a read-write
+        # cursor, which Odoo logs as a warning).
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = self.url_open(f"/my/units/{self.lot_direct.id}")
         self.assertEqual(response.status_code, 200)
         html = response.text
         self.assertEqual(self._offer_rows(html), 2)
@@ -356,10 +359,7 @@ class TestPortalExtension(PortalExtensionCommon):
             data={"offer": self.ext_1y.id},
             allow_redirects=False,
         )
-        self.assertLess(response.status_code, 500)
-        self.assertNotIn(response.status_code, (200,))
-        if response.status_code in (301, 302, 303):
-            self.assertIn("/web/login", response.headers["Location"])
+        self._assert_login_redirect(response)
         self.assertFalse(self._orders())
 
     def test_rate_limit(self):

@@ -577,6 +577,8 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
             "/my/units/register?serial=" + "y" * 5000,
             "/my/units/register?serial=a&serial=b",
             f"/my/units/{lot.id}/redeem",
+            f"/my/units/{lot.id}/extend",
+            f"/my/units/{lot.id}/extend?offer=1",
         ]
         for login in ("units_end", None):
             self.authenticate(login, login)
@@ -620,6 +622,10 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
             (f"/my/units/{self.lot_other.id}/redeem", {}, {"code": ("c", b"X")}),
             ("/my/units/2147483648/redeem", {"code": "X"}, None),
             ("/my/units/0/redeem", {"code": "X"}, None),
+            (f"/my/units/{self.lot_other.id}/extend", {"offer": ["a", "b"]}, None),
+            (f"/my/units/{self.lot_other.id}/extend", {}, {"offer": ("o", b"1")}),
+            (f"/my/units/{self.lot_direct.id}/extend", {"offer": "1"}, None),
+            ("/my/units/2147483648/extend", {"offer": "1"}, None),
         ]
         for url, data, files in posts:
             with self.subTest(url=url, data=str(data)[:60]):
@@ -632,6 +638,9 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
                 self.assertLess(response.status_code, 500, response.text[:500])
                 self.assertNotEqual(response.status_code, 303)
         self.assertEqual(self.env["rma.warranty.registration"].search_count([]), before)
+        self.assertFalse(
+            self.env["sale.order.line"].search_count([("warranty_lot_id", "!=", False)])
+        )
 
 
 @tagged("post_install", "-at_install")

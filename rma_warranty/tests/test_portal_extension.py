@@ -107,7 +107,10 @@ class TestPortalExtension(PortalExtensionCommon):
         self.assertEqual(response.status_code, 200)
         html = response.text
         self.assertEqual(self._offer_rows(html), 2)
-        for offer, duration in ((self.ext_1y, "12 more months"), (self.ext_3y, "36")):
+        for offer, duration in (
+            (self.ext_1y, "12 more months"),
+            (self.ext_3y, "36 more months"),
+        ):
             self.assertIn(f'data-offer-id="{offer.id}"', html)
             self.assertIn(offer.name, html)
             self.assertIn(duration, html)

@@ -14,6 +14,7 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..exceptions import RmaTooManyRequests
 from ..models.rma_warranty_code import RedeemRateLimited
 from ..models.rma_warranty_registration import PROOF_MAX_BYTES, PROOF_MAX_FILES
 
@@ -79,6 +80,18 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
         if not isinstance(value, str):
             return ""
         return value.replace("\x00", "").strip()[:MAX_TEXT]
+
+    @staticmethod
+    def _id_arg(value):
+        """A record id from a form, or None for anything else (not digits, out of
+        PostgreSQL's integer range)."""
+        if not isinstance(value, str):
+            return None
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):
+            return None
+        number = int(value)
+        return number if 0 < number < 2**31 else None
 
     # ---- Units ----------------------------------------------------------------------
 
@@ -163,6 +176,7 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
         values.update(
             {
                 "unit": lot_sudo._portal_unit_values(detail=True)[0],
+                "offers": lot_sudo._portal_extension_offers(),
                 "page_name": "rma_unit",
                 "error": error,
                 "success": success,
@@ -261,7 +275,12 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
             ]
             registration_sudo = request.env[
                 "rma.warranty.registration"
-            ]._portal_register(form["serial"], date, files)
+            ]._portal_register(
+                form["serial"], date, files, request.httprequest.remote_addr
+            )
+        except RmaTooManyRequests as exc:
+            # Answered, not raised: the attempt stays counted (see _portal_register).
+            return self._render_register(form, error=exc.args[0], status=429)
         except (UserError, ValidationError) as exc:
             return self._render_register(form, error=exc.args[0], status=400)
         return request.redirect(f"/my/units/{registration_sudo.lot_id.id}?registered=1")
@@ -292,3 +311,26 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
         except UserError as exc:
             return self._render_unit(lot_sudo, error=exc.args[0], status=400)
         return request.redirect(f"/my/units/{lot_sudo.id}?redeemed=1")
+
+    # ---- Extensions -----------------------------------------------------------------
+
+    @http.route(
+        "/my/units/<int:lot_id>/extend",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+        readonly=False,
+    )
+    def portal_my_unit_extend(self, lot_id, offer=None, **kw):
+        lot_sudo = request.env["stock.lot"]._portal_unit_get(lot_id)
+        if not lot_sudo:
+            raise request.not_found()
+        try:
+            order_sudo = lot_sudo._portal_order_extension(self._id_arg(offer))
+        except RmaTooManyRequests as exc:
+            # Answered, not raised: the request stays counted.
+            return self._render_unit(lot_sudo, error=exc.args[0], status=429)
+        except UserError as exc:
+            return self._render_unit(lot_sudo, error=exc.args[0], status=400)
+        return request.redirect(order_sudo.get_portal_url())

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 from odoo.tools.mimetypes import guess_mimetype
 
+from ..exceptions import RmaTooManyRequests
 from .rma_warranty_coverage import local_date
 
 # Proofs of purchase a customer may upload in the portal: a scan or a photo.
@@ -14,6 +15,13 @@ PROOF_MIMETYPES = frozenset(
 )
 PROOF_MAX_BYTES = 5 * 1024 * 1024
 PROOF_MAX_FILES = 3
+# Registrations tried in the portal: (hits, seconds) per user and per client
+# address. A unit delivered and not registered yet goes to whoever registers it
+# first, and serial numbers follow one another: guessing them must be slow.
+PORTAL_REGISTER_LIMITS = {
+    "unit_register_user": (10, 3600),
+    "unit_register_ip": (30, 3600),
+}
 
 
 class RmaWarrantyRegistration(models.Model):
@@ -215,10 +223,15 @@ class RmaWarrantyRegistration(models.Model):
                 )
 
     @api.model
-    def _portal_register(self, serial, purchase_date, files):
+    def _portal_register(self, serial, purchase_date, files, remote_addr=None):
         """Register the unit ``serial`` for the current portal user's commercial
         entity, with ``purchase_date`` (a date) and the proof ``files``
         ([(file name, content bytes)]): the one method of the portal's form.
+
+        Every attempt counts against the limits per user and per client address
+        ``remote_addr`` (PORTAL_REGISTER_LIMITS), refused ones too: the counters
+        are written in the request's transaction, which the portal commits with
+        its refusal. Raises RmaTooManyRequests over a limit.
 
         A unit can be registered when it is the user's entity's already, or when
         we delivered it, it is not registered yet, and we delivered it to a
@@ -227,6 +240,22 @@ class RmaWarrantyRegistration(models.Model):
         Every refusal is a UserError or a ValidationError and leaves nothing
         behind (the proof included). Returns the registration, in sudo.
         """
+        RateLimit = self.env["rma.rate.limit"]
+        allowed = [
+            RateLimit._hit(scope, key, limit, window)
+            for scope, key in (
+                ("unit_register_user", self.env.uid),
+                ("unit_register_ip", remote_addr or "-"),
+            )
+            for limit, window in [PORTAL_REGISTER_LIMITS[scope]]
+        ]
+        if not all(allowed):
+            raise RmaTooManyRequests(
+                self.env._(
+                    "Too many units were registered from your account or your "
+                    "network: try again in an hour, or contact us."
+                )
+            )
         if not isinstance(serial, str) or not serial.strip():
             raise UserError(self.env._("Type the serial number of the unit."))
         serial = serial.strip()

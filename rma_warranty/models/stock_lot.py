@@ -5,11 +5,12 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL, create_index, format_date, split_every
+from odoo.tools import SQL, create_index, format_amount, format_date, split_every
 
+from ..exceptions import RmaTooManyRequests
 from ..locking import lock_rows_nowait
 from ..search import searched_codes
 from .rma_warranty_coverage import (
@@ -23,6 +24,8 @@ from .rma_warranty_coverage import (
 )
 
 DAY = datetime.timedelta(days=1)
+# Extension quotations asked for in the portal: (hits, seconds) per user.
+PORTAL_EXTENSION_LIMIT = (10, 3600)
 
 
 class StockLot(models.Model):
@@ -755,6 +758,49 @@ class StockLot(models.Model):
         self.ensure_one()
         self._warranty_lock()
         on_date = on_date or self._warranty_today()[self]
+        window = self._warranty_extension_window(on_date)
+        start, limit = window["start"], window["limit"]
+        end = period_end(start, months)
+        if end > limit:
+            raise UserError(
+                self.env._(
+                    "Serial number %(lot)s cannot be covered beyond %(limit)s "
+                    "(%(max)s months in all): %(months)s more months would take it "
+                    "to %(end)s.",
+                    lot=self.name,
+                    limit=limit,
+                    max=window["policy"].max_total_months,
+                    months=months,
+                    end=end,
+                )
+            )
+        if chained is None:
+            chained = start == self._warranty_chain_end(window["standard"]) + DAY
+        return dict(
+            extra or {},
+            lot_id=self.id,
+            product_id=self.product_id.id,
+            company_id=self.company_id.id or self.env.company.id,
+            policy_id=window["policy"].id,
+            kind="extended",
+            date_start=start,
+            date_end=end,
+            chain_months=months if chained else 0,
+            partner_id=self.warranty_owner_id.id,
+        )
+
+    def _warranty_extension_window(self, on_date):
+        """Where an extension of this unit would start and how far it may go:
+        ``{"start", "limit", "policy", "standard"}``, the first day after its
+        current coverage on ``on_date`` (or ``on_date`` once that has ended), the
+        last day the policy lets it be covered, the policy and the unit's standard
+        period. Raises a UserError saying why the unit cannot be extended at all.
+
+        Reads only, takes no lock: invoked by ``_warranty_extension_vals`` (which
+        locks the unit first) and by the portal's offers
+        (``_warranty_extension_offers``), which must stay read-only.
+        """
+        self.ensure_one()
         standard = self.warranty_coverage_ids.filtered(
             lambda p: p.kind == "standard" and not p.component_id
         )[:1]
@@ -788,38 +834,16 @@ class StockLot(models.Model):
                 )
             )
         answer = self._get_warranty_entitlement(on_date=on_date)[self]
-        start = (
-            answer.date_end + datetime.timedelta(days=1) if answer.date_end else on_date
-        )
-        end = period_end(start, months)
-        limit = period_end(standard.date_start, policy.max_total_months)
-        if end > limit:
-            raise UserError(
-                self.env._(
-                    "Serial number %(lot)s cannot be covered beyond %(limit)s "
-                    "(%(max)s months in all): %(months)s more months would take it "
-                    "to %(end)s.",
-                    lot=self.name,
-                    limit=limit,
-                    max=policy.max_total_months,
-                    months=months,
-                    end=end,
-                )
-            )
-        if chained is None:
-            chained = start == self._warranty_chain_end(standard) + DAY
-        return dict(
-            extra or {},
-            lot_id=self.id,
-            product_id=self.product_id.id,
-            company_id=self.company_id.id or self.env.company.id,
-            policy_id=policy.id,
-            kind="extended",
-            date_start=start,
-            date_end=end,
-            chain_months=months if chained else 0,
-            partner_id=self.warranty_owner_id.id,
-        )
+        return {
+            "start": (
+                answer.date_end + datetime.timedelta(days=1)
+                if answer.date_end
+                else on_date
+            ),
+            "limit": period_end(standard.date_start, policy.max_total_months),
+            "policy": policy,
+            "standard": standard,
+        }
 
     def _warranty_chain_end(self, standard):
         """Last day of the coverage that runs on, without a gap, from the unit's
@@ -1060,3 +1084,189 @@ class StockLot(models.Model):
                 ]
             values.append(unit)
         return values
+
+    # ---- Portal: extensions ---------------------------------------------------------
+
+    def _warranty_extension_offers(self, on_date=None):
+        """The extension products (``product.product``) that may extend this unit
+        on ``on_date`` (default: its customer's today), by months then id.
+
+        The rules the confirmation of a sale enforces
+        (``sale.order.line._get_warranty_extension_errors`` and
+        ``_warranty_extension_vals``): an extension of the unit's company (or of
+        none) that applies to its product, a unit whose warranty can be extended
+        (delivered or registered, not voided, under a policy with a limit), and
+        months that fit within that limit after its current coverage. Whose unit
+        it is the caller checks (the portal finds it with ``_portal_unit_get``).
+        Reads only, whatever the number of offers in a fixed number of queries.
+        """
+        self.ensure_one()
+        Product = self.env["product.product"]
+        try:
+            window = self._warranty_extension_window(
+                on_date or self._warranty_today()[self]
+            )
+        except UserError:
+            return Product
+        products = Product.search(
+            [
+                ("is_warranty_extension", "=", True),
+                ("sale_ok", "=", True),
+                (
+                    "company_id",
+                    "in",
+                    [False, self.company_id.id or self.env.company.id],
+                ),
+            ]
+        )
+        offers = Product
+        for template, variants in products.grouped("product_tmpl_id").items():
+            if template._get_warranty_extension_eligible(self.product_id):
+                offers |= variants
+        return offers.filtered(
+            lambda p: (
+                period_end(window["start"], p.warranty_extension_months)
+                <= window["limit"]
+            )
+        ).sorted(lambda p: (p.warranty_extension_months, p.id))
+
+    def _portal_extension_pricelist(self):
+        """The pricelist the current portal user's commercial entity buys an
+        extension of this unit with: its own in the unit's company, as a sale
+        order of the unit's company would take it."""
+        self.ensure_one()
+        partner = self.env.user.partner_id.commercial_partner_id
+        company = self.company_id or self.env.company
+        return partner.with_company(company).property_product_pricelist
+
+    def _portal_extension_offers(self):
+        """What the unit page offers (sudo record found by ``_portal_unit_get``):
+        ``[{"id", "name", "description", "months", "duration", "price"}]`` for
+        the offers of ``_warranty_extension_offers``, priced by the customer's
+        pricelist (Odoo's pricing, the price of the quotation's line) and
+        formatted with its currency."""
+        self.ensure_one()
+        offers = self._warranty_extension_offers()
+        if not offers:
+            return []
+        pricelist = self._portal_extension_pricelist()
+        company = self.company_id or self.env.company
+        currency = pricelist.currency_id or company.currency_id
+        prices = pricelist._get_products_price(offers, 1.0, currency=currency)
+        return [
+            {
+                "id": offer.id,
+                "name": offer.name,
+                "description": offer.description_sale or "",
+                "months": offer.warranty_extension_months,
+                "duration": (
+                    self.env._("One more month")
+                    if offer.warranty_extension_months == 1
+                    else self.env._(
+                        "%(months)s more months",
+                        months=offer.warranty_extension_months,
+                    )
+                ),
+                "price": format_amount(self.env, prices[offer.id], currency),
+            }
+            for offer in offers
+        ]
+
+    def _portal_order_extension(self, product_id):
+        """Order the extension ``product_id`` (the id the portal's form posted) of
+        this unit for the current portal user's commercial entity: the one method
+        of the unit page's Buy button. ``self`` is a unit found by
+        ``_portal_unit_get`` (the access check), in sudo.
+
+        Returns the quotation to sign and pay in Sale's portal (in sudo): the open
+        one of this unit and extension if there is one, else a new one from
+        ``_prepare_portal_extension_order_vals``. Paying it confirms it, and
+        the confirmation gives the coverage (``sale.order._action_confirm``).
+        The unit is locked first, without waiting, so that a double click or a
+        second worker gets one quotation. Every call counts against the user's
+        limit (PORTAL_EXTENSION_LIMIT), refused ones too; raises
+        RmaTooManyRequests over it, a UserError for any other refusal, leaving
+        no record behind.
+        """
+        self.ensure_one()
+        limit, window = PORTAL_EXTENSION_LIMIT
+        if not self.env["rma.rate.limit"]._hit(
+            "extension_quote_user", self.env.uid, limit, window
+        ):
+            raise RmaTooManyRequests(
+                self.env._(
+                    "You asked for many extension quotations in a short time: wait "
+                    "an hour and try again, or contact us."
+                )
+            )
+        self._warranty_lock()
+        offer = self._warranty_extension_offers().filtered(lambda p: p.id == product_id)
+        if not offer:
+            raise UserError(
+                self.env._(
+                    "This extension is not offered for serial number %(lot)s: choose "
+                    "one of those listed on its page.",
+                    lot=self.name,
+                )
+            )
+        partner = self.env.user.partner_id.commercial_partner_id
+        order_sudo = self._portal_extension_open_quotation(offer, partner)
+        if order_sudo:
+            return order_sudo
+        company = self.company_id or self.env.company
+        with self.env.cr.savepoint():
+            # sudo: the unit is the user's (checked by the caller) and the offer
+            # is one of its own; portal users may not create sale orders.
+            order_sudo = (
+                self.env["sale.order"]
+                .with_company(company)
+                .sudo()  # sudo: see the comment above
+                .create(self._prepare_portal_extension_order_vals(offer, partner))
+            )
+            order_sudo.action_quotation_sent()
+        return order_sudo
+
+    def _portal_extension_open_quotation(self, product, partner):
+        """The newest quotation of ``partner`` (a commercial entity) still to be
+        accepted that extends this unit with ``product``, in sudo, or none."""
+        self.ensure_one()
+        # sudo: invoked by _portal_order_extension once the unit is the user's.
+        lines_sudo = (
+            self.env["sale.order.line"]
+            .sudo()  # sudo: see the comment above
+            .search(
+                [
+                    ("warranty_lot_id", "=", self.id),
+                    ("product_id", "=", product.id),
+                    ("order_id.state", "in", ("draft", "sent")),
+                    ("order_id.partner_id.commercial_partner_id", "=", partner.id),
+                ],
+                order="id desc",
+            )
+        )
+        return lines_sudo.order_id.filtered(lambda order: not order.is_expired)[:1]
+
+    def _prepare_portal_extension_order_vals(self, product, partner):
+        """Values of the quotation of the extension ``product`` of this unit for
+        ``partner`` (a commercial entity): one line bound to the serial, priced by
+        the pricelist the unit page showed, to be signed and paid in full online.
+        Invoked by ``_portal_order_extension``; override to add to it."""
+        self.ensure_one()
+        pricelist = self._portal_extension_pricelist()
+        return {
+            "partner_id": partner.id,
+            "company_id": (self.company_id or self.env.company).id,
+            "pricelist_id": pricelist.id,
+            "require_signature": True,
+            "require_payment": True,
+            "prepayment_percent": 1.0,
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_uom_qty": 1.0,
+                        "warranty_lot_id": self.id,
+                    }
+                )
+            ],
+        }

@@ -4,11 +4,13 @@
 import datetime
 import socket
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.rma_warranty_registration import PORTAL_REGISTER_LIMITS
 from .common import RmaCommon
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -575,6 +577,8 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
             "/my/units/register?serial=" + "y" * 5000,
             "/my/units/register?serial=a&serial=b",
             f"/my/units/{lot.id}/redeem",
+            f"/my/units/{lot.id}/extend",
+            f"/my/units/{lot.id}/extend?offer=1",
         ]
         for login in ("units_end", None):
             self.authenticate(login, login)
@@ -618,6 +622,10 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
             (f"/my/units/{self.lot_other.id}/redeem", {}, {"code": ("c", b"X")}),
             ("/my/units/2147483648/redeem", {"code": "X"}, None),
             ("/my/units/0/redeem", {"code": "X"}, None),
+            (f"/my/units/{self.lot_other.id}/extend", {"offer": ["a", "b"]}, None),
+            (f"/my/units/{self.lot_other.id}/extend", {}, {"offer": ("o", b"1")}),
+            (f"/my/units/{self.lot_direct.id}/extend", {"offer": "1"}, None),
+            ("/my/units/2147483648/extend", {"offer": "1"}, None),
         ]
         for url, data, files in posts:
             with self.subTest(url=url, data=str(data)[:60]):
@@ -630,6 +638,9 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
                 self.assertLess(response.status_code, 500, response.text[:500])
                 self.assertNotEqual(response.status_code, 303)
         self.assertEqual(self.env["rma.warranty.registration"].search_count([]), before)
+        self.assertFalse(
+            self.env["sale.order.line"].search_count([("warranty_lot_id", "!=", False)])
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -650,3 +661,54 @@ class TestPortalUnitsTour(PortalUnitsCommon):
                 lambda p: p.kind == "extended"
             )
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalUnitsRegisterRateLimit(PortalUnitsCommon):
+    """Registering a unit is rate limited per user and per client address: serial
+    numbers are printed on boxes and follow one another, and a unit we delivered
+    that is not registered yet may be registered by whoever types its serial."""
+
+    def _post(self, serial):
+        page = self.url_open("/my/units/register").text
+        marker = 'name="csrf_token" value="'
+        start = page.index(marker) + len(marker)
+        return self.url_open(
+            "/my/units/register",
+            data={
+                "csrf_token": page[start : page.index('"', start)],
+                "serial": serial,
+                "purchase_date": str(fields.Date.context_today(self.env.user)),
+            },
+            files={"proof": ("receipt.pdf", PDF)},
+            allow_redirects=False,
+        )
+
+    def test_register_rate_limit_per_user(self):
+        """Ten attempts an hour per user: the eleventh is refused with 429, even
+        for a serial that could be registered, and the refused ones stay counted."""
+        self.authenticate("units_other", "units_other")
+        for attempt in range(10):
+            response = self._post(f"GUESS-{attempt:04d}")
+            self.assertEqual(response.status_code, 400, attempt)
+        response = self._post("UNITS-DIST")
+        self.assertEqual(response.status_code, 429, response.text[:1000])
+        self.assertIn("Too many units were registered", response.text)
+        self.assertFalse(self.lot_stock_dist.warranty_registration_ids)
+        # Another user of the same address still has tries of their own.
+        self.authenticate("units_dist", "units_dist")
+        response = self._post("UNITS-DIST")
+        self.assertEqual(response.status_code, 303, response.text[:1000])
+
+    def test_register_rate_limit_per_address(self):
+        """Users of one client address share its limit: the attempt over it is
+        refused whoever makes it."""
+        limits = dict(PORTAL_REGISTER_LIMITS, unit_register_ip=(4, 3600))
+        with patch.dict(PORTAL_REGISTER_LIMITS, limits):
+            for login in ("units_end", "units_end", "units_other", "units_other"):
+                self.authenticate(login, login)
+                self.assertEqual(self._post("GUESS-0000").status_code, 400, login)
+            self.authenticate("units_dist", "units_dist")
+            response = self._post("UNITS-DIST")
+        self.assertEqual(response.status_code, 429, response.text[:1000])
+        self.assertFalse(self.lot_stock_dist.warranty_registration_ids)

@@ -64,6 +64,12 @@ class TestDemoPortalStories(HttpCase):
         code = self.env["rma.warranty.code"].search([("code", "=", DEMO_CODE_ENDUSER)])
         self.assertEqual(code.redeemed_lot_id, self.lot)
 
+    def test_enduser_is_offered_extensions(self):
+        self.authenticate("enduser", "enduser")
+        page = self.url_open(f"/my/units/{self.lot.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('class="o_rma_unit_extend"', page.text)
+
     def test_distributor_finds_what_it_filed_and_sold(self):
         self.authenticate("distributor", "distributor")
         listing = self.url_open("/my/rmas")

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -132,3 +132,20 @@ class SaleOrder(models.Model):
     def action_view_rma(self):
         self.ensure_one()
         return self.env["rma.order"]._action_view_records_of(self.rma_order_ids)
+
+    # ---- Repair quotes in the portal (issue 12) --------------------------------------
+
+    @api.model
+    def _rma_prepare_quote_portal_vals(self, prepaid):
+        """How the customer accepts a repair quote on Sale's portal page: always
+        signed (on behalf of their company); a pay-before-shipping quote is also
+        paid in full in the same step (Sign & Pay), and that payment confirms it
+        (``payment.transaction._check_amount_and_confirm_order``), which releases
+        the RMA's shipping instructions. Invoked by
+        ``rma.order.line._rma_create_quotes``; may be overridden."""
+        vals = {"require_signature": True, "require_payment": prepaid}
+        if prepaid:
+            # The whole amount, whatever the company's down payment setting: the
+            # shipping is released only once the quote is fully paid.
+            vals["prepayment_percent"] = 1.0
+        return vals

@@ -54,6 +54,7 @@
         "views/warranty_check_templates.xml",
         "views/stock_lot_portal_templates.xml",
         "views/rma_portal_request_templates.xml",
+        "views/sale_order_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",

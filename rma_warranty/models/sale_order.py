@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import consteq
 
 
 class SaleOrder(models.Model):
@@ -149,3 +150,33 @@ class SaleOrder(models.Model):
             # shipping is released only once the quote is fully paid.
             vals["prepayment_percent"] = 1.0
         return vals
+
+    def _rma_portal_back_url(self, user, access_token=None):
+        """The way back from this repair quote's (or fee's) portal page to the
+        portal page of its RMA, or False.
+
+        ``user`` is the viewer (the portal works on documents in sudo, as the
+        superuser). A user who may read the RMA (its customer, its distributor)
+        gets its page; a viewer who came by this order's own access token (the
+        link of the quote email, or of the RMA page) and may not read the RMA,
+        e.g. without a login, gets it with the RMA's token, as the RMA's emails
+        give it. Anyone else (a follower of the order, say) gets no link:
+        followers never open RMAs.
+        Invoked by the quote's portal page (``RmaQuotePortal``)."""
+        self.ensure_one()
+        # sudo: the portal page shows the order in sudo after Sale's access check;
+        # only the RMA it belongs to is read, to check the viewer's own access.
+        rma_sudo = self.sudo().rma_line_id.order_id
+        if not rma_sudo:
+            return False
+        if rma_sudo.with_user(user).has_access("read"):
+            return rma_sudo.access_url
+        order_token = self.sudo().access_token
+        if (
+            access_token
+            and order_token
+            and access_token.isascii()
+            and consteq(order_token, access_token)
+        ):
+            return rma_sudo.get_portal_url()
+        return False

@@ -1,0 +1,33 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.http import request
+
+from odoo.addons.sale.controllers.portal import CustomerPortal
+
+
+class RmaQuotePortal(CustomerPortal):
+    """Sale's portal page of a repair quote links back to its RMA's page."""
+
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        # A token that is not ASCII text is no token (tokens are ASCII): the
+        # constant-time comparison raises on it, which answered HTTP 500 on the
+        # quote's page (and on any document's) instead of Sale's refusal.
+        if access_token and not (
+            isinstance(access_token, str) and access_token.isascii()
+        ):
+            access_token = None
+        return super()._document_check_access(
+            model_name, document_id, access_token=access_token
+        )
+
+    def _get_page_view_values(
+        self, document, access_token, values, session_history, no_breadcrumbs, **kwargs
+    ):
+        values = super()._get_page_view_values(
+            document, access_token, values, session_history, no_breadcrumbs, **kwargs
+        )
+        # Sale checked access to the order (rules or its token) before this.
+        if document._name == "sale.order" and document.rma_line_id:
+            values["rma_back_url"] = document._rma_portal_back_url(
+                request.env.user, access_token
+            )
+        return values

@@ -67,6 +67,7 @@
         "demo/rma_warranty_code_demo.xml",
         "demo/rma_demo.xml",
         "demo/rma_repair_demo.xml",
+        "demo/rma_portal_quote_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -6,6 +6,7 @@ notification and the payment status page), and the RMA page afterwards."""
 
 import json
 import re
+from unittest import SkipTest
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -410,3 +411,51 @@ class TestPortalQuoteTour(PortalQuoteMixin, HttpCase):
         label = self.url_open(f"/my/rmas/{rma.id}/authorisation")
         self.assertEqual(label.status_code, 200)
         self.assertIn(rma.name, label.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalQuoteDemo(HttpCase):
+    """The demo end user has a pay-before-shipping repair quote waiting in the
+    portal, which it opens from its RMA; the demo distributor has one too."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rma = cls.env.ref("rma_warranty.demo_rma_portal_quote", False)
+        if not cls.rma:
+            raise SkipTest("rma_warranty demo data is not installed")
+
+    def test_enduser_quote_to_pay(self):
+        enduser = self.env.ref("rma_warranty.demo_user_enduser")
+        line = self.rma.line_ids
+        quote = line.quote_id
+        self.assertEqual(self.rma.partner_id, enduser.partner_id)
+        self.assertEqual(self.rma.state, "approved")
+        self.assertTrue(self.rma.shipping_hold)
+        self.assertEqual(line.entitlement_kind, "none")
+        self.assertEqual(quote.state, "sent")
+        self.assertTrue(quote.require_signature)
+        self.assertTrue(quote.require_payment)
+        self.assertEqual(quote.prepayment_percent, 1.0)
+        self.assertGreater(quote.amount_total, 0.0)
+        self.assertFalse(quote.is_expired)
+        self.assertTrue(quote._has_to_be_signed())
+        self.assertTrue(quote._has_to_be_paid())
+        self.authenticate("enduser", "enduser")
+        page = self.url_open(f"/my/rmas/{self.rma.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(f"/my/rmas/{self.rma.id}/quote/{quote.id}", page.text)
+        page = self.url_open(f"/my/rmas/{self.rma.id}/quote/{quote.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Sign & Pay", page.text)
+        self.assertIn("QN464-1801", page.text)
+
+    def test_distributor_quote_to_pay(self):
+        rma = self.env.ref("rma_warranty.demo_rma_repair_prepaid")
+        quote = rma.line_ids.quote_id
+        self.assertTrue(rma.shipping_hold)
+        self.assertEqual(quote.state, "sent")
+        self.authenticate("distributor", "distributor")
+        page = self.url_open(f"/my/rmas/{rma.id}/quote/{quote.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(f'href="/my/rmas/{rma.id}"', page.text)

@@ -319,6 +319,11 @@ class TestPortalQuotePage(PortalQuoteMixin, HttpCase):
                 self.assertEqual(page.status_code, 200)
                 self.assertEqual(self._back_href(page), rma_url)
                 self.assertEqual(self.url_open(rma_url).status_code, 200)
+        # Another partner reaches neither the RMA nor, through it, the quote.
+        self.authenticate(self.other_user.login, self.other_user.login)
+        response = self._get(f"{rma_url}/quote/{self.quote.id}")
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
         # Without a login, by the quote's token: the RMA's page with its token.
         self.authenticate(None, None)
         page = self._quote_page(self.token)

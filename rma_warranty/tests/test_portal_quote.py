@@ -347,6 +347,23 @@ class TestPortalQuotePage(PortalQuoteMixin, HttpCase):
         self.assertNotIn(f"/my/rmas/{self.rma.id}", page.text)
         self.assertEqual(self._get(f"/my/rmas/{self.rma.id}").status_code, 303)
 
+    def test_other_quotation_unchanged(self):
+        """A quotation that quotes no RMA unit shows nothing of ours."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.end_user.id,
+                "order_line": [Command.create({"product_id": self.labour.id})],
+            }
+        )
+        order.action_quotation_sent()
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        page = self._get(order.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(order.name, page.text)
+        self.assertNotIn("rma_quote_unit", page.text)
+        self.assertNotIn("o_rma_quote_back", page.text)
+        self.assertNotIn("o_rma_covered_badge", page.text)
+
     @mute_logger("odoo.http", "odoo.addons.payment.models.payment_transaction")
     def test_refusals(self):
         """Another partner, the public, a wrong or empty or odd token: Sale's

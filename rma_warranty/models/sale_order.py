@@ -165,18 +165,18 @@ class SaleOrder(models.Model):
         Invoked by the quote's portal page (``RmaQuotePortal``)."""
         self.ensure_one()
         # sudo: the portal page shows the order in sudo after Sale's access check;
-        # only the RMA it belongs to is read, to check the viewer's own access.
-        rma_sudo = self.sudo().rma_line_id.order_id
+        # only its token and its RMA are read, to check the viewer's own access.
+        order_sudo = self.sudo()
+        rma_sudo = order_sudo.rma_line_id.order_id
         if not rma_sudo:
             return False
         if rma_sudo.with_user(user).has_access("read"):
             return rma_sudo.access_url
-        order_token = self.sudo().access_token
         if (
-            access_token
-            and order_token
+            isinstance(access_token, str)
             and access_token.isascii()
-            and consteq(order_token, access_token)
+            and order_sudo.access_token
+            and consteq(order_sudo.access_token, access_token)
         ):
             return rma_sudo.get_portal_url()
         return False

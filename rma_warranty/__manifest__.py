@@ -55,6 +55,7 @@
         "views/warranty_check_templates.xml",
         "views/stock_lot_portal_templates.xml",
         "views/rma_portal_request_templates.xml",
+        "views/sale_order_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -67,6 +68,7 @@
         "demo/rma_warranty_code_demo.xml",
         "demo/rma_demo.xml",
         "demo/rma_repair_demo.xml",
+        "demo/rma_portal_quote_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -31,15 +31,21 @@ class RmaPortal(CustomerPortal):
         AccessError or MissingError otherwise."""
         if not 0 < rma_id <= MAX_ID:
             raise MissingError(request.env._("This document does not exist."))
-        return self._document_check_access(
-            "rma.order", rma_id, access_token=self._rma_token(access_token)
+        return self._document_check_access("rma.order", rma_id, access_token)
+
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        # Every portal document's check (RMAs, Sale's quotes, invoices...): a token
+        # that cannot be one is no token, instead of the constant-time
+        # comparison's exception (HTTP 500).
+        return super()._document_check_access(
+            model_name, document_id, access_token=self._rma_token(access_token)
         )
 
     @staticmethod
     def _rma_token(access_token):
         """The access token given, or None when there is none or it cannot be one:
-        tokens are ASCII, and the constant-time comparison refuses other text."""
-        if access_token and access_token.isascii():
+        tokens are ASCII text, and the constant-time comparison refuses others."""
+        if access_token and isinstance(access_token, str) and access_token.isascii():
             return access_token
         return None
 

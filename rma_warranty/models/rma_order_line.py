@@ -1726,8 +1726,9 @@ class RmaOrderLine(models.Model):
                     "rma_line_id": line.id,
                     "validity_date": today
                     + datetime.timedelta(days=plans[line]["tariff"].validity_days),
-                    "require_payment": line.repair_flow == "prepaid",
-                    "require_signature": line.repair_flow != "prepaid",
+                    **self.env["sale.order"]._rma_prepare_quote_portal_vals(
+                        line.repair_flow == "prepaid"
+                    ),
                     "note": plans[line]["tariff"].note,
                 }
                 for line in paid_lines

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import consteq
 
 
 class SaleOrder(models.Model):
@@ -132,3 +133,50 @@ class SaleOrder(models.Model):
     def action_view_rma(self):
         self.ensure_one()
         return self.env["rma.order"]._action_view_records_of(self.rma_order_ids)
+
+    # ---- Repair quotes in the portal (issue 12) --------------------------------------
+
+    @api.model
+    def _rma_prepare_quote_portal_vals(self, prepaid):
+        """How the customer accepts a repair quote on Sale's portal page: always
+        signed (on behalf of their company); a pay-before-shipping quote is also
+        paid in full in the same step (Sign & Pay), and that payment confirms it
+        (``payment.transaction._check_amount_and_confirm_order``), which releases
+        the RMA's shipping instructions. Invoked by
+        ``rma.order.line._rma_create_quotes``; may be overridden."""
+        vals = {"require_signature": True, "require_payment": prepaid}
+        if prepaid:
+            # The whole amount, whatever the company's down payment setting: the
+            # shipping is released only once the quote is fully paid.
+            vals["prepayment_percent"] = 1.0
+        return vals
+
+    def _rma_portal_back_url(self, user, access_token=None):
+        """The way back from this repair quote's (or fee's) portal page to the
+        portal page of its RMA, or False.
+
+        ``user`` is the viewer (the portal works on documents in sudo, as the
+        superuser). A user who may read the RMA (its customer, its distributor)
+        gets its page; a viewer who came by this order's own access token (the
+        link of the quote email, or of the RMA page) and may not read the RMA,
+        e.g. without a login, gets it with the RMA's token, as the RMA's emails
+        give it. Anyone else (a follower of the order, say) gets no link:
+        followers never open RMAs.
+        Invoked by the quote's portal page (``RmaQuotePortal``)."""
+        self.ensure_one()
+        # sudo: the portal page shows the order in sudo after Sale's access check;
+        # only its token and its RMA are read, to check the viewer's own access.
+        order_sudo = self.sudo()
+        rma_sudo = order_sudo.rma_line_id.order_id
+        if not rma_sudo:
+            return False
+        if rma_sudo.with_user(user).has_access("read"):
+            return rma_sudo.access_url
+        if (
+            isinstance(access_token, str)
+            and access_token.isascii()
+            and order_sudo.access_token
+            and consteq(order_sudo.access_token, access_token)
+        ):
+            return rma_sudo.get_portal_url()
+        return False

@@ -43,3 +43,4 @@ from . import test_demo_portal
 from . import test_portal_signup
 from . import test_portal_register_reseller
 from . import test_portal_extension
+from . import test_portal_quote

@@ -3,3 +3,4 @@ from . import portal
 from . import warranty_check
 from . import portal_units
 from . import portal_request
+from . import rating

@@ -1539,10 +1539,15 @@ class RmaOrder(models.Model):
         with an email address. Recipients of the message, not followers: access to
         the RMA comes from the partner fields, never from following it."""
         self.ensure_one()
-        partners = self.partner_id
-        if self._rma_mail_copies_distributor():
-            partners |= self.distributor_id
-        return partners.filtered("email")
+        return (self.partner_id | self._rma_mail_copy_partners()).filtered("email")
+
+    def _rma_mail_copy_partners(self):
+        """The partners that get a copy of the customer emails of these RMAs (and
+        of their repair quotes): the distributors that filed them for a customer
+        (see _rma_mail_copies_distributor) and have an email address."""
+        return self.filtered(
+            lambda order: order._rma_mail_copies_distributor()
+        ).distributor_id.filtered("email")
 
     def _rma_mail_partner_to(self):
         """The ``partner_to`` of the RMA's mail templates (ids, comma-separated)."""

@@ -409,6 +409,40 @@ class TestRmaMailDistributorCopy(RmaCommon):
         )
         self.assertEqual(self._recipients(rma), [self.end_user])
 
+    def _quote_sent(self, rma):
+        quote = self.env["sale.order"].create(
+            {
+                "partner_id": rma.partner_id.id,
+                "rma_line_id": rma.line_ids.id,
+                "order_line": [Command.create({"product_id": self.product.id})],
+            }
+        )
+        quote._rma_send_quote()
+        self.assertEqual(quote.state, "sent")
+        message = quote.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref("mail.mt_comment")
+        )
+        self.assertEqual(len(message), 1)
+        return quote, message
+
+    def test_repair_quote_copy(self):
+        """Sale's portal lets the followers of an order read it: the copy of the
+        quote goes to a recipient, not a follower."""
+        rma = self._submitted(
+            self.end_user, distributor_id=self.distributor.id, channel="distributor"
+        )
+        quote, message = self._quote_sent(rma)
+        self.assertEqual(message.partner_ids, self.end_user | self.distributor)
+        self.assertIn(quote.name, message.subject)
+        self.assertIn(self.end_user, quote.message_partner_ids)
+        self.assertNotIn(self.distributor, quote.message_partner_ids)
+
+    def test_repair_quote_of_the_customers_own_rma(self):
+        rma = self._submitted(self.end_user, channel="portal")
+        quote, message = self._quote_sent(rma)
+        self.assertEqual(message.partner_ids, self.end_user)
+        self.assertIn(self.end_user, quote.message_partner_ids)
+
     def test_distributor_of_the_customers_own_entity(self):
         rma = self._submitted(
             self.customer_contact,

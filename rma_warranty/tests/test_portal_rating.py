@@ -142,6 +142,18 @@ class TestPortalRating(PortalRatingWorld):
         for other in self.rma_done.message_ids - message:
             self.assertNotIn("/rate/", other.body or "")
 
+    def test_no_rating_links_in_a_copy_alone(self):
+        """A customer without email address gets no email: the distributor's copy
+        carries no rating links (the rating is the customer's)."""
+        customer = self.env["res.partner"].create({"name": "Nils No Email"})
+        rma = self._rma_to_done(
+            customer, distributor_id=self.distributor.id, channel="distributor"
+        )
+        message = self._done_message(rma)
+        self.assertEqual(message.partner_ids, self.distributor)
+        self.assertNotIn("/rate/", message.body)
+        self.assertFalse(rma.rating_ids)
+
     def test_customer_rates_with_the_link(self):
         self._login(None)
         url = self._rating_url(self.rma_done, 3)

@@ -14,6 +14,8 @@
         "repair",
         "account",
         "portal",
+        "rating",
+        "portal_rating",
     ],
     "data": [
         "security/rma_warranty_security.xml",

@@ -4,3 +4,4 @@ from . import warranty_check
 from . import portal_units
 from . import portal_request
 from . import portal_quote
+from . import rating

@@ -142,7 +142,7 @@ class RmaPortal(CustomerPortal):
         values = self._get_page_view_values(
             rma_sudo,
             self._rma_token(access_token),
-            rma_sudo._portal_page_values(),
+            rma_sudo._portal_page_values(request.env.user.partner_id),
             None,
             False,
             **kw,

@@ -38,7 +38,8 @@ class RmaOrder(models.Model):
     _description = "RMA"
     _inherit = [
         "portal.mixin",
-        "mail.thread",
+        # Odoo's mail.thread with the customer's rating (after-sales service).
+        "rating.mixin",
         "mail.activity.mixin",
         "rma.decision.mixin",
     ]
@@ -879,6 +880,7 @@ class RmaOrder(models.Model):
 
     def _set_done(self):
         self._write_decision({"state": "done", "date_done": fields.Datetime.now()})
+        self._rma_rating_request()
         self._rma_send_mail("rma_warranty.mail_template_rma_done")
 
     def _rma_send_mail(self, template_xmlid):
@@ -889,7 +891,8 @@ class RmaOrder(models.Model):
         wait in the mail queue instead of being sent during the action.
         """
         template = self.env.ref(template_xmlid, raise_if_not_found=False)
-        orders = self.filtered(lambda order: order.partner_id.email)
+        # The templates' partner_to is _rma_mail_partner_to(): who has an email.
+        orders = self.filtered(lambda order: order._rma_mail_partners())
         if not template or not orders:
             return
         composer = (
@@ -1383,10 +1386,11 @@ class RmaOrder(models.Model):
             return self.env["sale.order"]
         return documents.filtered(lambda document: document.id == document_id)
 
-    def _portal_page_values(self):
+    def _portal_page_values(self, partner=None):
         """The values of the portal page of this RMA: its timeline and next step,
-        its reports and documents. Invoked in sudo by the portal route, after its
-        access check: the customer sees these as part of the RMA."""
+        its reports and documents, and for ``partner`` (who reads the page) the
+        rating link when it is the customer's. Invoked in sudo by the portal route,
+        after its access check: the customer sees these as part of the RMA."""
         self.ensure_one()
         documents = self._portal_documents()
         return {
@@ -1399,7 +1403,156 @@ class RmaOrder(models.Model):
             "quotes": documents["quote"],
             "invoices": documents["invoice"],
             "refunds": documents["refund"],
+            "rating_token": self._portal_rating_token(
+                partner or self.env["res.partner"]
+            ),
         }
+
+    # ---- Rating and mail recipients -------------------------------------------------
+
+    def _rating_get_partner(self):
+        """The customer rates the service of their RMA (Odoo's rating mixin: the
+        partner of the rating links in the done email)."""
+        return self.partner_id
+
+    def _rating_refusal(self):
+        """Why this RMA cannot be rated now, or an empty string. Only a done RMA is
+        rated: its done email carries the rating links. Called by the rating
+        routes (see controllers/rating.py) and by rating_apply."""
+        self.ensure_one()
+        if self.state != "done":
+            return self.env._(
+                "RMA %(ref)s is not completed yet: it can be rated once it is done.",
+                ref=self.name,
+            )
+        return ""
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """Refuse to rate an RMA that is not done (a link of an RMA reopened since
+        its done email, or a rating by code)."""
+        refusal = self._rating_refusal()
+        if refusal:
+            raise UserError(refusal)
+        return super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+
+    def _rma_rating_request(self):
+        """Create, in one batch, the pending rating request of the customer of each
+        of these RMAs that has none (and an email): the rating links of the done
+        email carry its token (``_rating_get_access_token`` in the template finds
+        it, where it would create one rating per RMA). Invoked by _set_done."""
+        vals_list = [
+            order._prepare_rating_request_vals()
+            for order in self
+            # Only the customer rates, through their done email.
+            if order.partner_id.email
+            and not order.rating_ids.filtered(
+                lambda rating, order=order: (
+                    rating.partner_id == order.partner_id and not rating.consumed
+                )
+            )
+        ]
+        if vals_list:
+            # sudo: the user just closed these RMAs (_write_decision checked their
+            # right to write them); the request is Odoo's rating, created in sudo as
+            # _rating_get_access_token creates it.
+            self.env["rating.rating"].sudo().create(vals_list)
+            self.invalidate_recordset(["rating_ids"])
+
+    def _prepare_rating_request_vals(self):
+        """Values of the pending rating request of this RMA's customer (those of
+        Odoo's ``_rating_get_access_token``). Invoked by _rma_rating_request; may
+        be overridden."""
+        self.ensure_one()
+        return {
+            "partner_id": self._rating_get_partner().id,
+            "rated_partner_id": self._rating_get_operator().id,
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": self.id,
+            # Given, as Odoo's compute would read each RMA's name one by one.
+            "res_name": self.display_name,
+            "is_internal": False,
+        }
+
+    def action_view_ratings(self):
+        """The ratings the customer gave (the pending rating requests aside)."""
+        self.check_access("read")
+        return self._action_view_records(
+            self.rating_ids.filtered("consumed"),
+            "rating.rating_rating_action",
+            "rating.rating_rating_view_form",
+        )
+
+    def _get_allowed_message_post_params(self):
+        """A rating is given through the rating links only (token, done RMA):
+        never with the chatter's ``rating_value`` (portal_rating allows it on every
+        thread), which would let anyone who reads the RMA rate it in any state."""
+        return super()._get_allowed_message_post_params() - {"rating_value"}
+
+    def _portal_rating_token(self, partner):
+        """The token of the pending rating request of this RMA when ``partner``
+        belongs to the customer's entity (the done email created it), else False:
+        the portal page offers "Rate this service" to the customer only, never to
+        a distributor or to a visitor with the RMA's link. Reads only (the page is
+        a read-only route). Called in sudo by the portal page."""
+        self.ensure_one()
+        if (
+            self._rating_refusal()
+            or not partner.commercial_partner_id
+            or partner.commercial_partner_id != self.commercial_partner_id
+        ):
+            return False
+        rating = self.rating_ids.filtered(
+            lambda r: r.partner_id == self.partner_id and not r.consumed
+        )[:1]
+        return rating.access_token or False
+
+    def _rma_mail_copies_distributor(self):
+        """Whether the customer emails of this RMA also go to its distributor: when
+        the distributor filed it (channel Distributor) for a customer of another
+        commercial entity. A reseller recorded only because it sold the units gets
+        no copy (it filed nothing; it still reads the RMA on its portal)."""
+        self.ensure_one()
+        return bool(
+            self.channel == "distributor"
+            and self.distributor_id
+            and self.distributor_id.commercial_partner_id != self.commercial_partner_id
+        )
+
+    def _rma_mail_partners(self):
+        """Who the customer emails of this RMA go to: the customer and, as a copy,
+        the distributor that filed it (see _rma_mail_copies_distributor); those
+        with an email address. Recipients of the message, not followers: access to
+        the RMA comes from the partner fields, never from following it."""
+        self.ensure_one()
+        return (self.partner_id | self._rma_mail_copy_partners()).filtered("email")
+
+    def _rma_mail_copy_partners(self):
+        """The partners that get a copy of the customer emails of these RMAs (and
+        of their repair quotes): the distributors that filed them for a customer
+        (see _rma_mail_copies_distributor) and have an email address."""
+        return self.filtered(
+            lambda order: order._rma_mail_copies_distributor()
+        ).distributor_id.filtered("email")
+
+    def _rma_mail_partner_to(self):
+        """The ``partner_to`` of the RMA's mail templates (ids, comma-separated)."""
+        self.ensure_one()
+        return ",".join(str(pid) for pid in self._rma_mail_partners().ids)
 
     # ---- Portal requests ------------------------------------------------------------
 

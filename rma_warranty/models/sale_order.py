@@ -109,16 +109,51 @@ class SaleOrder(models.Model):
         return res
 
     def _rma_send_quote(self):
-        """Send the repair quotes to their customers (the quotation email of Sale)."""
+        """Send the repair quotes to their customers (the quotation email of Sale),
+        with a copy to the distributor that filed the RMA (see
+        rma.order._rma_mail_copy_partners): a recipient, not a follower, as
+        Sale's portal lets the followers of an order read it."""
         template = self.env.ref(
             "sale.email_template_edi_sale", raise_if_not_found=False
         )
         for quote in self.filtered(lambda q: q.partner_id.email):
-            if template:
-                quote.with_context(
-                    mark_so_as_sent=True, proforma=False
-                ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            if not template:
+                continue
+            quote_ctx = quote.with_context(mark_so_as_sent=True, proforma=False)
+            copies = quote.rma_line_id.order_id._rma_mail_copy_partners()
+            if copies:
+                quote_ctx._rma_send_quote_with_copies(template, copies)
+            else:
+                quote_ctx.message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
         self.filtered(lambda q: q.state == "draft").write({"state": "sent"})
+
+    def _rma_send_quote_with_copies(self, template, copies):
+        """Post ``template`` on this quote to its recipients and to ``copies``, as
+        ``message_post_with_source`` would (whose recipients given replace the
+        template's). The customer follows the quote, as Sale's autofollow makes
+        them; the copies do not. Invoked by _rma_send_quote."""
+        self.ensure_one()
+        self.message_subscribe(partner_ids=self.partner_id.ids)
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(mail_post_autofollow=False)
+            .create(
+                {
+                    "composition_mode": "comment",
+                    "model": self._name,
+                    "res_ids": self.ids,
+                    "template_id": template.id,
+                    "message_type": "notification",
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id(
+                        "mail.mt_comment"
+                    ),
+                }
+            )
+        )
+        composer.partner_ids |= copies
+        composer._action_send_mail()
 
     def action_create_rma(self):
         """Open a new RMA prefilled with what this order delivered."""

@@ -52,7 +52,10 @@ class TestRmaQueryBudget(RmaCommon):
         "receive": 14,
         # The done mail waits for the posted credit note (76 measured for 100 RMAs).
         "refund": 1,
-        "post": 12,
+        # The done mail carries the rating links: the rating requests are created
+        # in one batch, and Odoo reads each new rating once (1294 measured for
+        # 100 RMAs, 102 of them for the ratings; issue 12).
+        "post": 13,
     }
 
     @classmethod

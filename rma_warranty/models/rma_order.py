@@ -881,7 +881,12 @@ class RmaOrder(models.Model):
     def _set_done(self):
         self._write_decision({"state": "done", "date_done": fields.Datetime.now()})
         self._rma_rating_request()
-        self._rma_send_mail("rma_warranty.mail_template_rma_done")
+        # Two emails: the customer's carries its rating links, the distributor's
+        # copy must not (whoever opens them rates in the customer's name).
+        for recipients in ("customer", "copy"):
+            self.with_context(rma_mail_recipients=recipients)._rma_send_mail(
+                "rma_warranty.mail_template_rma_done"
+            )
 
     def _rma_send_mail(self, template_xmlid):
         """Post the template of this step in the chatter, to the customer.
@@ -1537,9 +1542,19 @@ class RmaOrder(models.Model):
         """Who the customer emails of this RMA go to: the customer and, as a copy,
         the distributor that filed it (see _rma_mail_copies_distributor); those
         with an email address. Recipients of the message, not followers: access to
-        the RMA comes from the partner fields, never from following it."""
+        the RMA comes from the partner fields, never from following it.
+
+        The context key ``rma_mail_recipients`` sends an email to one side only:
+        ``customer`` or ``copy`` (the done email, whose rating links are the
+        customer's)."""
         self.ensure_one()
-        return (self.partner_id | self._rma_mail_copy_partners()).filtered("email")
+        side = self.env.context.get("rma_mail_recipients")
+        partners = self.env["res.partner"]
+        if side != "copy":
+            partners |= self.partner_id
+        if side != "customer":
+            partners |= self._rma_mail_copy_partners()
+        return partners.filtered("email")
 
     def _rma_mail_copy_partners(self):
         """The partners that get a copy of the customer emails of these RMAs (and

@@ -79,12 +79,20 @@ class PortalRatingWorld(RmaCommon, HttpCase):
         rma.action_process()
         return rma
 
-    def _done_message(self, rma):
-        message = rma.message_ids.filtered(
+    def _done_messages(self, rma):
+        return rma.message_ids.filtered(
             lambda m: (m.subject or "").endswith(f"return completed (Ref {rma.name})")
         )
-        self.assertEqual(len(message), 1, "one done email")
-        return message
+
+    def _done_message(self, rma, partner=None):
+        """The done email of ``rma`` to ``partner`` (default: the customer's, or
+        the only one)."""
+        messages = self._done_messages(rma)
+        if partner or len(messages) > 1:
+            partner = partner or rma.partner_id
+            messages = messages.filtered(lambda m: partner in m.partner_ids)
+        self.assertEqual(len(messages), 1, "one done email")
+        return messages
 
     def _rating_url(self, rma, score=5):
         """The rating link of ``score`` in the done email of ``rma``."""
@@ -134,8 +142,16 @@ class TestPortalRating(PortalRatingWorld):
         self.assertEqual(rating.partner_id, self.end_user, "the customer rates")
         self.assertFalse(rating.consumed)
         self.assertIn(self.rma_done.get_portal_url(), message.body, "View online")
-        # Filed by the distributor: its copy, as a recipient, not a follower.
-        self.assertEqual(message.partner_ids, self.end_user | self.distributor)
+        # To the customer alone: the rating links are the customer's.
+        self.assertEqual(message.partner_ids, self.end_user)
+        # Filed by the distributor: its copy, a message of its own, as a
+        # recipient, not a follower, without the customer's rating links (anyone
+        # opening them logged out would rate in the customer's name).
+        copy = self._done_message(self.rma_done, self.distributor)
+        self.assertEqual(copy.partner_ids, self.distributor)
+        self.assertNotIn("/rate/", copy.body)
+        self.assertNotIn(token, copy.body)
+        self.assertIn(self.rma_done.get_portal_url(), copy.body, "View online")
         self.assertNotIn(self.distributor, self.rma_done.message_partner_ids)
         # Only the done email asks for a rating.
         self.assertFalse(self.rma_open.rating_ids)

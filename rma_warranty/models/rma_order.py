@@ -116,6 +116,18 @@ class RmaOrder(models.Model):
         string="Distributor Entity",
         help="Commercial entity of the distributor: its portal users read the RMA.",
     )
+    # Issue 12, portal visibility: the distributor of the units, stored on the RMA
+    # so that the portal's rule is three indexed columns of this table (a bitmap
+    # OR), not a join through the units and their serials on every list.
+    sold_by_commercial_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Units Sold To",
+        compute="_compute_sold_by_commercial_id",
+        store=True,
+        index="btree_not_null",
+        help="Distributor (a company other than the customer) whom we sold the "
+        "units of this RMA to: its portal users read the RMA.",
+    )
     channel = fields.Selection(
         selection=[
             ("backend", "Backend"),
@@ -301,6 +313,26 @@ class RmaOrder(models.Model):
             order.has_unknown_origin = any(
                 line.product_id and not line.origin_move_id for line in order.line_ids
             )
+
+    @api.depends(
+        "commercial_partner_id",
+        "line_ids.lot_id.warranty_sold_to_id.commercial_partner_id",
+        "line_ids.lot_id.warranty_sold_to_id.is_company",
+    )
+    def _compute_sold_by_commercial_id(self):
+        """The company we sold the units to, when it is not the customer's entity
+        (an individual who sold a unit on is no distributor: it does not read
+        the RMAs of later owners). Units sold to several distributors: the first
+        unit's."""
+        # sudo: who bought a unit decides who reads the RMA; whoever files or
+        # changes it (a portal user, staff without stock rights) may not read it.
+        for rma, rma_sudo in zip(self, self.sudo(), strict=True):
+            sellers = rma_sudo.line_ids.lot_id.warranty_sold_to_id.commercial_partner_id
+            rma.sold_by_commercial_id = sellers.filtered(
+                lambda seller, rma_sudo=rma_sudo: (
+                    seller.is_company and seller != rma_sudo.commercial_partner_id
+                )
+            )[:1]
 
     # ---- Constraints and onchanges --------------------------------------------------
 
@@ -1150,24 +1182,17 @@ class RmaOrder(models.Model):
     @api.model
     def _get_portal_domain(self, partner):
         """The RMAs on the portal pages of ``partner``: those of its commercial
-        entity, those its entity filed as distributor, and those of the units sold
-        to its entity. The same parties as the portal record rules
-        (``rma_order_rule_portal``), by explicit fields, never by followers."""
+        entity, those its entity filed as distributor, and, for a distributor (a
+        company), those of the units sold to its entity (sold_by_commercial_id).
+        The same parties as the portal record rules (``rma_order_rule_portal``),
+        by explicit fields of the RMA, never by followers."""
         entity = partner.commercial_partner_id
-        # sudo: portal users do not read serials; only the ids of the serials sold
-        # to their own entity are taken, as a subquery of the RMAs that are then
-        # searched with the user's rights and rules.
-        sold_lots = (
-            self.env["stock.lot"]
-            .sudo()  # sudo: see the comment above
-            ._search([("warranty_sold_to_id", "=", entity.id)])
-        )
         return [
             "|",
             "|",
             ("commercial_partner_id", "=", entity.id),
             ("distributor_commercial_id", "=", entity.id),
-            ("line_ids.lot_id", "in", sold_lots),
+            ("sold_by_commercial_id", "=", entity.id),
         ]
 
     @api.model

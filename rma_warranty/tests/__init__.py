@@ -39,3 +39,4 @@ from . import test_portal_units
 from . import test_portal_request
 from . import test_portal_check_rate_limit
 from . import test_portal_check
+from . import test_portal_matrix

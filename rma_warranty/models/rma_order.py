@@ -1259,10 +1259,28 @@ class RmaOrder(models.Model):
                 ["|", ("name", "ilike", search), ("default_code", "ilike", search)]
             )
         )
+        # sudo: only the ids of the RMAs whose units match are taken; the RMAs
+        # are searched with the user's rules (a search through line_ids would
+        # apply the units' rule to every unit again: a join per unit at scale).
+        Line = self.env["rma.order.line"].sudo()
         domains = {
             "reference": [("name", "ilike", search)],
-            "serial": [("line_ids.lot_id", "in", lots)],
-            "product": [("line_ids.product_id", "in", products)],
+            "serial": [
+                (
+                    "id",
+                    "in",
+                    Line._search([("lot_id", "in", lots)]).subselect("order_id"),
+                )
+            ],
+            "product": [
+                (
+                    "id",
+                    "in",
+                    Line._search([("product_id", "in", products)]).subselect(
+                        "order_id"
+                    ),
+                )
+            ],
         }
         if search_in in domains:
             return domains[search_in]

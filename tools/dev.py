@@ -920,6 +920,26 @@ def cmd_bench(args):
         if args.suite == "warranty":
             say(f"benchmark done in {time.time() - started:.0f}s")
             return 0
+    if args.suite in ("portal", "all"):
+        say(
+            "portal suite: My RMAs and My units of one distributor, in a scratch "
+            "database"
+        )
+        out = STATE / "bench-portal.md"
+        cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_portal.py")]
+        cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
+        cmd += ["--addons-path", ",".join(map(str, addons_path)), "--db", BENCH_DB]
+        cmd += ["--out", str(out), "--sizes", args.portal_sizes]
+        cmd += ["--rounds", str(args.rounds)]
+        proc = run(cmd, check=False, cwd=ROOT)
+        if proc.returncode:
+            raise Fail(
+                f"the portal benchmark failed or missed a target (exit "
+                f"{proc.returncode}): see {out}"
+            )
+        if args.suite == "portal":
+            say(f"benchmark done in {time.time() - started:.0f}s; results in {out}")
+            return 0
     oca_addons = ensure_oca_addons()
     # OCA's rma next to the same dependencies as ours, so that core Odoo measured in
     # either database runs the same code but for the RMA addon.
@@ -992,10 +1012,16 @@ def main(argv=None):
     )
     p_bench.add_argument(
         "--suite",
-        choices=("rma", "warranty", "all"),
+        choices=("rma", "warranty", "portal", "all"),
         default="all",
         help="rma: RMA flows against OCA rma and core; warranty: install-time "
-        "backfill and lookup by serial at scale; all (default): both",
+        "backfill and lookup by serial at scale; portal: My RMAs and My units of "
+        "one distributor at scale, against a follower rule; all (default): all three",
+    )
+    p_bench.add_argument(
+        "--portal-sizes",
+        default="10000,90000",
+        help="portal suite: RMAs of the distributor, growing (10000,90000)",
     )
     p_bench.add_argument(
         "--deliveries",

@@ -117,6 +117,18 @@ class RmaOrder(models.Model):
         string="Distributor Entity",
         help="Commercial entity of the distributor: its portal users read the RMA.",
     )
+    # Issue 12, portal visibility: the distributor of the units, stored on the RMA
+    # so that the portal's rule is three indexed columns of this table (a bitmap
+    # OR), not a join through the units and their serials on every list.
+    sold_by_commercial_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Units Sold To",
+        compute="_compute_sold_by_commercial_id",
+        store=True,
+        index="btree_not_null",
+        help="Distributor (a company other than the customer) whom we sold the "
+        "units of this RMA to: its portal users read the RMA.",
+    )
     channel = fields.Selection(
         selection=[
             ("backend", "Backend"),
@@ -302,6 +314,26 @@ class RmaOrder(models.Model):
             order.has_unknown_origin = any(
                 line.product_id and not line.origin_move_id for line in order.line_ids
             )
+
+    @api.depends(
+        "commercial_partner_id",
+        "line_ids.lot_id.warranty_sold_to_id.commercial_partner_id",
+        "line_ids.lot_id.warranty_sold_to_id.is_company",
+    )
+    def _compute_sold_by_commercial_id(self):
+        """The company we sold the units to, when it is not the customer's entity
+        (an individual who sold a unit on is no distributor: it does not read
+        the RMAs of later owners). Units sold to several distributors: the first
+        unit's."""
+        # sudo: who bought a unit decides who reads the RMA; whoever files or
+        # changes it (a portal user, staff without stock rights) may not read it.
+        for rma, rma_sudo in zip(self, self.sudo(), strict=True):
+            sellers = rma_sudo.line_ids.lot_id.warranty_sold_to_id.commercial_partner_id
+            rma.sold_by_commercial_id = sellers.filtered(
+                lambda seller, rma_sudo=rma_sudo: (
+                    seller.is_company and seller != rma_sudo.commercial_partner_id
+                )
+            )[:1]
 
     # ---- Constraints and onchanges --------------------------------------------------
 
@@ -1158,24 +1190,17 @@ class RmaOrder(models.Model):
     @api.model
     def _get_portal_domain(self, partner):
         """The RMAs on the portal pages of ``partner``: those of its commercial
-        entity, those its entity filed as distributor, and those of the units sold
-        to its entity. The same parties as the portal record rules
-        (``rma_order_rule_portal``), by explicit fields, never by followers."""
+        entity, those its entity filed as distributor, and, for a distributor (a
+        company), those of the units sold to its entity (sold_by_commercial_id).
+        The same parties as the portal record rules (``rma_order_rule_portal``),
+        by explicit fields of the RMA, never by followers."""
         entity = partner.commercial_partner_id
-        # sudo: portal users do not read serials; only the ids of the serials sold
-        # to their own entity are taken, as a subquery of the RMAs that are then
-        # searched with the user's rights and rules.
-        sold_lots = (
-            self.env["stock.lot"]
-            .sudo()  # sudo: see the comment above
-            ._search([("warranty_sold_to_id", "=", entity.id)])
-        )
         return [
             "|",
             "|",
             ("commercial_partner_id", "=", entity.id),
             ("distributor_commercial_id", "=", entity.id),
-            ("line_ids.lot_id", "in", sold_lots),
+            ("sold_by_commercial_id", "=", entity.id),
         ]
 
     @api.model
@@ -1242,10 +1267,28 @@ class RmaOrder(models.Model):
                 ["|", ("name", "ilike", search), ("default_code", "ilike", search)]
             )
         )
+        # sudo: only the ids of the RMAs whose units match are taken; the RMAs
+        # are searched with the user's rules (a search through line_ids would
+        # apply the units' rule to every unit again: a join per unit at scale).
+        Line = self.env["rma.order.line"].sudo()
         domains = {
             "reference": [("name", "ilike", search)],
-            "serial": [("line_ids.lot_id", "in", lots)],
-            "product": [("line_ids.product_id", "in", products)],
+            "serial": [
+                (
+                    "id",
+                    "in",
+                    Line._search([("lot_id", "in", lots)]).subselect("order_id"),
+                )
+            ],
+            "product": [
+                (
+                    "id",
+                    "in",
+                    Line._search([("product_id", "in", products)]).subselect(
+                        "order_id"
+                    ),
+                )
+            ],
         }
         if search_in in domains:
             return domains[search_in]

@@ -652,10 +652,13 @@ class RmaOrderLine(models.Model):
                 order.partner_id = buyer
             elif (
                 buyer
+                and buyer.is_company
                 and buyer != order.partner_id.commercial_partner_id
                 and (not order.distributor_id)
             ):
-                # Sold to someone else than who complains: that buyer is the reseller.
+                # Sold to a company other than who complains: that buyer is the
+                # reseller (an individual who sold the unit on is not: it would
+                # read the RMAs of its later owners in the portal).
                 order.distributor_id = buyer
 
     def _fill_origin_from_moves(self):

@@ -956,15 +956,21 @@ class StockLot(models.Model):
     @api.model
     def _portal_units_domain(self):
         """Units the current user may see in the portal: owned by their commercial
-        entity or, for a distributor, sold to it; of the user's companies."""
+        entity or, for a distributor (a company), sold to it; of the user's
+        companies. An individual who sold on a unit we sold it sees it no more."""
         user = self.env.user
         partner = user.partner_id.commercial_partner_id
-        return [
-            ("company_id", "in", [False, *user.company_ids.ids]),
-            "|",
-            ("warranty_owner_id.commercial_partner_id", "=", partner.id),
-            ("warranty_sold_to_id.commercial_partner_id", "=", partner.id),
-        ]
+        owned = [("warranty_owner_id.commercial_partner_id", "=", partner.id)]
+        if partner.is_company:
+            owned = expression.OR(
+                [
+                    owned,
+                    [("warranty_sold_to_id.commercial_partner_id", "=", partner.id)],
+                ]
+            )
+        return expression.AND(
+            [[("company_id", "in", [False, *user.company_ids.ids])], owned]
+        )
 
     @api.model
     def _portal_units_search(self, domain=None, order=None, limit=None, offset=0):

@@ -45,3 +45,4 @@ from . import test_portal_register_reseller
 from . import test_portal_extension
 from . import test_portal_quote
 from . import test_portal_rating
+from . import test_portal_matrix

@@ -13,7 +13,7 @@ class RmaRating(Rating):
     that cannot be rated (not done) or a score that is none of the smileys.
     Ratings of other documents are left to Odoo as they are."""
 
-    def _rma_rating_refusal(self, token, rate):
+    def _rma_rating_refusal(self, token):
         """A page saying why the rating of token ``token`` is refused, when it is
         the rating of an RMA; None otherwise (Odoo's route goes on)."""
         # sudo: the token is the credential, as in Odoo's own route: only the
@@ -31,33 +31,46 @@ class RmaRating(Rating):
         rma_sudo = request.env["rma.order"].sudo().browse(rating_sudo.res_id).exists()
         if not rma_sudo:
             return None  # Odoo's route answers 404
-        try:
-            rate = int(rate)
-        except (TypeError, ValueError):
-            rate = None
-        if rate not in RATING_SCORES:
-            message = request.env._("Choose one of the smileys to rate the service.")
-            status = 400
-        else:
-            message = rma_sudo._rating_refusal()
-            status = 409
+        message = rma_sudo._rating_refusal()
         if not message:
             return None
         return request.render(
             "rma_warranty.portal_rma_rating_refused",
             {"message": message, "rma_name": rma_sudo.name},
-            status=status,
+            status=409,
+        )
+
+    def _rating_bad_score(self, rate):
+        """A page saying the score is none of the smileys (HTTP 400), whatever the
+        token (Odoo's route raises a ValueError: HTTP 500); None for a good one."""
+        try:
+            rate = int(rate)
+        except (TypeError, ValueError):
+            rate = None
+        if rate in RATING_SCORES:
+            return None
+        return request.render(
+            "rma_warranty.portal_rma_rating_refused",
+            {
+                "message": request.env._(
+                    "Choose one of the smileys to rate the service."
+                ),
+                "rma_name": False,
+            },
+            status=400,
         )
 
     @http.route()
     def action_open_rating(self, token, rate, **kwargs):
-        refusal = self._rma_rating_refusal(token, rate)
+        refusal = self._rating_bad_score(rate) or self._rma_rating_refusal(token)
         return refusal or super().action_open_rating(token, rate, **kwargs)
 
     @http.route()
     def action_submit_rating(self, token, rate=0, **kwargs):
         if request.httprequest.method == "POST":
-            refusal = self._rma_rating_refusal(token, rate)
+            refusal = self._rating_bad_score(rate) or self._rma_rating_refusal(
+                token, rate
+            )
             if refusal:
                 return refusal
         return super().action_submit_rating(token, rate=rate, **kwargs)

@@ -7,7 +7,7 @@ them fail."""
 import json
 import re
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -49,6 +49,12 @@ ROUTES = {
     ("/my/units/register", "portal_my_unit_register"): "_matrix_unit_register",
     ("/my/units/register", "portal_my_unit_register_post"): "_matrix_unit_register",
     ("/my/units/<int:lot_id>/redeem", "portal_my_unit_redeem"): "_matrix_unit_redeem",
+    ("/my/units/<int:lot_id>/extend", "portal_my_unit_extend"): "_matrix_unit_extend",
+    ("/rate/<string:token>/<int:rate>", "action_open_rating"): "_matrix_rating",
+    (
+        "/rate/<string:token>/submit_feedback",
+        "action_submit_rating",
+    ): "_matrix_rating",
     ("/warranty/check", "warranty_check"): "_matrix_warranty_check",
     ("/warranty/check/json", "warranty_check_json"): "_matrix_warranty_check",
 }
@@ -499,6 +505,57 @@ class TestPortalMatrix(PortalMatrixWorld, HttpCase):
             )
             self._assert_refused(response, f"{user} {lot.name}", lot.name)
         self.assertFalse(code.redeemed_lot_id)
+
+    def _matrix_unit_extend(self, user):
+        """An extension is bought for one's own units only: for another's, not
+        found and no quotation."""
+        offer = self.env["product.product"].create(
+            {
+                "name": f"Matrix Care {user.id if user else 0}",
+                "type": "service",
+                "list_price": 49.0,
+                "is_warranty_extension": True,
+                "warranty_extension_months": 12,
+                "warranty_extension_product_tmpl_ids": [
+                    Command.set(self.product.product_tmpl_id.ids)
+                ],
+            }
+        )
+        page = self._get("/my/units/register")
+        csrf = self._form_fields(page.text).get("csrf_token", "")
+        for lot in self.lots - self._visible_lots(user):
+            response = self.url_open(
+                f"/my/units/{lot.id}/extend",
+                data={"offer": offer.id, "csrf_token": csrf},
+                allow_redirects=False,
+            )
+            self._assert_refused(response, f"{user} {lot.name}", lot.name)
+        self.assertFalse(
+            self.env["sale.order.line"].search([("product_id", "=", offer.id)])
+        )
+
+    def _matrix_rating(self, user):
+        """The rating pages open by their token only, and an RMA that is not done
+        is rated by nobody (none of the world's RMAs is done)."""
+        rma = self.rma_end_a
+        # sudo: test set-up, the rating request Odoo's mixin would create.
+        token = rma.sudo()._rating_get_access_token()
+        for url in (f"/rate/{token}/5", f"/rate/{token[:-2]}xx/5", "/rate/x/3"):
+            response = self._get(url)
+            self.assertLess(response.status_code, 500, url)
+            self.assertNotEqual(response.status_code, 200, url)
+            for name in self.secret_names.values():
+                self.assertNotIn(name, response.text, url)
+        page = self._get("/my/units/register")
+        csrf = self._form_fields(page.text).get("csrf_token", "")
+        response = self.url_open(
+            f"/rate/{token}/submit_feedback",
+            data={"rate": 5, "feedback": "matrix", "csrf_token": csrf},
+            allow_redirects=False,
+        )
+        self.assertLess(response.status_code, 500)
+        self.assertNotEqual(response.status_code, 200)
+        self.assertFalse(rma.sudo().rating_ids.filtered("consumed"))
 
     # ---- Public warranty check ------------------------------------------------------
 

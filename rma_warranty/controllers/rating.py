@@ -68,9 +68,7 @@ class RmaRating(Rating):
     @http.route()
     def action_submit_rating(self, token, rate=0, **kwargs):
         if request.httprequest.method == "POST":
-            refusal = self._rating_bad_score(rate) or self._rma_rating_refusal(
-                token, rate
-            )
+            refusal = self._rating_bad_score(rate) or self._rma_rating_refusal(token)
             if refusal:
                 return refusal
         return super().action_submit_rating(token, rate=rate, **kwargs)

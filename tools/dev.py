@@ -24,6 +24,8 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import readme  # tools/readme.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "rma_warranty"
 # Installed beside the addon in the demo and test databases only (not a dependency):
@@ -673,6 +675,16 @@ def run_lint(tally):
         if proc.returncode:
             sys.stdout.write(proc.stdout)
         tally.add(f"lint: {name}", int(proc.returncode == 0), int(proc.returncode != 0))
+    current = readme.build(ROOT / ADDON) == (ROOT / ADDON / "README.rst").read_text()
+    if not current:
+        print(f"{ADDON}/README.rst is not built from {ADDON}/readme/: run ./dev readme")
+    tally.add("lint: README.rst from readme/", int(current), int(not current))
+
+
+def cmd_readme(args):
+    (ROOT / ADDON / "README.rst").write_text(readme.build(ROOT / ADDON))
+    say(f"wrote {ADDON}/README.rst from {ADDON}/readme/")
+    return 0
 
 
 def run_odoo_tests(odoo_src, params, conf, tally, args):
@@ -1051,6 +1063,7 @@ def main(argv=None):
         action="store_true",
         help="skip the query call-site breakdown of rma_warranty's flows",
     )
+    sub.add_parser("readme", help=f"build {ADDON}/README.rst from {ADDON}/readme/")
     sub.add_parser(
         "setup",
         help="only prepare Odoo source, virtualenv, system packages and PostgreSQL",
@@ -1063,6 +1076,8 @@ def main(argv=None):
             return cmd_test(args)
         if args.command == "bench":
             return cmd_bench(args)
+        if args.command == "readme":
+            return cmd_readme(args)
         setup()
         say("set-up complete")
         return 0

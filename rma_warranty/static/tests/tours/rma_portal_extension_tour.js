@@ -33,6 +33,11 @@ registry.category("web_tour.tours").add("rma_portal_extension_tour", {
             trigger: ".modal .o_web_sign_name_and_signature input:value(Erik End User)",
         },
         {
+            // Clicked before the pad has its size, the signature would be empty.
+            content: "The signature pad is ready",
+            trigger: ".modal.show canvas.o_web_sign_signature:not([width='0'])",
+        },
+        {
             content: "Sign",
             trigger: ".modal .o_portal_sign_submit:enabled",
             run: "click",

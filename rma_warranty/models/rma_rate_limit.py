@@ -110,6 +110,14 @@ class RmaRateLimit(models.Model):
                     raise
 
     @api.model
+    @api.model
+    def _hit_all(self, hits):
+        """Count every hit of ``hits`` ([(scope, key, limit, window_seconds)], see
+        _hit) and return True when all of them are allowed: a refused hit does
+        not spare the others their count (per user and per address, say)."""
+        allowed = [self._hit(*hit) for hit in hits]
+        return all(allowed)
+
     def _hit_execute(self, cursor_manager, query):
         with cursor_manager as cr:
             cr.execute(query)

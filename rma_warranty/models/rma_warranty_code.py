@@ -373,16 +373,15 @@ class RmaWarrantyCode(models.Model):
         nothing else behind. Raises RedeemRateLimited over a limit, a UserError
         for any other refusal; returns the coverage given (in sudo).
         """
-        RateLimit = self.env["rma.rate.limit"]
-        allowed = [
-            RateLimit._hit(scope, key, limit, window)
-            for scope, key in (
-                ("code_redeem_user", self.env.uid),
-                ("code_redeem_ip", remote_addr or "-"),
-            )
-            for limit, window in [PORTAL_REDEEM_LIMITS[scope]]
-        ]
-        if not all(allowed):
+        if not self.env["rma.rate.limit"]._hit_all(
+            [
+                (scope, key, *PORTAL_REDEEM_LIMITS[scope])
+                for scope, key in (
+                    ("code_redeem_user", self.env.uid),
+                    ("code_redeem_ip", remote_addr or "-"),
+                )
+            ]
+        ):
             raise RedeemRateLimited(
                 self.env._(
                     "Too many codes were tried from your account or your network: "

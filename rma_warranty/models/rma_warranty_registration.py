@@ -240,16 +240,15 @@ class RmaWarrantyRegistration(models.Model):
         Every refusal is a UserError or a ValidationError and leaves nothing
         behind (the proof included). Returns the registration, in sudo.
         """
-        RateLimit = self.env["rma.rate.limit"]
-        allowed = [
-            RateLimit._hit(scope, key, limit, window)
-            for scope, key in (
-                ("unit_register_user", self.env.uid),
-                ("unit_register_ip", remote_addr or "-"),
-            )
-            for limit, window in [PORTAL_REGISTER_LIMITS[scope]]
-        ]
-        if not all(allowed):
+        if not self.env["rma.rate.limit"]._hit_all(
+            [
+                (scope, key, *PORTAL_REGISTER_LIMITS[scope])
+                for scope, key in (
+                    ("unit_register_user", self.env.uid),
+                    ("unit_register_ip", remote_addr or "-"),
+                )
+            ]
+        ):
             raise RmaTooManyRequests(
                 self.env._(
                     "Too many units were registered from your account or your "

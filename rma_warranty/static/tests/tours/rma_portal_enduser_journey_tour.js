@@ -202,18 +202,21 @@ registry.category("web_tour.tours").add("rma_portal_enduser_journey_tour", {
             trigger: ".modal .o_web_sign_name_and_signature input:value(Jana Journey)",
         },
         {
-            content: "Sign, once the signature is drawn in the dialog shown",
-            trigger: "#modalaccept.o_rma_tour_shown .o_portal_sign_submit:enabled",
+            content: "The dialog is shown and the signature drawn in it",
+            trigger: "#modalaccept.o_rma_tour_shown canvas.o_web_sign_signature",
             async run() {
-                const canvas = document.querySelector("#modalaccept canvas.o_web_sign_signature");
-                for (let attempt = 0; !signatureDrawn(canvas); attempt++) {
+                for (let attempt = 0; !signatureDrawn(this.anchor); attempt++) {
                     if (attempt > 600) {
                         throw new Error("The signature was never drawn.");
                     }
                     await new Promise((resolve) => requestAnimationFrame(resolve));
                 }
-                this.anchor.click();
             },
+        },
+        {
+            content: "Sign",
+            trigger: "#modalaccept .o_portal_sign_submit:enabled",
+            run: "click",
         },
         {
             content: "Pay with the demo provider",

@@ -1816,7 +1816,8 @@ class RmaOrder(models.Model):
         """Check the units posted and find their serials: ``[(lot_sudo, component,
         unit)]``. A unit may be filed when it has no owner yet or belongs to the
         customer's or the filer's commercial entity, or (a company filing) was
-        sold to the filer. Raises a clear message on the first problem."""
+        sold to the filer, or (a person filing) was sold to a reseller and is not
+        registered yet. Raises a clear message on the first problem."""
         units = [unit for unit in units if any(unit.values())]
         if not units:
             raise UserError(
@@ -1927,10 +1928,18 @@ class RmaOrder(models.Model):
                 )
             owner = lots.warranty_owner_id.commercial_partner_id
             sold_to = lots.warranty_sold_to_id.commercial_partner_id
+            # A unit a reseller sold on and nobody registered yet is its buyer's,
+            # who may register it (rma.warranty.registration) or file it first.
+            bought_from_reseller = (
+                not filer.is_company
+                and sold_to.rma_reseller
+                and not lots.warranty_registration_ids
+            )
             if (
                 owner
                 and owner not in owners
                 and not (filer.is_company and sold_to == filer)
+                and not bought_from_reseller
             ):
                 raise UserError(
                     self.env._(

@@ -46,3 +46,4 @@ from . import test_portal_extension
 from . import test_portal_quote
 from . import test_portal_rating
 from . import test_portal_matrix
+from . import test_portal_journey

@@ -240,12 +240,6 @@ class TestPortalRequest(PortalRequestCommon):
             ),
             (
                 "prq_enduser",
-                [{"serial": "PRQ-D1", "fault_description": "x"}],
-                {},
-                "is registered to someone else",
-            ),
-            (
-                "prq_enduser",
                 [dict(unit, failed_component_id="999999")],
                 {},
                 "choose the failed component",

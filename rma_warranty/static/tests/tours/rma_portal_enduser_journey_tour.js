@@ -1,0 +1,278 @@
+import { registry } from "@web/core/registry";
+
+// The smallest PNG: a 1x1 pixel.
+const PNG =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+// Whether the signature canvas has anything drawn on it.
+function signatureDrawn(canvas) {
+    if (!canvas?.width || !canvas.height) {
+        return false;
+    }
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let alpha = 3; alpha < pixels.length; alpha += 4) {
+        if (pixels[alpha]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// One end user's whole path through the portal, for a unit bought from a reseller
+// and not registered yet: the public warranty check, a repair request with a photo
+// (logging in on the way), the registration of the unit with a receipt, a warranty
+// code, and an extension bought, signed and paid with Odoo's demo provider.
+registry.category("web_tour.tours").add("rma_portal_enduser_journey_tour", {
+    steps: () => [
+        // 1. The public warranty check, not logged in.
+        {
+            content: "Type the serial number printed on the unit",
+            trigger: "input#warranty_check_serial",
+            run: "edit JRN-0001",
+        },
+        {
+            content: "Check the warranty",
+            trigger: "button.o_warranty_check_submit",
+            run: "click",
+        },
+        {
+            content: "The unit's product is shown",
+            trigger: ".o_warranty_check_unit .o_warranty_check_product:contains('NAS TS-464')",
+        },
+        {
+            content: "with its coverage per component and its end",
+            trigger: ".o_warranty_check_periods tr:has(td.o_warranty_check_component:contains('Units LCD')) td.o_warranty_check_end:not(:empty)",
+        },
+        {
+            content: "Request a repair",
+            trigger: ".o_warranty_check_unit a.o_warranty_check_request",
+            run: "click",
+        },
+        // 2. Log in on the way, file the request with a photo.
+        {
+            content: "Type the login",
+            trigger: ".oe_login_form input[name='login']",
+            run: "edit journey_end",
+        },
+        {
+            content: "Type the password",
+            trigger: ".oe_login_form input[name='password']",
+            run: "edit journey_end",
+        },
+        {
+            content: "Log in",
+            trigger: ".oe_login_form button[type='submit']",
+            run: "click",
+        },
+        {
+            content: "The request form has the serial filled in",
+            trigger: ".o_rma_request_form input[name='unit-0-serial']:value(JRN-0001)",
+        },
+        {
+            content: "and looked up: the product is shown",
+            trigger: ".o_rma_request_unit[data-index='0'] .o_rma_request_lookup:contains('NAS TS-464')",
+        },
+        {
+            content: "Describe the fault",
+            trigger: "textarea[name='unit-0-fault_description']",
+            run: "edit The screen stays black",
+        },
+        {
+            content: "Attach a photo",
+            trigger: "input[name='attachments']",
+            run() {
+                const bytes = Uint8Array.from(atob(PNG), (c) => c.charCodeAt(0));
+                const files = new DataTransfer();
+                files.items.add(new File([bytes], "black-screen.png", { type: "image/png" }));
+                this.anchor.files = files.files;
+            },
+        },
+        {
+            content: "Send the request",
+            trigger: ".o_rma_request_submit",
+            run: "click",
+        },
+        {
+            content: "The request was filed: its page shows the unit",
+            trigger: "body:not(:has(.o_rma_request_form)) #wrap:contains('JRN-0001')",
+            run() {
+                if (!/^\/my\/rmas\/\d+$/.test(window.location.pathname)) {
+                    throw new Error(`Not on the new RMA's page: ${window.location.href}`);
+                }
+            },
+        },
+        // 3. Register the unit with the receipt.
+        {
+            content: "Go to the portal's home",
+            trigger: ".o_portal_submenu a[href='/my/home']",
+            run: "click",
+        },
+        {
+            content: "Register a unit",
+            trigger: ".o_portal_index_card a[href='/my/units/register']",
+            run: "click",
+        },
+        {
+            content: "Type the serial number",
+            trigger: "#rma_register_serial",
+            run: "edit JRN-0001",
+        },
+        {
+            content: "Give the purchase date: today",
+            trigger: "#rma_register_date",
+            run() {
+                this.anchor.value = this.anchor.max;
+            },
+        },
+        {
+            content: "Attach the receipt",
+            trigger: "#rma_register_proof",
+            run() {
+                const receipt = new File(["%PDF-1.4\n%%EOF\n"], "receipt.pdf", {
+                    type: "application/pdf",
+                });
+                const transfer = new DataTransfer();
+                transfer.items.add(receipt);
+                this.anchor.files = transfer.files;
+            },
+        },
+        {
+            content: "Register",
+            trigger: ".o_rma_register_submit",
+            run: "click",
+        },
+        {
+            content: "The unit is registered",
+            trigger: ".o_rma_unit_success:contains('Your unit is registered')",
+        },
+        {
+            content: "on its own page",
+            trigger: "h3.o_rma_unit_serial:contains('JRN-0001')",
+        },
+        // 4. Redeem the code that came with it.
+        {
+            content: "Type the code",
+            trigger: "#rma_redeem_code",
+            run: "edit jrny-abcd-efgh-jklm",
+        },
+        {
+            content: "Redeem it",
+            trigger: ".o_rma_unit_redeem button[type='submit']",
+            run: "click",
+        },
+        {
+            content: "The code is redeemed",
+            trigger: ".o_rma_unit_success:contains('The code is redeemed')",
+        },
+        {
+            content: "and the extended coverage is listed",
+            trigger: ".o_rma_unit_periods td:contains('Extended')",
+        },
+        // 5. Buy an extension, sign and pay it.
+        {
+            content: "The extension is offered with its price",
+            trigger: ".o_rma_unit_offer:contains('NAS Care +1 year') .o_rma_unit_offer_price",
+        },
+        {
+            content: "Buy it",
+            trigger: ".o_rma_unit_offer:contains('NAS Care +1 year') .o_rma_unit_extend button",
+            run: "click",
+        },
+        {
+            content: "The quotation is for the unit's serial number",
+            trigger: "#quote_content:contains('JRN-0001')",
+        },
+        {
+            content: "Sign & Pay",
+            trigger: ".o_portal_sale_sidebar a[data-bs-target='#modalaccept']",
+            run() {
+                // The signature form redraws the signature once the dialog is
+                // shown: mark that moment for the next steps to wait on.
+                const dialog = document.querySelector("#modalaccept");
+                dialog.addEventListener(
+                    "shown.bs.modal",
+                    () => dialog.classList.add("o_rma_tour_shown"),
+                    { once: true }
+                );
+                this.anchor.click();
+            },
+        },
+        {
+            content: "The signature is the customer's name",
+            trigger: ".modal .o_web_sign_name_and_signature input:value(Jana Journey)",
+        },
+        {
+            content: "The dialog is shown and the signature drawn in it",
+            trigger: "#modalaccept.o_rma_tour_shown canvas.o_web_sign_signature",
+            async run() {
+                for (let attempt = 0; !signatureDrawn(this.anchor); attempt++) {
+                    if (attempt > 600) {
+                        throw new Error("The signature was never drawn.");
+                    }
+                    await new Promise((resolve) => requestAnimationFrame(resolve));
+                }
+            },
+        },
+        {
+            content: "Sign",
+            trigger: "#modalaccept .o_portal_sign_submit:enabled",
+            run: "click",
+        },
+        {
+            content: "Pay with the demo provider",
+            trigger: ".modal input[name='o_payment_radio'][data-payment-method-code='demo']",
+            run: "click",
+        },
+        {
+            content: "Type test card details",
+            trigger: ".modal #customer_input",
+            run: "edit 4242424242424242",
+        },
+        {
+            content: "Pay",
+            trigger: ".modal button[name='o_payment_submit_button']:enabled",
+            run: "click",
+        },
+        {
+            content: "Back on the order, paid: a sales order now",
+            trigger: "#introduction h2:contains('Sales Order')",
+        },
+        // Back to the unit, the way a person goes there.
+        {
+            content: "Go to the portal's home",
+            trigger: ".o_portal_submenu a[href='/my/home']",
+            run: "click",
+        },
+        {
+            content: "Open My Units",
+            trigger: ".o_portal_index_card:not(.d-none) a[href='/my/units']",
+            run: "click",
+        },
+        {
+            content: "Open the unit",
+            trigger: "a.o_rma_unit_serial:contains('JRN-0001')",
+            run: "click",
+        },
+        {
+            content: "The unit is covered to the end of the extension bought",
+            trigger: ".o_rma_unit_periods tr:contains('Extended'):last",
+            run() {
+                const periodEnd = this.anchor.querySelector("td:last-child").textContent.trim();
+                const coveredUntil = document
+                    .querySelector(".o_rma_unit_today .o_rma_unit_date_end")
+                    .textContent.trim();
+                const ends = [...document.querySelectorAll(".o_rma_unit_periods tbody tr")]
+                    .filter((row) => row.textContent.includes("Extended"))
+                    .map((row) => row.querySelector("td:last-child").textContent.trim());
+                if (ends.length !== 2) {
+                    throw new Error(`Expected two extended periods (code, purchase): ${ends}`);
+                }
+                if (periodEnd !== coveredUntil) {
+                    throw new Error(
+                        `The unit is covered until ${coveredUntil}, not to the end of its extension (${periodEnd}).`
+                    );
+                }
+            },
+        },
+    ],
+});

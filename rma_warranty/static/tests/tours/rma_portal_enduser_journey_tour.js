@@ -1,22 +1,9 @@
 import { registry } from "@web/core/registry";
+import { payDemoSteps, signSteps } from "@rma_warranty/../tests/tours/rma_sale_portal_steps";
 
 // The smallest PNG: a 1x1 pixel.
 const PNG =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
-
-// Whether the signature canvas has anything drawn on it.
-function signatureDrawn(canvas) {
-    if (!canvas?.width || !canvas.height) {
-        return false;
-    }
-    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-    for (let alpha = 3; alpha < pixels.length; alpha += 4) {
-        if (pixels[alpha]) {
-            return true;
-        }
-    }
-    return false;
-}
 
 // One end user's whole path through the portal, for a unit bought from a reseller
 // and not registered yet: the public warranty check, a repair request with a photo
@@ -182,57 +169,8 @@ registry.category("web_tour.tours").add("rma_portal_enduser_journey_tour", {
             content: "The quotation is for the unit's serial number",
             trigger: "#quote_content:contains('JRN-0001')",
         },
-        {
-            content: "Sign & Pay",
-            trigger: ".o_portal_sale_sidebar a[data-bs-target='#modalaccept']",
-            run() {
-                // The signature form redraws the signature once the dialog is
-                // shown: mark that moment for the next steps to wait on.
-                const dialog = document.querySelector("#modalaccept");
-                dialog.addEventListener(
-                    "shown.bs.modal",
-                    () => dialog.classList.add("o_rma_tour_shown"),
-                    { once: true }
-                );
-                this.anchor.click();
-            },
-        },
-        {
-            content: "The signature is the customer's name",
-            trigger: ".modal .o_web_sign_name_and_signature input:value(Jana Journey)",
-        },
-        {
-            content: "The dialog is shown and the signature drawn in it",
-            trigger: "#modalaccept.o_rma_tour_shown canvas.o_web_sign_signature",
-            async run() {
-                for (let attempt = 0; !signatureDrawn(this.anchor); attempt++) {
-                    if (attempt > 600) {
-                        throw new Error("The signature was never drawn.");
-                    }
-                    await new Promise((resolve) => requestAnimationFrame(resolve));
-                }
-            },
-        },
-        {
-            content: "Sign",
-            trigger: "#modalaccept .o_portal_sign_submit:enabled",
-            run: "click",
-        },
-        {
-            content: "Pay with the demo provider",
-            trigger: ".modal input[name='o_payment_radio'][data-payment-method-code='demo']",
-            run: "click",
-        },
-        {
-            content: "Type test card details",
-            trigger: ".modal #customer_input",
-            run: "edit 4242424242424242",
-        },
-        {
-            content: "Pay",
-            trigger: ".modal button[name='o_payment_submit_button']:enabled",
-            run: "click",
-        },
+        ...signSteps("Jana Journey"),
+        ...payDemoSteps(),
         {
             content: "Back on the order, paid: a sales order now",
             trigger: "#introduction h2:contains('Sales Order')",

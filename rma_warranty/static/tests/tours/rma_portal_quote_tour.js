@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { payDemoSteps, signSteps } from "@rma_warranty/../tests/tours/rma_sale_portal_steps";
 
 // The customer of a pay-before-shipping RMA opens it from My RMAs, follows the link
 // to its repair quote (Sale's portal page), signs and pays it with Odoo's demo
@@ -38,41 +39,8 @@ registry.category("web_tour.tours").add("rma_portal_quote_tour", {
             content: "and why its return shipping costs nothing",
             trigger: "#sales_order_table .o_rma_covered_badge",
         },
-        {
-            content: "Sign & Pay",
-            trigger: "#sale_order_sidebar_button a.btn-primary:contains('Sign & Pay')",
-            run: "click",
-        },
-        {
-            content: "The name is filled in",
-            trigger: ".modal .o_web_sign_name_and_signature input:value(Erik End User)",
-        },
-        {
-            // The pad takes its size once the dialog is shown, then draws the name.
-            content: "The signature pad is ready",
-            trigger: ".modal.show canvas.o_web_sign_signature:not([width='0'])",
-        },
-        {
-            content: "Sign",
-            trigger: ".modal .o_portal_sign_submit:enabled",
-            run: "click",
-        },
-        {
-            content: "Signed: the payment opens by itself; choose the demo provider",
-            trigger:
-                ".modal.show input[name='o_payment_radio'][data-payment-method-code='demo']",
-            run: "click",
-        },
-        {
-            content: "Enter the (test) card details",
-            trigger: ".modal.show #customer_input",
-            run: "edit 4242",
-        },
-        {
-            content: "Pay",
-            trigger: ".modal.show button[name='o_payment_submit_button']:enabled",
-            run: "click",
-        },
+        ...signSteps("Erik End User"),
+        ...payDemoSteps(),
         {
             content: "Paid: back on the quote, now a confirmed order; go back to the RMA",
             trigger: "a#o_rma_quote_back",

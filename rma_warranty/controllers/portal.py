@@ -99,18 +99,22 @@ class RmaPortal(CustomerPortal):
             step=self._items_per_page,
             url_args=url_args,
         )
-        rmas = Rma.search(
+        # The page's RMAs and the columns shown, in one query.
+        rmas = Rma.search_fetch(
             domain,
+            Rma._PORTAL_LIST_FIELDS,
             order=sortings[sortby]["order"],
             limit=self._items_per_page,
             offset=max(pager["offset"], 0),
         )
+        # sudo: the RMAs were searched with the user's rules; their units'
+        # serials and products are shown as part of them.
+        rmas_sudo = rmas.sudo()
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                # sudo: the RMAs were searched with the user's rules; their units'
-                # serials and products are shown as part of them.
-                "rmas_sudo": rmas.sudo(),
+                "rmas_sudo": rmas_sudo,
+                "rma_rows": rmas_sudo._portal_list_rows(),
                 "page_name": "rma",
                 "pager": pager,
                 "default_url": "/my/rmas",

@@ -72,6 +72,11 @@ def parse_args(argv=None):
         action="store_true",
         help="print a profile of the first page of My RMAs under our rule",
     )
+    parser.add_argument(
+        "--dump-html",
+        metavar="DIR",
+        help="write the HTML of every page (both rules) into DIR, to compare runs",
+    )
     return parser.parse_args(argv)
 
 
@@ -89,6 +94,13 @@ def columns(cr, table):
         (table,),
     )
     return [name for (name,) in cr.fetchall()]
+
+
+def args_profile_dir():
+    """Where the profile of the first page is written (``.run`` of the checkout)."""
+    path = HERE.parent.parent / ".run"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 def pct(values, q):
@@ -438,7 +450,7 @@ def follower_rules(env):
         env.flush_all()
 
 
-def measure(odoo, registry, world, dist_count, rounds, profile=False):
+def measure(odoo, registry, world, dist_count, rounds, profile=False, dump=None):
     """{(page key, variant): {"queries", "samples", "rows"}} for both rules."""
     cr = registry.cursor()
     registry.enter_test_mode(cr)
@@ -466,6 +478,12 @@ def measure(odoo, registry, world, dist_count, rounds, profile=False):
                     entry["queries"].append(queries)
                     entry["samples"].append(ms)
                     entry["rows"] = text.count(f'class="{row}')
+                    if dump:
+                        # Without the per-request tokens (CSRF, session info).
+                        stable = re.sub(r'csrf_token[^,"]*[,"][^,"]*"[^"]*"', "", text)
+                        Path(dump, f"{dist_count}-{key}-{variant}.html").write_text(
+                            stable
+                        )
 
         for round_no in range(rounds + 1):
             order = variants if round_no % 2 else tuple(reversed(variants))
@@ -485,7 +503,10 @@ def measure(odoo, registry, world, dist_count, rounds, profile=False):
             profiler.enable()
             portal.get("/my/rmas")
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+            profiler.dump_stats(str(Path(args_profile_dir(), "bench-portal.prof")))
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(60)
+            stats.sort_stats("tottime").print_stats(30)
         for variant in variants:
             ctx = (
                 follower_rules(env)
@@ -611,7 +632,13 @@ def main(argv=None):
                     flush=True,
                 )
                 results, explains = measure(
-                    odoo, registry, world, size, args.rounds, args.profile
+                    odoo,
+                    registry,
+                    world,
+                    size,
+                    args.rounds,
+                    args.profile,
+                    args.dump_html,
                 )
                 tables.append((size, total, results, explains))
     finally:

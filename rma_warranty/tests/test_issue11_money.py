@@ -52,8 +52,9 @@ class PrepaidRepairMixin(RmaCommon):
         with freeze_time(fields.Datetime.now() - relativedelta(months=40)):
             cls._sell(cls.end_user, cls.product, lots=cls.prepaid_lots, price=450.0)
 
-    def _held_rma(self, lot):
-        """An approved RMA whose repair quote must be paid before shipping."""
+    def _held_rma(self, lot, **vals):
+        """An approved RMA whose repair quote must be paid before shipping
+        (``vals``: more values of the RMA)."""
         rma = self._new_rma(
             self.end_user,
             [
@@ -65,6 +66,7 @@ class PrepaidRepairMixin(RmaCommon):
                     "damage_level_id": self.level.id,
                 }
             ],
+            **vals,
         )
         rma.action_submit()
         rma.action_approve()

@@ -70,25 +70,6 @@ class PortalQuoteMixin(PrepaidRepairMixin):
 
     # ---- Helpers --------------------------------------------------------------------
 
-    def _held_rma_of(self, lot, **vals):
-        rma = self._new_rma(
-            self.end_user,
-            [
-                {
-                    "product_id": self.product.id,
-                    "lot_id": lot.id,
-                    "quantity": 1,
-                    "resolution": "repair",
-                    "damage_level_id": self.level.id,
-                }
-            ],
-            **vals,
-        )
-        rma.action_submit()
-        rma.action_approve()
-        self.assertTrue(rma.shipping_hold)
-        return rma
-
     def _get(self, url):
         return self.url_open(url, allow_redirects=False)
 
@@ -157,7 +138,7 @@ class TestPortalQuoteAcceptPay(PortalQuoteMixin, HttpCase):
 
     @mute_logger("odoo.addons.payment.models.payment_transaction")
     def test_sign_and_pay_releases_the_label(self):
-        rma = self._held_rma_of(self.prepaid_lots[0])
+        rma = self._held_rma(self.prepaid_lots[0])
         quote = rma.line_ids.quote_id
         self.authenticate(self.portal_user.login, self.portal_user.login)
         # The RMA page links to the quote, which opens on Sale's page with its token.
@@ -203,7 +184,7 @@ class TestPortalQuoteAcceptPay(PortalQuoteMixin, HttpCase):
         """A company that confirms quotations on a down payment: a repair quote
         paid before shipping still needs its whole amount."""
         self.company.prepayment_percent = 0.5
-        rma = self._held_rma_of(self.prepaid_lots[1])
+        rma = self._held_rma(self.prepaid_lots[1])
         quote = rma.line_ids.quote_id
         self.assertEqual(quote.prepayment_percent, 1.0)
         self.authenticate(self.portal_user.login, self.portal_user.login)
@@ -421,7 +402,7 @@ class TestPortalQuoteTour(PortalQuoteMixin, HttpCase):
 
     def test_accept_pay_then_label(self):
         self.portal_user.name = "Erik End User"
-        rma = self._held_rma_of(self.prepaid_lots[0])
+        rma = self._held_rma(self.prepaid_lots[0])
         quote = rma.line_ids.quote_id
         self.start_tour("/my", "rma_portal_quote_tour", login=self.portal_user.login)
         self.assertEqual(quote.signed_by, "Erik End User")

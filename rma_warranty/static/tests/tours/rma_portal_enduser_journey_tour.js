@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { redeemSteps, registerSteps } from "@rma_warranty/../tests/tours/rma_portal_unit_steps";
 import { payDemoSteps, signSteps } from "@rma_warranty/../tests/tours/rma_sale_portal_steps";
 
 // The smallest PNG: a 1x1 pixel.
@@ -99,62 +100,13 @@ registry.category("web_tour.tours").add("rma_portal_enduser_journey_tour", {
             trigger: ".o_portal_index_card a[href='/my/units/register']",
             run: "click",
         },
-        {
-            content: "Type the serial number",
-            trigger: "#rma_register_serial",
-            run: "edit JRN-0001",
-        },
-        {
-            content: "Give the purchase date: today",
-            trigger: "#rma_register_date",
-            run() {
-                this.anchor.value = this.anchor.max;
-            },
-        },
-        {
-            content: "Attach the receipt",
-            trigger: "#rma_register_proof",
-            run() {
-                const receipt = new File(["%PDF-1.4\n%%EOF\n"], "receipt.pdf", {
-                    type: "application/pdf",
-                });
-                const transfer = new DataTransfer();
-                transfer.items.add(receipt);
-                this.anchor.files = transfer.files;
-            },
-        },
-        {
-            content: "Register",
-            trigger: ".o_rma_register_submit",
-            run: "click",
-        },
-        {
-            content: "The unit is registered",
-            trigger: ".o_rma_unit_success:contains('Your unit is registered')",
-        },
+        ...registerSteps("JRN-0001"),
         {
             content: "on its own page",
             trigger: "h3.o_rma_unit_serial:contains('JRN-0001')",
         },
         // 4. Redeem the code that came with it.
-        {
-            content: "Type the code",
-            trigger: "#rma_redeem_code",
-            run: "edit jrny-abcd-efgh-jklm",
-        },
-        {
-            content: "Redeem it",
-            trigger: ".o_rma_unit_redeem button[type='submit']",
-            run: "click",
-        },
-        {
-            content: "The code is redeemed",
-            trigger: ".o_rma_unit_success:contains('The code is redeemed')",
-        },
-        {
-            content: "and the extended coverage is listed",
-            trigger: ".o_rma_unit_periods td:contains('Extended')",
-        },
+        ...redeemSteps("jrny-abcd-efgh-jklm"),
         // 5. Buy an extension, sign and pay it.
         {
             content: "The extension is offered with its price",

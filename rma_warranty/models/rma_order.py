@@ -474,11 +474,6 @@ class RmaOrder(models.Model):
             "context": {"default_order_ids": self.ids},
         }
 
-    def action_start(self):
-        orders = self._lock_in_state(["approved", "received"], self.env._("start"))
-        orders._write_decision({"state": "in_progress"})
-        return True
-
     def action_process(self):
         """Run the resolution of every received line that has one and is not done."""
         orders = self._lock_in_state(

@@ -171,8 +171,3 @@ class RmaWarrantyPolicy(models.Model):
             self.swap_days,
             tuple((row.component_id.id, row.months) for row in self.component_ids),
         )
-
-    def _component_months(self):
-        """{component: months} of the components with their own length."""
-        self.ensure_one()
-        return {row.component_id: row.months for row in self.component_ids}

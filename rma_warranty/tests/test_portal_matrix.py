@@ -689,7 +689,7 @@ class TestPortalMatrix(PortalMatrixWorld, HttpCase):
                         "action_approve",
                         "action_cancel",
                         "action_done",
-                        "action_start",
+                        "action_process",
                         "action_release_shipping",
                     ):
                         body = self._call_kw("rma.order", method, [[rma.id]])

@@ -3,6 +3,7 @@ from odoo import Command, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, new_test_user
 from odoo.tests.common import get_db_name
+from odoo.tools import SQL
 
 
 class CommittedCase(BaseCase):
@@ -16,6 +17,29 @@ class CommittedCase(BaseCase):
 
     def _env(self, cr):
         return api.Environment(cr, api.SUPERUSER_ID, {})
+
+    def _delete_rma(self, cr, rma):
+        """Remove a committed RMA with its transfers, moves and valuation layers.
+
+        Done transfers cannot be deleted through the ORM, by design: SQL does it.
+        """
+        pickings = rma.picking_ids
+        if pickings:
+            moves = SQL(
+                "SELECT id FROM stock_move WHERE picking_id IN %s",
+                tuple(pickings.ids),
+            )
+            cr.execute(
+                SQL(
+                    "DELETE FROM stock_valuation_layer WHERE stock_move_id IN (%s)",
+                    moves,
+                )
+            )
+            cr.execute(SQL("DELETE FROM stock_move WHERE id IN (%s)", moves))
+            cr.execute(
+                SQL("DELETE FROM stock_picking WHERE id IN %s", tuple(pickings.ids))
+            )
+        cr.execute(SQL("DELETE FROM rma_order WHERE id = %s", rma.id))
 
     def _create_extendable_product(self, env, name, months):
         """A serial-tracked product whose warranty (``months``) may be extended

@@ -1,8 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command, api
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from .common import CommittedCase
 
@@ -14,7 +13,7 @@ class TestRepairConcurrency(CommittedCase):
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env = self._env(cr)
             # Not storable: what is received leaves no stock to clean up.
             product = env["product.product"].create(
                 {"name": "Concurrency Router", "type": "consu", "list_price": 10}
@@ -69,7 +68,7 @@ class TestRepairConcurrency(CommittedCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env = self._env(cr)
             rma = env["rma.order"].browse(self.ids["rma"]).exists()
             if rma:
                 quotes = rma.line_ids.quote_ids
@@ -78,22 +77,7 @@ class TestRepairConcurrency(CommittedCase):
                 repairs = rma.repair_ids
                 repairs.filtered(lambda r: r.state != "cancel").action_repair_cancel()
                 repairs.unlink()
-                pickings = rma.picking_ids
-                moves = SQL(
-                    "SELECT id FROM stock_move WHERE picking_id IN %s",
-                    tuple(pickings.ids),
-                )
-                cr.execute(
-                    SQL(
-                        "DELETE FROM stock_valuation_layer WHERE stock_move_id IN (%s)",
-                        moves,
-                    )
-                )
-                cr.execute(SQL("DELETE FROM stock_move WHERE id IN (%s)", moves))
-                cr.execute(
-                    SQL("DELETE FROM stock_picking WHERE id IN %s", tuple(pickings.ids))
-                )
-                cr.execute(SQL("DELETE FROM rma_order WHERE id = %s", rma.id))
+                self._delete_rma(cr, rma)
             env.invalidate_all()
             env["rma.repair.tariff"].browse(self.ids["tariff"]).unlink()
             env["product.product"].browse(self.ids["products"]).unlink()

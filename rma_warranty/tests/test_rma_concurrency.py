@@ -1,8 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command, api
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from .common import CommittedCase
 
@@ -18,7 +17,7 @@ class TestRmaConcurrency(CommittedCase):
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env = self._env(cr)
             # Not storable: what is received leaves no stock to clean up.
             product = env["product.product"].create(
                 {"name": "Concurrency Gadget", "type": "consu", "list_price": 10}
@@ -40,32 +39,11 @@ class TestRmaConcurrency(CommittedCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env = self._env(cr)
             rma = env["rma.order"].browse(self.ids["rma"]).exists()
             if rma:
                 rma.refund_ids.filtered(lambda m: m.state == "draft").unlink()
-                # Done transfers cannot be deleted through the ORM, by design.
-                pickings = rma.picking_ids
-                if pickings:
-                    moves = SQL(
-                        "SELECT id FROM stock_move WHERE picking_id IN %s",
-                        tuple(pickings.ids),
-                    )
-                    cr.execute(
-                        SQL(
-                            "DELETE FROM stock_valuation_layer "
-                            "WHERE stock_move_id IN (%s)",
-                            moves,
-                        )
-                    )
-                    cr.execute(SQL("DELETE FROM stock_move WHERE id IN (%s)", moves))
-                    cr.execute(
-                        SQL(
-                            "DELETE FROM stock_picking WHERE id IN %s",
-                            tuple(pickings.ids),
-                        )
-                    )
-                cr.execute(SQL("DELETE FROM rma_order WHERE id = %s", rma.id))
+                self._delete_rma(cr, rma)
             env.invalidate_all()
             env["product.product"].browse(self.ids["product"]).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()

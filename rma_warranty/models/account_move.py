@@ -96,4 +96,6 @@ class AccountMove(models.Model):
 
     def action_view_rma(self):
         self.ensure_one()
-        return self.env["rma.order"]._action_view_records_of(self.rma_order_ids)
+        return self.env["rma.order"]._action_view_records(
+            self.rma_order_ids, create=True
+        )

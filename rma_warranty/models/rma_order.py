@@ -959,26 +959,32 @@ class RmaOrder(models.Model):
         self.check_access("read")
         return self._action_view_records(self.mapped(fname), action_xmlid, form_xmlid)
 
-    def _action_view_records(self, records, action_xmlid, form_xmlid):
+    @api.model
+    def _action_view_records(
+        self,
+        records,
+        action_xmlid="rma_warranty.rma_order_action",
+        form_xmlid=None,
+        create=False,
+    ):
+        """The window action that opens ``records``: the form of the one record, or
+        the list of them. The one helper of every ``action_view_*`` button: the
+        documents of an RMA (``_action_view_field``, ratings, invoices) and the RMAs
+        of a sale, serial, picking or invoice (the default action, its own form).
+
+        :param form_xmlid: the form view to open a single record in (default: the
+            action's own form view).
+        :param create: keep the action's New button (the RMA lists do); the
+            documents of an RMA are made by its actions, never from their list.
+        """
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
         if len(records) == 1:
-            action.update(
-                views=[(self.env.ref(form_xmlid).id, "form")], res_id=records.id
-            )
+            form_id = self.env.ref(form_xmlid).id if form_xmlid else False
+            action.update(views=[(form_id, "form")], res_id=records.id)
         else:
             action["domain"] = [("id", "in", records.ids)]
-        action["context"] = {"create": False}
-        return action
-
-    @api.model
-    def _action_view_records_of(self, orders):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "rma_warranty.rma_order_action"
-        )
-        if len(orders) == 1:
-            action.update(views=[(False, "form")], res_id=orders.id)
-        else:
-            action["domain"] = [("id", "in", orders.ids)]
+        if not create:
+            action["context"] = {"create": False}
         return action
 
     @api.model

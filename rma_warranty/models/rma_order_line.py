@@ -479,12 +479,7 @@ class RmaOrderLine(models.Model):
                 line.is_resolved = True
             elif line.resolution:
                 line.is_resolved = (
-                    float_compare(
-                        done_qty[line.resolution],
-                        line.quantity,
-                        precision_rounding=line.product_uom_id.rounding or 0.01,
-                    )
-                    >= 0
+                    line._rma_qty_compare(done_qty[line.resolution], line.quantity) >= 0
                 )
             else:
                 line.is_resolved = False
@@ -754,16 +749,14 @@ class RmaOrderLine(models.Model):
         is closed. Its entitlement no longer changes then; the other units of its
         RMA still may."""
         self.ensure_one()
-        rounding = self.product_uom_id.rounding or 0.01
         return (
             self.state in ("done", "rejected", "cancelled")
-            or not float_is_zero(
+            or not self._rma_qty_is_zero(
                 self.qty_refunded
                 + self.qty_refund_draft
                 + self.qty_scrapped
                 + self.qty_delivered
-                + self._qty_pending_delivery(),
-                precision_rounding=rounding,
+                + self._qty_pending_delivery()
             )
             or self.repair_status
             in ("to_repair", "repairing", "to_check", "ready", "refused")
@@ -907,6 +900,23 @@ class RmaOrderLine(models.Model):
             }
         )
 
+    # ---- Quantities -----------------------------------------------------------------
+
+    def _rma_qty_compare(self, value1, value2):
+        """``float_compare`` of two quantities of this unit, at the rounding of its
+        unit of measure (0.01 when it has none): -1, 0 or 1."""
+        self.ensure_one()
+        return float_compare(
+            value1, value2, precision_rounding=self.product_uom_id.rounding or 0.01
+        )
+
+    def _rma_qty_is_zero(self, value):
+        """Whether a quantity of this unit is zero at its unit of measure's rounding."""
+        self.ensure_one()
+        return float_is_zero(
+            value, precision_rounding=self.product_uom_id.rounding or 0.01
+        )
+
     # ---- Checks ---------------------------------------------------------------------
 
     def _check_line_values(self):
@@ -960,10 +970,8 @@ class RmaOrderLine(models.Model):
         for line in lines:
             delivered = line._origin_delivered_qty()
             if (
-                float_compare(
-                    claimed[line.origin_move_id, line.lot_id],
-                    delivered,
-                    precision_rounding=line.product_uom_id.rounding or 0.01,
+                line._rma_qty_compare(
+                    claimed[line.origin_move_id, line.lot_id], delivered
                 )
                 > 0
             ):
@@ -995,14 +1003,7 @@ class RmaOrderLine(models.Model):
             limit = line.quantity
             if line.origin_move_id:
                 limit = min(limit, line._origin_delivered_qty())
-            if (
-                float_compare(
-                    line.qty_received,
-                    limit,
-                    precision_rounding=line.product_uom_id.rounding or 0.01,
-                )
-                > 0
-            ):
+            if line._rma_qty_compare(line.qty_received, limit) > 0:
                 raise UserError(
                     self.env._(
                         "%(unit)s: %(received)s received but only %(limit)s may be "
@@ -1023,14 +1024,7 @@ class RmaOrderLine(models.Model):
         self.ensure_one()
         if not self._needs_receipt():
             return True
-        return (
-            float_compare(
-                self.qty_received,
-                self.quantity,
-                precision_rounding=self.product_uom_id.rounding or 0.01,
-            )
-            >= 0
-        )
+        return self._rma_qty_compare(self.qty_received, self.quantity) >= 0
 
     def _prepare_receipt_move_vals(self, picking_type, customer_location):
         self.ensure_one()
@@ -1090,10 +1084,7 @@ class RmaOrderLine(models.Model):
             "ready",
         ):
             return False
-        return not float_is_zero(
-            self._qty_to_process(),
-            precision_rounding=self.product_uom_id.rounding or 0.01,
-        )
+        return not self._rma_qty_is_zero(self._qty_to_process())
 
     def _run_resolutions(self):
         """Carry out the resolution of each line; one document per RMA and kind.

@@ -924,7 +924,9 @@ class StockLot(models.Model):
     def action_view_rma(self):
         """The RMAs this serial number came back on."""
         self.ensure_one()
-        return self.env["rma.order"]._action_view_records_of(self.rma_line_ids.order_id)
+        return self.env["rma.order"]._action_view_records(
+            self.rma_line_ids.order_id, create=True
+        )
 
     def action_warranty_register(self):
         """Open a new registration of this serial, for its current owner."""

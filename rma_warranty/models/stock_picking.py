@@ -14,22 +14,27 @@ class StockPicking(models.Model):
     )
     rma_count = fields.Integer(compute="_compute_rma_count")
 
-    def _compute_rma_count(self):
-        groups = dict(
-            self.env["rma.order.line"]._read_group(
-                [("origin_move_id.picking_id", "in", self.ids)],
-                ["order_id"],
-                ["__count"],
-            )
+    def _rma_orders_by_picking(self):
+        """The RMAs of each picking of ``self``: the RMA it belongs to and those
+        whose units left on it, in one search for the batch. The one way to find a
+        picking's RMAs: ``rma_count`` counts them, ``action_view_rma`` opens them.
+
+        :return: ``{picking id: rma.order recordset}``
+        """
+        orders = {picking.id: picking.rma_order_id for picking in self}
+        lines = self.env["rma.order.line"].search(
+            [("origin_move_id.picking_id", "in", self.ids)]
         )
-        counts = dict.fromkeys(self.ids, 0)
-        if groups:
-            for order in groups:
-                for picking in order.line_ids.origin_move_id.picking_id:
-                    if picking.id in counts:
-                        counts[picking.id] += 1
+        for line in lines:
+            picking_id = line.origin_move_id.picking_id.id
+            if picking_id in orders:
+                orders[picking_id] |= line.order_id
+        return orders
+
+    def _compute_rma_count(self):
+        orders = self._rma_orders_by_picking()
         for picking in self:
-            picking.rma_count = counts.get(picking.id, 0) + bool(picking.rma_order_id)
+            picking.rma_count = len(orders[picking.id])
 
     def _create_backorder(self, backorder_moves=None):
         # The rest of a partial RMA receipt still expects the approved serials.
@@ -47,10 +52,5 @@ class StockPicking(models.Model):
 
     def action_view_rma(self):
         self.ensure_one()
-        orders = (
-            self.rma_order_id
-            | self.env["rma.order.line"]
-            .search([("origin_move_id.picking_id", "=", self.id)])
-            .order_id
-        )
-        return self.env["rma.order"]._action_view_records_of(orders)
+        orders = self._rma_orders_by_picking()[self.id]
+        return self.env["rma.order"]._action_view_records(orders, create=True)

@@ -47,3 +47,4 @@ from . import test_portal_quote
 from . import test_portal_rating
 from . import test_portal_matrix
 from . import test_portal_journey
+from . import test_issue13_views

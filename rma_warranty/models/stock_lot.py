@@ -253,16 +253,16 @@ class StockLot(models.Model):
         answers = self.env["rma.warranty.coverage"]._get_entitlements(keys)
         return {key[0]: answers[key] for key in keys}
 
-    # The public lookup's query, prepared once per database connection: typed by
-    # anyone, on any page, it must answer in well under a millisecond among millions
-    # of serials, and planning it would cost PostgreSQL more than running it.
-    # $1 is the serial, $2 the language of the product and component names.
-    _WARRANTY_LOOKUP_STATEMENT = "rma_warranty_lookup_v2"
+    # The public lookup's query: typed by anyone, on any page, it must answer in well
+    # under a millisecond among millions of serials. It is planned on every call: a
+    # prepared statement is session state, lost or wrong behind a transaction
+    # pooler (pgbouncer) and never on a read replica's fresh connection (DESIGN §7).
+    # %(serial)s is the serial, %(lang)s the language of product and component names.
     _WARRANTY_LOOKUP_SQL = """
         SELECT lot.id, lot.name,
                (SELECT product.default_code FROM product_product product
                  WHERE product.id = lot.product_id) AS default_code,
-               (SELECT COALESCE(tmpl.name->>$2, tmpl.name->>'en_US')
+               (SELECT COALESCE(tmpl.name->>%(lang)s, tmpl.name->>'en_US')
                   FROM product_product product
                   JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
                  WHERE product.id = lot.product_id) AS product,
@@ -276,7 +276,7 @@ class StockLot(models.Model):
                ) AS tz,
                voids.voids,
                cov.id AS period_id, cov.kind, cov.component_id,
-               COALESCE(comp.name->>$2, comp.name->>'en_US') AS component,
+               COALESCE(comp.name->>%(lang)s, comp.name->>'en_US') AS component,
                cov.date_start, cov.date_end, cov.swap_date_end
           FROM stock_lot lot
           LEFT JOIN LATERAL (
@@ -287,7 +287,7 @@ class StockLot(models.Model):
                ) voids ON TRUE
           LEFT JOIN rma_warranty_coverage cov ON cov.lot_id = lot.id
           LEFT JOIN rma_warranty_component comp ON comp.id = cov.component_id
-         WHERE lot.name = $1
+         WHERE lot.name = %(serial)s
       ORDER BY lot.id, cov.date_start, cov.id
     """
 
@@ -295,35 +295,11 @@ class StockLot(models.Model):
     def _warranty_lookup_query(self, serial):
         """The one query of ``_warranty_lookup``: a unit by its exact serial, its
         product, its periods, its standing voids and the time zone that dates its
-        today.
-
-        Runs the statement prepared for this cursor (prepared here the first
-        time): prepared statements outlive transactions, rollbacks included, but
-        not the reset of a connection that Odoo's pool borrows for a new cursor
-        (psycopg2's reset discards them all). So the statement is known prepared
-        per cursor (a test cursor stands for the test's real one), not per
-        connection.
-        """
-        cr = self.env.cr
-        name = self._WARRANTY_LOOKUP_STATEMENT
-        # A test cursor (HttpCase requests) wraps the test's real cursor, whose
-        # connection is not reset between the requests it serves.
-        real_cr = getattr(cr, "_cursor", cr)
-        prepared = real_cr.__dict__.setdefault("rma_warranty_prepared", set())
-        if name not in prepared:
-            cr.execute(
-                SQL(
-                    "PREPARE %s(varchar, varchar) AS %s",
-                    SQL.identifier(name),
-                    SQL(self._WARRANTY_LOOKUP_SQL),
-                )
-            )
-            prepared.add(name)
+        today."""
         return SQL(
-            "EXECUTE %s(%s, %s)",
-            SQL.identifier(name),
-            serial,
-            self.env.lang or "en_US",
+            self._WARRANTY_LOOKUP_SQL,
+            serial=serial,
+            lang=self.env.lang or "en_US",
         )
 
     @api.model

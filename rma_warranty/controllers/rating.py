@@ -20,7 +20,7 @@ class RmaRating(Rating):
         # rating of that exact token is read.
         rating_sudo = (
             request.env["rating.rating"]
-            .sudo()
+            .sudo()  # sudo: see the comment above
             .search(
                 [("access_token", "=", token), ("res_model", "=", "rma.order")],
                 limit=1,
@@ -28,7 +28,14 @@ class RmaRating(Rating):
         )
         if not rating_sudo:
             return None
-        rma_sudo = request.env["rma.order"].sudo().browse(rating_sudo.res_id).exists()
+        # sudo: the RMA of that rating, to tell whether it may be rated yet; only
+        # its state and name are read.
+        rma_sudo = (
+            request.env["rma.order"]
+            .sudo()  # sudo: see the comment above
+            .browse(rating_sudo.res_id)
+            .exists()
+        )
         if not rma_sudo:
             return None  # Odoo's route answers 404
         message = rma_sudo._rating_refusal()

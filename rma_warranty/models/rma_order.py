@@ -418,7 +418,9 @@ class RmaOrder(models.Model):
     # ---- Actions --------------------------------------------------------------------
 
     def action_submit(self):
-        orders = self._lock_in_state(["draft"], self.env._("submit"))
+        orders = self._lock_in_state(
+            ["draft"], self.env._("Cannot submit %(refs)s in state %(states)s.")
+        )
         orders._check_submittable()
         orders._write_decision(
             {"state": "submitted", "date_submitted": fields.Datetime.now()}
@@ -429,7 +431,9 @@ class RmaOrder(models.Model):
 
     def action_approve(self):
         """Issue the RMA number and the receipt of the units, exactly once."""
-        orders = self._lock_in_state(["submitted"], self.env._("approve"))
+        orders = self._lock_in_state(
+            ["submitted"], self.env._("Cannot approve %(refs)s in state %(states)s.")
+        )
         orders._check_submittable()
         orders.line_ids._check_returnable_quantity()
         numbers = {}
@@ -459,7 +463,10 @@ class RmaOrder(models.Model):
         wizard; private, so that RPC reaches it only through the wizard."""
         if not (reason or "").strip():
             raise UserError(self.env._("Give the reason of the rejection."))
-        orders = self._lock_in_state(["draft", "submitted"], self.env._("reject"))
+        orders = self._lock_in_state(
+            ["draft", "submitted"],
+            self.env._("Cannot reject %(refs)s in state %(states)s."),
+        )
         orders._write_decision({"state": "rejected", "reject_reason": reason.strip()})
         orders._rma_send_mail("rma_warranty.mail_template_rma_rejected")
         return True
@@ -477,7 +484,8 @@ class RmaOrder(models.Model):
     def action_process(self):
         """Run the resolution of every received line that has one and is not done."""
         orders = self._lock_in_state(
-            ["approved", "received", "in_progress"], self.env._("process")
+            ["approved", "received", "in_progress"],
+            self.env._("Cannot process %(refs)s in state %(states)s."),
         )
         lines = orders.line_ids.filtered(lambda line: line._is_processable())
         if not lines:
@@ -507,7 +515,8 @@ class RmaOrder(models.Model):
 
     def action_done(self):
         orders = self._lock_in_state(
-            ["approved", "received", "in_progress"], self.env._("close")
+            ["approved", "received", "in_progress"],
+            self.env._("Cannot close %(refs)s in state %(states)s."),
         )
         unresolved = orders.line_ids.filtered(lambda line: not line.is_resolved)
         if unresolved:
@@ -522,7 +531,8 @@ class RmaOrder(models.Model):
 
     def action_cancel(self):
         orders = self._lock_in_state(
-            ["draft", "submitted", "approved"], self.env._("cancel")
+            ["draft", "submitted", "approved"],
+            self.env._("Cannot cancel %(refs)s in state %(states)s."),
         )
         if orders.line_ids.filtered(lambda line: line.qty_received):
             raise UserError(
@@ -535,7 +545,10 @@ class RmaOrder(models.Model):
         return True
 
     def action_draft(self):
-        orders = self._lock_in_state(["rejected", "cancelled"], self.env._("reset"))
+        orders = self._lock_in_state(
+            ["rejected", "cancelled"],
+            self.env._("Cannot reset %(refs)s in state %(states)s."),
+        )
         orders._write_decision({"state": "draft", "reject_reason": False})
         return True
 
@@ -589,7 +602,8 @@ class RmaOrder(models.Model):
         """Invoice the accepted repair quotes (and refused-quote fees) of these RMAs
         through Sale's own invoicing, exactly once."""
         orders = self._lock_in_state(
-            ["approved", "received", "in_progress", "done"], self.env._("invoice")
+            ["approved", "received", "in_progress", "done"],
+            self.env._("Cannot invoice %(refs)s in state %(states)s."),
         )
         quotes = orders.env["sale.order"].search(
             [("rma_line_id", "in", orders.line_ids.ids), ("state", "=", "sale")]
@@ -615,8 +629,13 @@ class RmaOrder(models.Model):
 
     # ---- Business methods -----------------------------------------------------------
 
-    def _lock_in_state(self, states, verb):
+    def _lock_in_state(self, states, message):
         """Lock the rows of ``self`` and check their state, for exactly-once actions.
+
+        ``message`` is the caller's whole translated sentence refusing the RMAs in
+        another state, with the placeholders ``%(refs)s`` (their references) and
+        ``%(states)s`` (their states), e.g. ``self.env._("Cannot approve %(refs)s in
+        state %(states)s.")``: one sentence per action, for translators.
 
         A concurrent transaction holding the lock (or having changed the row since
         this one started) makes this one fail at once rather than act a second time
@@ -645,12 +664,11 @@ class RmaOrder(models.Model):
         if wrong:
             labels = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
-                self.env._(
-                    "Cannot %(verb)s %(refs)s in state %(states)s.",
-                    verb=verb,
-                    refs=", ".join(wrong.mapped("name")),
-                    states=", ".join({labels[s] for s in wrong.mapped("state")}),
-                )
+                message
+                % {
+                    "refs": ", ".join(wrong.mapped("name")),
+                    "states": ", ".join({labels[s] for s in wrong.mapped("state")}),
+                }
             )
         # A new context on purpose: keys are removed, which kwargs cannot do.
         return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
@@ -819,7 +837,8 @@ class RmaOrder(models.Model):
                 self.env._("Give the reason for releasing the shipping before payment.")
             )
         orders = self._lock_in_state(
-            ["approved"], self.env._("release the shipping of")
+            ["approved"],
+            self.env._("Cannot release the shipping of %(refs)s in state %(states)s."),
         )
         orders._check_release_shipping()
         orders._write_decision({"shipping_hold": False})

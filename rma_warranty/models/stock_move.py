@@ -166,11 +166,16 @@ class StockMove(models.Model):
             if first:
                 first.write({"lot_id": lot.id, "quantity": move.product_uom_qty})
             else:
-                to_create.append(
-                    dict(
-                        move._prepare_move_line_vals(quantity=move.product_uom_qty),
-                        lot_id=lot.id,
-                    )
-                )
+                to_create.append(move._prepare_rma_move_line_vals(lot))
         self.env["stock.move.line"].create(to_create)
         bound._recompute_state()
+
+    def _prepare_rma_move_line_vals(self, lot):
+        """Values of the move line that binds this move, its whole quantity, to the
+        serial ``lot`` of its RMA unit (Odoo's ``_prepare_move_line_vals``). Called
+        by ``_rma_reserve_lots``; may be overridden."""
+        self.ensure_one()
+        return dict(
+            self._prepare_move_line_vals(quantity=self.product_uom_qty),
+            lot_id=lot.id,
+        )

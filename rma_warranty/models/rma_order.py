@@ -436,23 +436,10 @@ class RmaOrder(models.Model):
         )
         orders._check_submittable()
         orders.line_ids._check_returnable_quantity()
-        numbers = {}
-        for company, company_orders in orders.grouped("company_id").items():
-            refs = company._rma_next_references("rma.order", len(company_orders))
-            numbers.update(zip(company_orders, refs, strict=True))
+        numbers = orders._rma_next_numbers()
         now = fields.Datetime.now()
         for order in orders:
-            vals = {
-                "state": "approved",
-                "date_approved": now,
-                "name": numbers[order],
-                "is_request_ref": False,
-            }
-            if not html2plaintext(order.shipping_instructions or "").strip():
-                vals["shipping_instructions"] = order._default_shipping_instructions(
-                    numbers[order]
-                )
-            order._write_decision(vals)
+            order._write_decision(order._approval_vals(numbers[order], now))
         orders._create_receipts()
         held = orders._rma_quote_before_shipping()
         (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")
@@ -496,21 +483,7 @@ class RmaOrder(models.Model):
             )
         waiting = lines._run_resolutions()
         if waiting:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning",
-                    "sticky": True,
-                    "message": self.env._(
-                        "Credit notes need invoicing rights: the accounting team was "
-                        "asked to issue those of %(units)s (an activity on the RMA). "
-                        "The other resolutions were processed.",
-                        units=", ".join(waiting.mapped("display_name")),
-                    ),
-                    "next": {"type": "ir.actions.act_window_close"},
-                },
-            }
+            return self._refunds_waiting_notification(waiting)
         return True
 
     def action_done(self):
@@ -714,6 +687,49 @@ class RmaOrder(models.Model):
                 )
         self.line_ids._check_line_values()
 
+    def _rma_next_numbers(self):
+        """``{rma: RMA number}``: the numbers of these RMAs being approved, drawn
+        per company in one go. Called by ``action_approve``."""
+        numbers = {}
+        for company, company_orders in self.grouped("company_id").items():
+            refs = company._rma_next_references("rma.order", len(company_orders))
+            numbers.update(zip(company_orders, refs, strict=True))
+        return numbers
+
+    def _approval_vals(self, number, now):
+        """The values this RMA takes on approval with its RMA ``number`` at
+        ``now``; shipping instructions by default when it has none. Called by
+        ``action_approve``."""
+        self.ensure_one()
+        vals = {
+            "state": "approved",
+            "date_approved": now,
+            "name": number,
+            "is_request_ref": False,
+        }
+        if not html2plaintext(self.shipping_instructions or "").strip():
+            vals["shipping_instructions"] = self._default_shipping_instructions(number)
+        return vals
+
+    def _refunds_waiting_notification(self, waiting):
+        """The warning that the credit notes of ``waiting`` (units) were asked of
+        the accounting team instead of issued. Called by ``action_process``."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "message": self.env._(
+                    "Credit notes need invoicing rights: the accounting team was "
+                    "asked to issue those of %(units)s (an activity on the RMA). "
+                    "The other resolutions were processed.",
+                    units=", ".join(waiting.mapped("display_name")),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
     def _default_shipping_instructions(self, reference=None):
         """Where and how to send the units; ``reference`` is the RMA number being
         issued when the record does not carry it yet."""
@@ -751,6 +767,9 @@ class RmaOrder(models.Model):
         return pickings
 
     def _prepare_receipt_vals(self, lines):
+        """Values of the receipt of ``lines`` (units of this RMA) from the customer
+        into the RMA location of its service centre. Called by
+        ``_create_receipts``; may be overridden."""
         self.ensure_one()
         warehouse = self.warehouse_id
         picking_type = warehouse._rma_get_picking_types()[0]
@@ -772,8 +791,10 @@ class RmaOrder(models.Model):
         }
 
     def _prepare_delivery_vals(self, lines, source):
-        """Outgoing transfer of ``lines``: from stock (replacements) or from the RMA
-        location (received units going back)."""
+        """Values of the outgoing transfer of ``lines`` (units of this RMA): from
+        stock (``source`` ``stock``: replacements) or from the RMA location
+        (``rma``: received units going back). Called by
+        ``rma.order.line._create_deliveries``; may be overridden."""
         self.ensure_one()
         warehouse = self.warehouse_id
         picking_type = warehouse._rma_get_picking_types()[1]
@@ -934,6 +955,21 @@ class RmaOrder(models.Model):
                 "rma_warranty.mail_template_rma_done"
             )
 
+    @api.model
+    def _rma_log_notes(self, notes):
+        """Log internal notes (no notification) in the chatter of RMAs:
+        ``notes`` maps each RMA to its note bodies, in order. One batch per rank of
+        note (``_message_log_batch`` logs one note per record), so an RMA gets its
+        notes in their order. ``_message_log_batch`` writes in sudo: callers
+        checked the user's right to the RMAs first."""
+        for rank in range(max(map(len, notes.values()), default=0)):
+            bodies = {
+                order.id: order_notes[rank]
+                for order, order_notes in notes.items()
+                if rank < len(order_notes)
+            }
+            self.browse(list(bodies))._message_log_batch(bodies=bodies)
+
     def _rma_send_mail(self, template_xmlid):
         """Post the template of this step in the chatter, to the customer.
 
@@ -1010,25 +1046,7 @@ class RmaOrder(models.Model):
     def _action_new_from_moves(self, moves, partner, sale_order=None):
         """A new RMA form prefilled with the units that left on ``moves``: one line
         per serial number, or per move for untracked products."""
-        Line = self.env["rma.order.line"]
-        line_values = []
-        for move in moves:
-            origin = Line._origin_values(move)
-            common = {
-                "product_id": move.product_id.id,
-                "origin_move_id": move.id,
-                "origin_sale_line_id": origin["sale_line"].id,
-                "origin_invoice_line_id": origin["invoice_line"].id,
-                "origin_partner_id": origin["partner"].id,
-            }
-            move_lines = move.move_line_ids.filtered("quantity")
-            if move.has_tracking != "none" and move_lines.lot_id:
-                line_values += [
-                    dict(common, lot_id=ml.lot_id.id, quantity=ml.quantity)
-                    for ml in move_lines
-                ]
-            else:
-                line_values.append(dict(common, quantity=move.quantity))
+        line_values = self.env["rma.order.line"]._prepare_line_vals_from_moves(moves)
         if not line_values:
             raise UserError(self.env._("Nothing was delivered here to return."))
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -1061,7 +1079,6 @@ class RmaOrder(models.Model):
         that address, from us. The user running the gateway does not become
         responsible for the request.
         """
-        values = self._rma_mail_request_values(custom_values)
         address = email_normalize(msg_dict.get("email_from") or "")
         if not msg_dict.get("author_id") and address:
             # Also authors the incoming message posted after this method returns.
@@ -1070,6 +1087,23 @@ class RmaOrder(models.Model):
                 ._mail_find_partner_from_emails([address], force_create=True)[0]
                 .id
             )
+        values = self._prepare_mail_request_vals(msg_dict, custom_values)
+        order = super().message_new(msg_dict, custom_values=values)
+        if order.partner_id:
+            order._write_decision(
+                {"state": "submitted", "date_submitted": fields.Datetime.now()}
+            )
+            order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
+        return order
+
+    @api.model
+    def _prepare_mail_request_vals(self, msg_dict, custom_values):
+        """Values of the RMA that the email ``msg_dict`` files: those of the alias
+        it was sent to (``_rma_mail_request_values``), completed with the email's
+        channel, subject, body and author (its customer). Called by
+        ``message_new``, which ``mail.thread`` completes with these values; may be
+        overridden."""
+        values = self._rma_mail_request_values(custom_values)
         company = self.env["res.company"].browse(values["company_id"])
         body = msg_dict.get("body") or ""
         values.setdefault("channel", "email")
@@ -1087,18 +1121,12 @@ class RmaOrder(models.Model):
         )
         if msg_dict.get("author_id"):
             values.setdefault("partner_id", msg_dict["author_id"])
-        order = super().message_new(msg_dict, custom_values=values)
-        if order.partner_id:
-            order._write_decision(
-                {"state": "submitted", "date_submitted": fields.Datetime.now()}
-            )
-            order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
-        return order
+        return values
 
     @api.model
     def _rma_mail_request_values(self, custom_values):
         """The values a request by email starts from: the defaults of the RMA alias
-        it was sent to, with a company. Invoked by ``message_new``.
+        it was sent to, with a company. Invoked by ``_prepare_mail_request_vals``.
 
         The gateway passes the alias's defaults (``alias_defaults``) as
         ``custom_values``. A caller may pass anything there: ``message_process``

@@ -628,6 +628,32 @@ class RmaOrderLine(models.Model):
             "partner": buyer_sudo.with_env(self.env),
         }
 
+    @api.model
+    def _prepare_line_vals_from_moves(self, moves):
+        """Values of the units that left on ``moves``, with their origin: one per
+        serial number, or per move for untracked products. Called by
+        ``rma.order._action_new_from_moves`` (Create RMA on a delivery or a sale:
+        the units of the new RMA's form); may be overridden."""
+        vals_list = []
+        for move in moves:
+            origin = self._origin_values(move)
+            common = {
+                "product_id": move.product_id.id,
+                "origin_move_id": move.id,
+                "origin_sale_line_id": origin["sale_line"].id,
+                "origin_invoice_line_id": origin["invoice_line"].id,
+                "origin_partner_id": origin["partner"].id,
+            }
+            move_lines = move.move_line_ids.filtered("quantity")
+            if move.has_tracking != "none" and move_lines.lot_id:
+                vals_list += [
+                    dict(common, lot_id=ml.lot_id.id, quantity=ml.quantity)
+                    for ml in move_lines
+                ]
+            else:
+                vals_list.append(dict(common, quantity=move.quantity))
+        return vals_list
+
     def _fill_origin(self, overwrite=False):
         """Set the origin fields of lines with a serial, and the RMA's parties."""
         lines = self.filtered(lambda line: line.lot_id and line.state in EDITABLE)
@@ -769,12 +795,28 @@ class RmaOrderLine(models.Model):
 
         ``kind``: a key of ``ENTITLEMENTS``; ``reason``: a non-empty text.
         """
-        labels = dict(ENTITLEMENTS)
-        if not isinstance(kind, str) or kind not in labels:
+        reason = self._check_entitlement_override(kind, reason)
+        engine = self._entitlement_engine_vals()
+        notes = defaultdict(list)
+        for line in self:
+            notes[line.order_id].append(line._entitlement_override_note(kind, reason))
+            line._write_decision(
+                line._entitlement_override_vals(kind, reason, engine[line])
+            )
+        # The write access to the units, checked above, is the RMAs' (same groups,
+        # same company rule): the notes are logged without notification.
+        self.env["rma.order"]._rma_log_notes(notes)
+        self._rma_requote()
+        return True
+
+    def _check_entitlement_override(self, kind, reason):
+        """Refuse an override to an unknown entitlement, without a reason, or of a
+        unit whose entitlement is final. Returns the reason, stripped. Called by
+        ``_override_entitlement``."""
+        if not isinstance(kind, str) or kind not in dict(ENTITLEMENTS):
             raise UserError(self.env._("Choose an entitlement."))
         if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Say why the entitlement is overridden."))
-        reason = reason.strip()
         self.check_access("write")
         for line in self:
             if line._entitlement_is_final():
@@ -785,44 +827,41 @@ class RmaOrderLine(models.Model):
                         unit=line.display_name,
                     )
                 )
-        engine = self._entitlement_engine_vals()
-        for line in self:
-            before = line.entitlement_kind
-            answer = engine[line]
-            covered = kind != "none" and answer["entitlement_kind"] not in (
-                False,
-                "none",
-            )
-            line._write_decision(
-                {
-                    "entitlement_kind": kind,
-                    "entitlement_override_reason": reason,
-                    # Out of warranty is covered until no date; a covered kind
-                    # keeps the dates of the coverage the unit has.
-                    "entitlement_date_end": (
-                        answer["entitlement_date_end"] if covered else False
-                    ),
-                    "entitlement_days_left": (
-                        answer["entitlement_days_left"] if covered else 0
-                    ),
-                    "entitlement_swap_date_end": (
-                        answer["entitlement_swap_date_end"] if kind == "swap" else False
-                    ),
-                }
-            )
-            line.order_id.message_post(
-                body=self.env._(
-                    "Entitlement of %(unit)s overridden: %(before)s → %(after)s. "
-                    "Reason: %(reason)s",
-                    unit=line.display_name,
-                    before=labels.get(before, self.env._("not decided")),
-                    after=labels[kind],
-                    reason=reason,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        self._rma_requote()
-        return True
+        return reason.strip()
+
+    def _entitlement_override_vals(self, kind, reason, answer):
+        """The entitlement values this unit takes when overridden to ``kind`` for
+        ``reason``; ``answer``: the engine's values for the unit (see
+        ``_entitlement_engine_vals``). Called by ``_override_entitlement``."""
+        self.ensure_one()
+        covered = kind != "none" and answer["entitlement_kind"] not in (False, "none")
+        return {
+            "entitlement_kind": kind,
+            "entitlement_override_reason": reason,
+            # Out of warranty is covered until no date; a covered kind keeps the
+            # dates of the coverage the unit has.
+            "entitlement_date_end": (
+                answer["entitlement_date_end"] if covered else False
+            ),
+            "entitlement_days_left": answer["entitlement_days_left"] if covered else 0,
+            "entitlement_swap_date_end": (
+                answer["entitlement_swap_date_end"] if kind == "swap" else False
+            ),
+        }
+
+    def _entitlement_override_note(self, kind, reason):
+        """The chatter note of the RMA on overriding this unit's entitlement (read
+        before the override is written). Called by ``_override_entitlement``."""
+        self.ensure_one()
+        labels = dict(ENTITLEMENTS)
+        return self.env._(
+            "Entitlement of %(unit)s overridden: %(before)s → %(after)s. "
+            "Reason: %(reason)s",
+            unit=self.display_name,
+            before=labels.get(self.entitlement_kind, self.env._("not decided")),
+            after=labels[kind],
+            reason=reason,
+        )
 
     def _rma_requote(self):
         """Make the open repair quotes of these units again: their entitlement
@@ -1027,6 +1066,9 @@ class RmaOrderLine(models.Model):
         return self._rma_qty_compare(self.qty_received, self.quantity) >= 0
 
     def _prepare_receipt_move_vals(self, picking_type, customer_location):
+        """Values of the move bringing this unit from the customer into the RMA
+        location. Called by ``rma.order._prepare_receipt_vals``; may be
+        overridden."""
         self.ensure_one()
         order = self.order_id
         return {
@@ -1130,21 +1172,13 @@ class RmaOrderLine(models.Model):
             responsible = (
                 accountants[order.company_id] or order.user_id or self.env.user
             )
-            units = ", ".join(lines.mapped("display_name"))
             order.activity_schedule(
-                activity_type_id=activity_type.id,
-                user_id=responsible.id,
-                note=Markup("<p>%s</p>")
-                % self.env._(
-                    "Issue the credit note of %(units)s: press Process Resolutions "
-                    "on this RMA.",
-                    units=units,
-                ),
+                **lines._prepare_refund_activity_vals(activity_type, responsible)
             )
             bodies[order.id] = Markup("<p>%s</p>") % self.env._(
                 "%(units)s: the credit note needs invoicing rights; %(user)s was "
                 "asked to issue it.",
-                units=units,
+                units=", ".join(lines.mapped("display_name")),
                 user=responsible.name,
             )
         self.order_id.filtered(lambda order: order.id in bodies)._message_log_batch(
@@ -1152,7 +1186,24 @@ class RmaOrderLine(models.Model):
         )
         return self
 
+    def _prepare_refund_activity_vals(self, activity_type, responsible):
+        """Values of the activity (``activity_schedule``'s) that asks
+        ``responsible`` to issue the credit notes of these units, all of one RMA.
+        Called by ``_rma_ask_accounting_for_refunds``; may be overridden."""
+        return {
+            "activity_type_id": activity_type.id,
+            "user_id": responsible.id,
+            "note": Markup("<p>%s</p>")
+            % self.env._(
+                "Issue the credit note of %(units)s: press Process Resolutions "
+                "on this RMA.",
+                units=", ".join(self.mapped("display_name")),
+            ),
+        }
+
     def _create_deliveries(self, source):
+        """One outgoing transfer per RMA for these lines, from ``source`` (``stock``:
+        replacements; ``rma``: the received units going back)."""
         if not self:
             return self.env["stock.picking"]
         vals_list = []
@@ -1166,6 +1217,10 @@ class RmaOrderLine(models.Model):
     def _prepare_delivery_move_vals(
         self, picking_type, location, source, customer_location
     ):
+        """Values of the move shipping this unit's quantity still to process to the
+        customer: the replacement product from stock, or the unit itself from the
+        RMA location. Called by ``rma.order._prepare_delivery_vals``; may be
+        overridden."""
         self.ensure_one()
         order = self.order_id
         product = (
@@ -1196,25 +1251,30 @@ class RmaOrderLine(models.Model):
         }
 
     def _create_scraps(self):
+        """Scrap the received units of these lines, one scrap order per unit."""
         if not self:
             return self.env["stock.scrap"]
         scraps = self.env["stock.scrap"].create(
-            [
-                {
-                    "product_id": line.product_id.id,
-                    "lot_id": line.lot_id.id,
-                    "scrap_qty": line._qty_to_process(),
-                    "product_uom_id": line.product_uom_id.id,
-                    "location_id": line.order_id.warehouse_id.rma_loc_id.id,
-                    "company_id": line.company_id.id,
-                    "origin": line.order_id.name,
-                    "rma_line_id": line.id,
-                }
-                for line in self
-            ]
+            [line._prepare_scrap_vals() for line in self]
         )
         scraps.do_scrap()
         return scraps
+
+    def _prepare_scrap_vals(self):
+        """Values of the scrap order of this unit's quantity still to process, from
+        the RMA location of its service centre. Called by ``_create_scraps``; may
+        be overridden."""
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "lot_id": self.lot_id.id,
+            "scrap_qty": self._qty_to_process(),
+            "product_uom_id": self.product_uom_id.id,
+            "location_id": self.order_id.warehouse_id.rma_loc_id.id,
+            "company_id": self.company_id.id,
+            "origin": self.order_id.name,
+            "rma_line_id": self.id,
+        }
 
     def _create_refunds(self):
         """Credit notes for the received units, one per invoice partner.
@@ -1225,15 +1285,7 @@ class RmaOrderLine(models.Model):
         """
         if not self:
             return self.env["account.move"]
-        groups = defaultdict(lambda: self.env["rma.order.line"])
-        for line in self:
-            groups[line._refund_grouping_key()] |= line
-        vals_list, priced_from_product = [], self.env["rma.order.line"]
-        for lines in groups.values():
-            vals_list.append(lines._prepare_refund_vals())
-            priced_from_product |= lines.filtered(
-                lambda x: not x.origin_invoice_line_id
-            )
+        groups = self.grouped(lambda line: line._refund_grouping_key())
         # Called from buttons of forms whose context has defaults of other models
         # (default_line_ids of a prefilled RMA would become journal items).
         refunds = (
@@ -1241,24 +1293,40 @@ class RmaOrderLine(models.Model):
             .with_context(
                 clean_context(self.env.context), default_move_type="out_refund"
             )
-            .create(vals_list)
+            .create([lines._prepare_refund_vals() for lines in groups.values()])
         )
         # The accounting team's activity, if staff without rights had asked for it.
         self.order_id.activity_feedback(["rma_warranty.mail_activity_type_rma_refund"])
-        for order, lines in priced_from_product.grouped("order_id").items():
-            order.message_post(
-                body=Markup("<p>%s</p><ul>%s</ul>")
-                % (
-                    self.env._(
-                        "No original invoice line found: credited at the product's "
-                        "sale price."
-                    ),
-                    Markup().join(
-                        Markup("<li>%s</li>") % line.display_name for line in lines
-                    ),
-                )
-            )
+        self.concat(*groups.values()).filtered(
+            lambda line: not line.origin_invoice_line_id
+        )._rma_log_priced_from_product()
         return refunds
+
+    def _rma_log_priced_from_product(self):
+        """Tell in the chatter of their RMAs that these units, credited without an
+        original invoice line, were credited at the product's sale price. Called
+        by ``_create_refunds``, which the user could only run by creating the
+        credit notes from the RMAs (action_process locked them for writing)."""
+        bodies = {
+            order.id: Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._(
+                    "No original invoice line found: credited at the product's "
+                    "sale price."
+                ),
+                Markup().join(
+                    Markup("<li>%s</li>") % line.display_name for line in lines
+                ),
+            )
+            for order, lines in self.grouped("order_id").items()
+        }
+        if not bodies:
+            return
+        # _message_log_batch writes in sudo, without notification: see above for
+        # the RMAs' access.
+        self.order_id.filtered(lambda order: order.id in bodies)._message_log_batch(
+            bodies=bodies
+        )
 
     def _refund_grouping_key(self):
         self.ensure_one()
@@ -1274,7 +1342,9 @@ class RmaOrderLine(models.Model):
         return (self.company_id, partner, currency)
 
     def _prepare_refund_vals(self):
-        """Header from the (first) original invoice, as Odoo's reversal would."""
+        """Values of the credit note of these lines (one grouping key, see
+        ``_refund_grouping_key``): header from the (first) original invoice, as
+        Odoo's reversal would. Called by ``_create_refunds``; may be overridden."""
         first = self[0]
         company, partner, currency = first._refund_grouping_key()
         invoices = self.origin_invoice_line_id.move_id
@@ -1317,28 +1387,44 @@ class RmaOrderLine(models.Model):
         return vals
 
     def _prepare_refund_line_vals(self):
+        """Values of the credit note line of this unit's quantity still to process:
+        at the price of its original invoice line, else at the product's sale
+        price. Called by ``_prepare_refund_vals``; may be overridden."""
         self.ensure_one()
         qty = self._qty_to_process()
-        origin = self.origin_invoice_line_id
         # The credit note names the unit it credits.
         serial = self.lot_id and self.env._(
             "Serial number: %(lot)s", lot=self.lot_id.name
         )
-        if origin:
-            return {
-                "product_id": origin.product_id.id,
-                "name": "\n".join(filter(None, [origin.name, serial])),
-                "quantity": self.product_uom_id._compute_quantity(
-                    qty, origin.product_uom_id
-                ),
-                "product_uom_id": origin.product_uom_id.id,
-                "price_unit": origin.price_unit,
-                "discount": origin.discount,
-                "tax_ids": [Command.set(origin.tax_ids.ids)],
-                "account_id": origin.account_id.id,
-                "analytic_distribution": origin.analytic_distribution,
-                "rma_line_id": self.id,
-            }
+        if self.origin_invoice_line_id:
+            return self._refund_line_vals_from_invoice(qty, serial)
+        return self._refund_line_vals_from_product(qty, serial)
+
+    def _refund_line_vals_from_invoice(self, qty, serial):
+        """Credit note line values of ``qty`` of this unit at its original invoice
+        line's price, discount, taxes and account; ``serial``: the line's note of
+        the serial number, or False. Called by ``_prepare_refund_line_vals``."""
+        origin = self.origin_invoice_line_id
+        return {
+            "product_id": origin.product_id.id,
+            "name": "\n".join(filter(None, [origin.name, serial])),
+            "quantity": self.product_uom_id._compute_quantity(
+                qty, origin.product_uom_id
+            ),
+            "product_uom_id": origin.product_uom_id.id,
+            "price_unit": origin.price_unit,
+            "discount": origin.discount,
+            "tax_ids": [Command.set(origin.tax_ids.ids)],
+            "account_id": origin.account_id.id,
+            "analytic_distribution": origin.analytic_distribution,
+            "rma_line_id": self.id,
+        }
+
+    def _refund_line_vals_from_product(self, qty, serial):
+        """Credit note line values of ``qty`` of this unit, without an original
+        invoice line, at the product's sale price (none: refused); ``serial`` as
+        in ``_refund_line_vals_from_invoice``. Called by
+        ``_prepare_refund_line_vals``."""
         product = self.product_id.with_company(self.company_id)
         price = product.uom_id._compute_price(product.lst_price, self.product_uom_id)
         if float_is_zero(

@@ -412,6 +412,39 @@ class TestIssue11Engine(RmaCommon):
         with self.assertRaisesRegex(UserError, "already processed"):
             self._override(line_a, "none", "Changed my mind")
 
+    def test_override_of_several_units_notes_each_in_its_rma(self):
+        """Units of two RMAs overridden at once: each RMA's chatter gets one note
+        per unit, in the units' order, and nobody is notified."""
+        lots = [self._unit(f"I11-OVR-BATCH-{i}") for i in range(3)]
+        rma_1 = self._new_rma(
+            self.end_user,
+            [{"product_id": self.product.id, "lot_id": lot.id} for lot in lots[:2]],
+        )
+        rma_2 = self._new_rma(
+            self.end_user, [{"product_id": self.product.id, "lot_id": lots[2].id}]
+        )
+        rmas = rma_1 | rma_2
+        rmas.action_submit()
+        before = {rma: rma.message_ids for rma in rmas}
+        lines = rmas.line_ids.with_user(self.rma_user)
+        lines._override_entitlement("goodwill", "Known fan batch")
+        self.assertEqual(set(lines.mapped("entitlement_kind")), {"goodwill"})
+        for rma in rmas:
+            notes = (rma.message_ids - before[rma]).filtered(
+                lambda m: "overridden" in (m.body or "")
+            )
+            self.assertEqual(
+                notes.sorted("id").mapped("body"),
+                [
+                    f"<p>Entitlement of {line.display_name} overridden: Warranty → "
+                    "Goodwill. Reason: Known fan batch</p>"
+                    for line in lines.filtered(lambda ln, rma=rma: ln.order_id == rma)
+                ],
+            )
+            self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertEqual(notes.author_id, self.rma_user.partner_id)
+            self.assertFalse(notes.notification_ids)
+
     def test_override_refuses_wrong_values(self):
         lot = self._unit("I11-OVR-TYPES")
         _rma, line = self._submitted(lot)

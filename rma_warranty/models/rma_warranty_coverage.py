@@ -305,28 +305,28 @@ class RmaWarrantyCoverage(models.Model):
             )
 
     @api.model
-    def _insert_rows(self, vals_list, batch_size=5000):
-        """Write many system-made periods at once (install-time backfill).
+    def _backfill_copy_rows(self, vals_list, batch_size=5000):
+        """Write the standard periods of the install backfill
+        (``stock.lot._warranty_backfill``, values from
+        ``stock.lot._warranty_standard_vals``) with PostgreSQL's COPY, for the
+        install backfill only: on a database with millions of delivered serials
+        the ORM's create would take hours.
 
-        The ORM would spend most of the time creating records one by one; the rows
-        here are plain values prepared by ``stock.lot._warranty_standard_vals``.
+        It uses a private internal of Odoo: ``self.env.cr._obj``, the psycopg2
+        cursor inside Odoo's cursor, whose ``copy_expert`` Odoo does not expose.
+        It bypasses the ORM: no defaults, no ``create`` override, no Python
+        constraint, no cache; so it takes only the plain values (ids, dates,
+        selection keys) of ``_BACKFILL_COLUMNS`` and writes the log columns as
+        ``create`` does. ``TestWarrantyEngine.test_backfill_copy_equals_orm_create``
+        compares its rows, column by column, with those of ``create``: an
+        upgrade of Odoo or a new field that makes them differ fails it.
+        Everything else creates periods through the ORM, in batch.
         """
-        columns = [
-            "lot_id",
-            "product_id",
-            "company_id",
-            "component_id",
-            "policy_id",
-            "kind",
-            "origin",
-            "date_start",
-            "date_end",
-            "swap_date_end",
-            "partner_id",
-            "move_id",
-            "registration_id",
-        ]
-        uid, now = self.env.uid, fields.Datetime.now()
+        columns = self._BACKFILL_COLUMNS
+        unknown = {key for vals in vals_list for key in vals} - set(columns)
+        if unknown:
+            raise ValueError(f"COPY writes no column {sorted(unknown)}")
+        uid, now = self.env.uid, self.env.cr.now()
         audit = f"\t{uid}\t{now}\t{uid}\t{now}\n"
 
         def cell(value):

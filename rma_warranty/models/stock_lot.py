@@ -456,6 +456,110 @@ class StockLot(models.Model):
             f"{self.get_base_url()}/warranty/check?{urlencode({'serial': self.name})}"
         )
 
+    # ---- Coverage periods -----------------------------------------------------------
+
+    def _prepare_warranty_coverage_vals(
+        self, kind, date_start, date_end, component=None, **values
+    ):
+        """Values of one coverage period of this unit: ``kind`` from
+        ``date_start`` to ``date_end`` (its last covered day), of ``component``
+        (an ``rma.warranty.component`` or its id; none: the whole unit).
+        ``values``: the other fields, which say where the period comes from
+        (``origin``, ``policy_id``, ``partner_id``, ``move_id``, ``reason``...) and
+        may set another ``company_id`` than the unit's.
+
+        The one place the addon builds a period: called by
+        ``_warranty_period_vals`` (standard periods of deliveries and
+        registrations, also for the install backfill), ``_warranty_extension_vals``
+        (extensions sold, ``sale.order.line._prepare_warranty_extension_vals``,
+        and codes redeemed, ``rma.warranty.code._redeem``), ``_warranty_copy_to``
+        (a replacement unit, ``rma.order.line._warranty_transfer_coverage``) and
+        ``_warranty_grant_post_repair`` (a repaired unit delivered back,
+        ``rma.order.line._rma_after_redelivery``). Override it to add to every
+        period; keep to plain values (ids, dates, selection keys): the install
+        backfill writes them as they are and refuses fields it has no column for
+        (``rma.warranty.coverage._backfill_copy_rows``).
+        """
+        self.ensure_one()
+        if isinstance(component, models.BaseModel):
+            component = component.id
+        return dict(
+            {
+                "lot_id": self.id,
+                "product_id": self.product_id.id,
+                "company_id": self.company_id.id or self.env.company.id,
+                "component_id": component or False,
+                "kind": kind,
+                "date_start": date_start,
+                "date_end": date_end,
+            },
+            **values,
+        )
+
+    def _warranty_copy_to(self, new_lots, from_date=None, reason=None):
+        """``new_lots`` replace this unit: they carry on its coverage periods (those
+        that still run on ``from_date``; all without it), as replacement periods
+        with the same dates, and its owner. Returns the periods created, in one
+        batch. Called by ``rma.order.line._warranty_transfer_coverage``, which
+        calls it in sudo once the replacement was shipped."""
+        self.ensure_one()
+        periods = self.warranty_coverage_ids.filtered(
+            lambda p: p.date_end >= from_date if from_date else True
+        )
+        vals_list = [
+            lot._prepare_warranty_coverage_vals(
+                period.kind,
+                period.date_start,
+                period.date_end,
+                period.component_id,
+                company_id=period.company_id.id,
+                policy_id=period.policy_id.id,
+                origin="replacement",
+                partner_id=period.partner_id.id,
+                reason=reason,
+            )
+            for lot in new_lots
+            for period in periods
+        ]
+        coverage = self.env["rma.warranty.coverage"].create(vals_list)
+        new_lots.with_env(self.env)._write_decision(
+            {
+                "warranty_sold_to_id": self.warranty_sold_to_id.id,
+                "warranty_owner_id": self.warranty_owner_id.id,
+            }
+        )
+        return coverage
+
+    @api.model
+    def _warranty_grant_post_repair(self, grants):
+        """Post-repair periods of repaired units delivered back, in one batch.
+
+        ``grants``: ``[(move, policy, partner, reason)]``, one per redelivery of
+        units repaired out of warranty: every unit ``move`` delivered is covered
+        for ``policy.post_repair_days`` from the day of the redelivery where its
+        customer lives, for ``partner``. Returns the periods created. Called by
+        ``rma.order.line._rma_after_redelivery`` (which decides who gets one), in
+        sudo.
+        """
+        vals_list = []
+        for move, policy, partner, reason in grants:
+            for lot in move.move_line_ids.lot_id:
+                start = local_date(move.date, lot._warranty_tz())
+                vals_list.append(
+                    lot._prepare_warranty_coverage_vals(
+                        "post_repair",
+                        start,
+                        start + datetime.timedelta(days=policy.post_repair_days - 1),
+                        company_id=move.company_id.id,
+                        policy_id=policy.id,
+                        origin="repair",
+                        partner_id=partner.id,
+                        move_id=move.id,
+                        reason=reason,
+                    )
+                )
+        return self.env["rma.warranty.coverage"].create(vals_list)
+
     # ---- Standard coverage ----------------------------------------------------------
 
     def _warranty_last_deliveries(self):
@@ -571,36 +675,30 @@ class StockLot(models.Model):
         ``lengths``: ``policy._standard_lengths()``, when the caller has it already.
         """
         self.ensure_one()
-        common = dict(
-            extra,
-            lot_id=self.id,
-            product_id=self.product_id.id,
-            company_id=self.company_id.id or self.env.company.id,
-            policy_id=policy.id,
-            kind="standard",
-            date_start=start,
-        )
+        extra = dict(extra, policy_id=policy.id)
         months, swap_days, components = lengths or policy._standard_lengths()
-        vals_list = [
-            dict(
-                common,
-                date_end=period_end(start, months),
-                swap_date_end=(
-                    start + datetime.timedelta(days=swap_days - 1)
-                    if swap_days
-                    else False
-                ),
-            )
-        ]
-        for component_id, component_months in components:
-            vals_list.append(
-                dict(
-                    common,
-                    component_id=component_id,
-                    date_end=period_end(start, component_months),
+        swap_date_end = (
+            start + datetime.timedelta(days=swap_days - 1) if swap_days else False
+        )
+        return [
+            self._prepare_warranty_coverage_vals(
+                "standard",
+                start,
+                period_end(start, months),
+                swap_date_end=swap_date_end,
+                **extra,
+            ),
+            *(
+                self._prepare_warranty_coverage_vals(
+                    "standard",
+                    start,
+                    period_end(start, component_months),
+                    component_id,
+                    **extra,
                 )
-            )
-        return vals_list
+                for component_id, component_months in components
+            ),
+        ]
 
     def _warranty_recompute_standard(self):
         """Rebuild the standard coverage of these units from their delivery and
@@ -640,7 +738,8 @@ class StockLot(models.Model):
         """Standard coverage for every serial already delivered and not covered.
 
         Run at install on databases with history: set-based, in large batches, the
-        periods written with one INSERT per batch rather than through the ORM.
+        periods written with one COPY per batch rather than through the ORM
+        (``rma.warranty.coverage._backfill_copy_rows``, its only caller).
         Returns the number of serials covered.
         """
         self.env.flush_all()
@@ -666,7 +765,7 @@ class StockLot(models.Model):
         for batch_ids in split_every(batch_size, lot_ids):
             lots = self.browse(batch_ids)
             vals_list, parties = lots._warranty_standard_vals()
-            Coverage._insert_rows(vals_list)
+            Coverage._backfill_copy_rows(vals_list)
             self._warranty_write_parties(parties)
             covered += len({vals["lot_id"] for vals in vals_list})
             self.env.invalidate_all()
@@ -752,17 +851,16 @@ class StockLot(models.Model):
             )
         if chained is None:
             chained = start == self._warranty_chain_end(window["standard"]) + DAY
-        return dict(
-            extra or {},
-            lot_id=self.id,
-            product_id=self.product_id.id,
-            company_id=self.company_id.id or self.env.company.id,
-            policy_id=window["policy"].id,
-            kind="extended",
-            date_start=start,
-            date_end=end,
-            chain_months=months if chained else 0,
-            partner_id=self.warranty_owner_id.id,
+        return self._prepare_warranty_coverage_vals(
+            "extended",
+            start,
+            end,
+            **dict(
+                extra or {},
+                policy_id=window["policy"].id,
+                chain_months=months if chained else 0,
+                partner_id=self.warranty_owner_id.id,
+            ),
         )
 
     def _warranty_extension_window(self, on_date):

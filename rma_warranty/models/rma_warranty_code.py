@@ -354,9 +354,8 @@ class RmaWarrantyCode(models.Model):
                 "coverage_id": coverage_sudo.id,
             }
         )
-        lot_sudo.message_post(
-            body=code_sudo._redeemed_message(partner, coverage_sudo),
-            subtype_xmlid="mail.mt_note",
+        lot_sudo._warranty_log_notes(
+            [(lot_sudo, code_sudo._redeemed_message(partner, coverage_sudo))]
         )
         return self.env["rma.warranty.coverage"].browse(coverage_sudo.id)
 

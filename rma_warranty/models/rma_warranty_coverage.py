@@ -286,23 +286,48 @@ class RmaWarrantyCoverage(models.Model):
             )
 
     def _log_on_lots(self, title):
-        """Staff changes of coverage are kept in the serial's chatter."""
-        for period in self:
-            period.lot_id.message_post(
-                body=self.env._(
-                    "%(title)s: %(kind)s %(component)s%(start)s - %(end)s. Reason: "
-                    "%(reason)s",
-                    title=title,
-                    kind=dict(KINDS)[period.kind],
-                    component=(
-                        f"({period.component_id.name}) " if period.component_id else ""
+        """Staff changes of coverage are kept in the serial's chatter: one note per
+        period (create and write checked the user's rights on them)."""
+        self.env["stock.lot"]._warranty_log_notes(
+            [
+                (
+                    period.lot_id,
+                    self.env._(
+                        "%(title)s: %(kind)s %(component)s%(start)s - %(end)s. "
+                        "Reason: %(reason)s",
+                        title=title,
+                        kind=dict(KINDS)[period.kind],
+                        component=(
+                            f"({period.component_id.name}) "
+                            if period.component_id
+                            else ""
+                        ),
+                        start=period.date_start,
+                        end=period.date_end,
+                        reason=period.reason or "-",
                     ),
-                    start=period.date_start,
-                    end=period.date_end,
-                    reason=period.reason or "-",
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+                )
+                for period in self
+            ]
+        )
+
+    # The columns the install backfill writes: every field of a period it builds
+    # (stock.lot._prepare_warranty_coverage_vals for a standard period).
+    _BACKFILL_COLUMNS = (
+        "lot_id",
+        "product_id",
+        "company_id",
+        "component_id",
+        "policy_id",
+        "kind",
+        "origin",
+        "date_start",
+        "date_end",
+        "swap_date_end",
+        "partner_id",
+        "move_id",
+        "registration_id",
+    )
 
     @api.model
     def _backfill_copy_rows(self, vals_list, batch_size=5000):

@@ -268,7 +268,16 @@ class RmaWarrantyCode(models.Model):
             # A clash with an existing code is astronomically rare, but the
             # unique index would refuse the whole batch: draw again instead.
             codes -= self._taken_codes(codes)
-        return self.create([dict(vals or {}, code=code) for code in sorted(codes)])
+        return self.create(
+            [self._prepare_generated_code_vals(code, vals) for code in sorted(codes)]
+        )
+
+    @api.model
+    def _prepare_generated_code_vals(self, code, vals=None):
+        """Values of the generated code ``code`` (its text, drawn by
+        ``_random_code``) with the ``vals`` common to its batch. Called by
+        ``_generate`` (the generate wizard); override to add to every code."""
+        return dict(vals or {}, code=code)
 
     def _export_csv(self):
         """The codes as CSV (UTF-8) for the printer of cards or the reseller."""

@@ -455,32 +455,11 @@ class RmaWarrantyCoverage(models.Model):
             periods,
             [v for v in voids if not v.component_id or v.component_id == component_id],
         )
-        own_standard = component_id and any(
-            p.kind == "standard" and p.component_id == component_id for p in periods
-        )
-        applicable = [
-            p
-            for p in periods
-            if (
-                p.component_id == component_id
-                if p.component_id
-                else not (own_standard and p.kind == "standard")
-            )
-        ]
+        applicable = self._applicable_periods(periods, component_id)
         covering = [p for p in applicable if p.date_start <= on_date <= p.date_end]
         if not covering:
             return Entitlement("none", self.browse(), None, 0, False, False)
-        swap_date_end = max(
-            (
-                p.swap_date_end
-                for p in periods
-                if p.kind == "standard"
-                and not p.component_id
-                and p.swap_date_end
-                and p.date_start <= on_date <= p.swap_date_end
-            ),
-            default=None,
-        )
+        swap_date_end = self._swap_window_end(periods, on_date)
         swap = bool(swap_date_end)
         kind = (
             "swap"
@@ -503,6 +482,42 @@ class RmaWarrantyCoverage(models.Model):
             kind == "swap",
             True,
             swap_date_end,
+        )
+
+    @api.model
+    def _applicable_periods(self, periods, component_id):
+        """The ``Period`` rows of a unit that cover ``component_id`` (0 / False:
+        the whole unit): a component with its own standard period is covered by
+        that period, not by the unit's; the other periods of the whole unit cover
+        every component."""
+        own_standard = component_id and any(
+            p.kind == "standard" and p.component_id == component_id for p in periods
+        )
+        return [
+            p
+            for p in periods
+            if (
+                p.component_id == component_id
+                if p.component_id
+                else not (own_standard and p.kind == "standard")
+            )
+        ]
+
+    @api.model
+    def _swap_window_end(self, periods, on_date):
+        """Last day of the replacement window that contains ``on_date``, from the
+        unit's standard ``Period`` rows (the window belongs to the whole unit),
+        or None."""
+        return max(
+            (
+                p.swap_date_end
+                for p in periods
+                if p.kind == "standard"
+                and not p.component_id
+                and p.swap_date_end
+                and p.date_start <= on_date <= p.swap_date_end
+            ),
+            default=None,
         )
 
     @api.model

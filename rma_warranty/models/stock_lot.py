@@ -141,79 +141,81 @@ class StockLot(models.Model):
             raise UserError(
                 self.env._("Serials cannot be searched by warranty this way.")
             )
-        kinds = {kind or "none" for kind in searched_codes(value)}
         today = fields.Date.context_today(self)
-
-        # A standing void of the whole unit takes its standard and extended
-        # periods away (post-repair and goodwill periods are counted as given).
-        not_voided = [
-            "|",
-            ("kind", "not in", VOIDED_KINDS),
-            (
-                "lot_id.warranty_void_ids",
-                "not any",
-                [
-                    ("lifted", "=", False),
-                    ("component_id", "=", False),
-                    ("date", "<=", today),
-                ],
-            ),
+        domains = [
+            domain
+            for kind in {kind or "none" for kind in searched_codes(value)}
+            if (domain := self._get_warranty_kind_domain(kind, today)) is not None
         ]
+        domain = expression.OR(domains) if domains else expression.FALSE_DOMAIN
+        if operator in ("!=", "not in"):
+            return ["!", *expression.normalize_domain(domain)]
+        return domain
 
-        def covered(*coverage_kinds):
-            return [
-                (
-                    "warranty_coverage_ids",
-                    "any",
-                    [
-                        ("component_id", "=", False),
-                        ("kind", "in", coverage_kinds),
-                        ("date_start", "<=", today),
-                        ("date_end", ">=", today),
-                        *not_voided,
-                    ],
-                )
-            ]
+    @api.model
+    def _get_warranty_kind_domain(self, kind, today):
+        """Domain of the serials whose whole unit is entitled to ``kind`` (a key of
+        ENTITLEMENTS) on ``today``: a kind applies when a period of it covers
+        today and no period of a better kind does. None for an unknown kind.
+        Called by ``_search_warranty_kind``."""
+        coverage_kind = {
+            entitlement: kind for kind, entitlement in KIND_ENTITLEMENT.items()
+        }
+        covered_at_all = self._get_warranty_covered_domain(
+            tuple(coverage_kind.values()), today
+        )
+        in_swap_window = self._get_warranty_covered_domain(
+            ("standard",), today, until="swap_date_end"
+        )
+        if kind == "none":
+            return ["!", *covered_at_all]
+        if kind == "swap":
+            return expression.AND([in_swap_window, covered_at_all])
+        if kind not in coverage_kind:
+            return None
+        ranked = [key for key, _label in ENTITLEMENTS if key in coverage_kind]
+        better = tuple(coverage_kind[k] for k in ranked[: ranked.index(kind)])
+        domain = [
+            *self._get_warranty_covered_domain((coverage_kind[kind],), today),
+            "!",
+            *in_swap_window,
+        ]
+        if better:
+            domain = expression.AND(
+                [domain, ["!", *self._get_warranty_covered_domain(better, today)]]
+            )
+        return domain
 
-        in_swap_window = [
+    @api.model
+    def _get_warranty_covered_domain(self, coverage_kinds, today, until="date_end"):
+        """Domain of the serials with a whole-unit period of ``coverage_kinds``
+        that covers ``today`` (up to its ``until`` date: ``swap_date_end`` for
+        the replacement window). A standing void of the whole unit takes its
+        standard and extended periods away (post-repair and goodwill periods are
+        counted as given)."""
+        return [
             (
                 "warranty_coverage_ids",
                 "any",
                 [
                     ("component_id", "=", False),
-                    ("kind", "=", "standard"),
+                    ("kind", "in", coverage_kinds),
                     ("date_start", "<=", today),
-                    ("swap_date_end", ">=", today),
-                    *not_voided,
+                    (until, ">=", today),
+                    "|",
+                    ("kind", "not in", VOIDED_KINDS),
+                    (
+                        "lot_id.warranty_void_ids",
+                        "not any",
+                        [
+                            ("lifted", "=", False),
+                            ("component_id", "=", False),
+                            ("date", "<=", today),
+                        ],
+                    ),
                 ],
             )
         ]
-        coverage_kind = {
-            entitlement: kind for kind, entitlement in KIND_ENTITLEMENT.items()
-        }
-        ranked = [key for key, _label in ENTITLEMENTS if key in coverage_kind]
-        domains = []
-        for kind in kinds:
-            if kind == "none":
-                domains.append(["!", *covered(*coverage_kind.values())])
-            elif kind == "swap":
-                domains.append(
-                    expression.AND([in_swap_window, covered(*coverage_kind.values())])
-                )
-            elif kind in coverage_kind:
-                better = [coverage_kind[k] for k in ranked[: ranked.index(kind)]]
-                domain = [
-                    *covered(coverage_kind[kind]),
-                    "!",
-                    *in_swap_window,
-                ]
-                if better:
-                    domain = expression.AND([domain, ["!", *covered(*better)]])
-                domains.append(domain)
-        domain = expression.OR(domains) if domains else expression.FALSE_DOMAIN
-        if operator in ("!=", "not in"):
-            return ["!", *expression.normalize_domain(domain)]
-        return domain
 
     # ---- CRUD -----------------------------------------------------------------------
 
@@ -315,8 +317,17 @@ class StockLot(models.Model):
         if not serial:
             return []
         self.env.cr.execute(self._warranty_lookup_query(serial))
+        units = self._warranty_lookup_units(self.env.cr.dictfetchall())
+        now = fields.Datetime.now()
+        return [self._warranty_lookup_answer(unit, now) for unit in units]
+
+    @api.model
+    def _warranty_lookup_units(self, rows):
+        """The rows of ``_warranty_lookup_query`` grouped by unit: ``[{"row"`` (the
+        unit's first row), ``"periods"`` (``Period``), ``"components"`` ({period
+        id: component name}), ``"voids"`` (``Void``)``}]`` in the query's order."""
         units = {}
-        for row in self.env.cr.dictfetchall():
+        for row in rows:
             unit = units.setdefault(
                 row["id"],
                 {
@@ -341,50 +352,51 @@ class StockLot(models.Model):
                         row["swap_date_end"],
                     )
                 )
+        return list(units.values())
+
+    @api.model
+    def _warranty_lookup_answer(self, unit, now):
+        """What ``_warranty_lookup`` answers of one unit of
+        ``_warranty_lookup_units`` at the UTC time ``now``: its entitlement where
+        its customer lives and its periods as their voids leave them."""
         Coverage = self.env["rma.warranty.coverage"]
-        now = fields.Datetime.now()
-        result = []
-        for unit in units.values():
-            row = unit["row"]
-            answer = Coverage._entitlement_of(
-                unit["periods"], local_date(now, row["tz"]), False, unit["voids"]
+        row = unit["row"]
+        answer = Coverage._entitlement_of(
+            unit["periods"], local_date(now, row["tz"]), False, unit["voids"]
+        )
+        # The periods as their voids leave them (a void ends the periods it
+        # takes away, of the whole unit or of its component).
+        periods = [
+            voided
+            for p in unit["periods"]
+            for voided in Coverage._apply_voids(
+                [p],
+                [
+                    v
+                    for v in unit["voids"]
+                    if not v.component_id or v.component_id == p.component_id
+                ],
             )
-            # The periods as their voids leave them (a void ends the periods it
-            # takes away, of the whole unit or of its component).
-            periods = [
-                voided
-                for p in unit["periods"]
-                for voided in Coverage._apply_voids(
-                    [p],
-                    [
-                        v
-                        for v in unit["voids"]
-                        if not v.component_id or v.component_id == p.component_id
-                    ],
-                )
-            ]
-            result.append(
+        ]
+        return {
+            "serial": row["name"],
+            "product": (
+                f"[{row['default_code']}] {row['product']}"
+                if row["default_code"]
+                else row["product"]
+            ),
+            "kind": answer.kind,
+            "date_end": answer.date_end,
+            "periods": [
                 {
-                    "serial": row["name"],
-                    "product": (
-                        f"[{row['default_code']}] {row['product']}"
-                        if row["default_code"]
-                        else row["product"]
-                    ),
-                    "kind": answer.kind,
-                    "date_end": answer.date_end,
-                    "periods": [
-                        {
-                            "kind": p.kind,
-                            "component": unit["components"][p.id],
-                            "date_start": p.date_start,
-                            "date_end": p.date_end,
-                        }
-                        for p in periods
-                    ],
+                    "kind": p.kind,
+                    "component": unit["components"][p.id],
+                    "date_start": p.date_start,
+                    "date_end": p.date_end,
                 }
-            )
-        return result
+                for p in periods
+            ],
+        }
 
     # The longest serial number the public check looks up: longer input is refused
     # before it reaches the database.
@@ -893,6 +905,26 @@ class StockLot(models.Model):
         (``_warranty_extension_offers``), which must stay read-only.
         """
         self.ensure_one()
+        standard, policy = self._warranty_extension_basis()
+        answer = self._get_warranty_entitlement(on_date=on_date)[self]
+        return {
+            "start": (
+                answer.date_end + datetime.timedelta(days=1)
+                if answer.date_end
+                else on_date
+            ),
+            "limit": period_end(standard.date_start, policy.max_total_months),
+            "policy": policy,
+            "standard": standard,
+        }
+
+    def _warranty_extension_basis(self):
+        """``(standard period, policy)`` an extension of this unit is measured
+        from: its standard period of the whole unit and the policy that sets the
+        limit. Raises a UserError saying why the unit cannot be extended at all
+        (voided, never delivered nor registered, a policy with no limit). Reads
+        only: called by ``_warranty_extension_window``."""
+        self.ensure_one()
         standard = self.warranty_coverage_ids.filtered(
             lambda p: p.kind == "standard" and not p.component_id
         )[:1]
@@ -925,17 +957,7 @@ class StockLot(models.Model):
                     product=self.product_id.display_name,
                 )
             )
-        answer = self._get_warranty_entitlement(on_date=on_date)[self]
-        return {
-            "start": (
-                answer.date_end + datetime.timedelta(days=1)
-                if answer.date_end
-                else on_date
-            ),
-            "limit": period_end(standard.date_start, policy.max_total_months),
-            "policy": policy,
-            "standard": standard,
-        }
+        return standard, policy
 
     def _warranty_chain_end(self, standard):
         """Last day of the coverage that runs on, without a gap, from the unit's
@@ -1119,22 +1141,8 @@ class StockLot(models.Model):
         entitlements = dict(
             self._fields["warranty_kind"]._description_selection(self.env)
         )
+        details = self._portal_unit_details(partner, entitlements) if detail else {}
         values = []
-        component_answers = {}
-        if detail:
-            today = self._warranty_today()
-            keys = []
-            for lot in self:
-                components = lot.warranty_coverage_ids.component_id
-                keys += [(lot, today[lot], c) for c in components.sorted("name")]
-            component_answers = self.env["rma.warranty.coverage"]._get_entitlements(
-                keys
-            )
-        kinds = dict(
-            self.env["rma.warranty.coverage"]
-            ._fields["kind"]
-            ._description_selection(self.env)
-        )
         for lot in self:
             unit = {
                 "id": lot.id,
@@ -1148,7 +1156,30 @@ class StockLot(models.Model):
                 "url": f"/my/units/{lot.id}",
             }
             if detail:
-                unit["components"] = [
+                unit.update(details[lot])
+            values.append(unit)
+        return values
+
+    def _portal_unit_details(self, partner, entitlements):
+        """The detail of ``_portal_unit_values`` (``detail=True``), batch-computed:
+        {lot: {"components", "periods", "registrations"}}, the coverage of each
+        component today, every period and the registrations, the name of their
+        owner only when it is ``partner`` (the user's commercial entity).
+        ``entitlements``: the labels of the entitlement keys."""
+        today = self._warranty_today()
+        keys = []
+        for lot in self:
+            components = lot.warranty_coverage_ids.component_id
+            keys += [(lot, today[lot], c) for c in components.sorted("name")]
+        component_answers = self.env["rma.warranty.coverage"]._get_entitlements(keys)
+        kinds = dict(
+            self.env["rma.warranty.coverage"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
+        return {
+            lot: {
+                "components": [
                     {
                         "component": component.name,
                         "kind": answer.kind,
@@ -1157,8 +1188,8 @@ class StockLot(models.Model):
                     }
                     for (key_lot, _day, component), answer in component_answers.items()
                     if key_lot == lot
-                ]
-                unit["periods"] = [
+                ],
+                "periods": [
                     {
                         "kind_label": kinds.get(period.kind, ""),
                         "component": period.component_id.name or "",
@@ -1169,8 +1200,8 @@ class StockLot(models.Model):
                     for period in lot.warranty_coverage_ids.sorted(
                         lambda p: (p.date_start, p.id)
                     )
-                ]
-                unit["registrations"] = [
+                ],
+                "registrations": [
                     {
                         "date": registration.date,
                         "purchase_date": registration.purchase_date,
@@ -1181,9 +1212,10 @@ class StockLot(models.Model):
                         ),
                     }
                     for registration in lot.warranty_registration_ids
-                ]
-            values.append(unit)
-        return values
+                ],
+            }
+            for lot in self
+        }
 
     # ---- Portal: extensions ---------------------------------------------------------
 

@@ -897,46 +897,19 @@ class RmaOrderLine(models.Model):
         return void.action_open_lift()
 
     def _warranty_transfer_coverage(self, new_lots):
-        """A replacement unit carries on the coverage of the unit it replaces."""
+        """A replacement unit carries on the coverage of the unit it replaces
+        (``stock.lot._warranty_copy_to``)."""
         self.ensure_one()
-        # sudo: the replacement was shipped by someone allowed to; coverage itself
-        # is kept by the system.
-        periods = self.lot_id.sudo().warranty_coverage_ids.filtered(
-            lambda p: (
-                p.date_end >= self.entitlement_date if self.entitlement_date else True
-            )
-        )
-        vals_list = []
-        for lot in new_lots:
-            for period in periods:
-                vals_list.append(
-                    {
-                        "lot_id": lot.id,
-                        "product_id": lot.product_id.id,
-                        "company_id": period.company_id.id,
-                        "component_id": period.component_id.id,
-                        "policy_id": period.policy_id.id,
-                        "kind": period.kind,
-                        "origin": "replacement",
-                        "date_start": period.date_start,
-                        "date_end": period.date_end,
-                        "partner_id": period.partner_id.id,
-                        "reason": self.env._(
-                            "Replaces %(lot)s (%(rma)s)",
-                            lot=self.lot_id.name,
-                            rma=self.order_id.name,
-                        ),
-                    }
-                )
         # sudo: the replacement was shipped by someone allowed to (stock rights);
         # coverage and the serial's owner follow from that delivery, by the system.
-        self.env["rma.warranty.coverage"].sudo().create(vals_list)
-        # sudo: see above.
-        new_lots.sudo()._write_decision(
-            {
-                "warranty_sold_to_id": self.lot_id.warranty_sold_to_id.id,
-                "warranty_owner_id": self.lot_id.warranty_owner_id.id,
-            }
+        self.lot_id.sudo()._warranty_copy_to(
+            new_lots.sudo(),  # sudo: see the comment above
+            from_date=self.entitlement_date,
+            reason=self.env._(
+                "Replaces %(lot)s (%(rma)s)",
+                lot=self.lot_id.name,
+                rma=self.order_id.name,
+            ),
         )
 
     # ---- Quantities -----------------------------------------------------------------
@@ -2145,9 +2118,10 @@ class RmaOrderLine(models.Model):
 
     def _rma_after_redelivery(self, moves):
         """Repaired units were delivered back: those repaired out of warranty get
-        their post-repair coverage (policy days from the redelivery)."""
+        their post-repair coverage (policy days from the redelivery, built by
+        ``stock.lot._warranty_grant_post_repair``)."""
         policies = self.product_id._get_warranty_policies()
-        vals_list = []
+        grants = []
         for move in moves:
             line = move.rma_line_id
             policy = policies.get(line.product_id)
@@ -2157,30 +2131,16 @@ class RmaOrderLine(models.Model):
                 or line.entitlement_free_repair
             ):
                 continue
-            for lot in move.move_line_ids.lot_id:
-                start = local_date(move.date, lot._warranty_tz())
-                vals_list.append(
-                    {
-                        "lot_id": lot.id,
-                        "product_id": lot.product_id.id,
-                        "company_id": move.company_id.id,
-                        "policy_id": policy.id,
-                        "kind": "post_repair",
-                        "origin": "repair",
-                        "date_start": start,
-                        "date_end": start
-                        + datetime.timedelta(days=policy.post_repair_days - 1),
-                        "partner_id": line.order_id.partner_id.commercial_partner_id.id,
-                        "move_id": move.id,
-                        "reason": self.env._(
-                            "Repaired (%(repair)s, %(rma)s)",
-                            repair=line.repair_id.name,
-                            rma=line.order_id.name,
-                        ),
-                    }
-                )
+            reason = self.env._(
+                "Repaired (%(repair)s, %(rma)s)",
+                repair=line.repair_id.name,
+                rma=line.order_id.name,
+            )
+            grants.append(
+                (move, policy, line.order_id.partner_id.commercial_partner_id, reason)
+            )
         # sudo: the repaired unit was shipped by someone allowed to (stock rights);
         # its coverage follows from that delivery, kept by the system.
-        coverages = self.env["rma.warranty.coverage"].sudo().create(vals_list)
+        coverages = self.env["stock.lot"].sudo()._warranty_grant_post_repair(grants)
         self.order_id._rma_send_service_report()
         return coverages

@@ -268,7 +268,16 @@ class RmaWarrantyCode(models.Model):
             # A clash with an existing code is astronomically rare, but the
             # unique index would refuse the whole batch: draw again instead.
             codes -= self._taken_codes(codes)
-        return self.create([dict(vals or {}, code=code) for code in sorted(codes)])
+        return self.create(
+            [self._prepare_generated_code_vals(code, vals) for code in sorted(codes)]
+        )
+
+    @api.model
+    def _prepare_generated_code_vals(self, code, vals=None):
+        """Values of the generated code ``code`` (its text, drawn by
+        ``_random_code``) with the ``vals`` common to its batch. Called by
+        ``_generate`` (the generate wizard); override to add to every code."""
+        return dict(vals or {}, code=code)
 
     def _export_csv(self):
         """The codes as CSV (UTF-8) for the printer of cards or the reseller."""
@@ -354,9 +363,8 @@ class RmaWarrantyCode(models.Model):
                 "coverage_id": coverage_sudo.id,
             }
         )
-        lot_sudo.message_post(
-            body=code_sudo._redeemed_message(partner, coverage_sudo),
-            subtype_xmlid="mail.mt_note",
+        lot_sudo._warranty_log_notes(
+            [(lot_sudo, code_sudo._redeemed_message(partner, coverage_sudo))]
         )
         return self.env["rma.warranty.coverage"].browse(coverage_sudo.id)
 

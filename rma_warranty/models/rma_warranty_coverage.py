@@ -286,47 +286,72 @@ class RmaWarrantyCoverage(models.Model):
             )
 
     def _log_on_lots(self, title):
-        """Staff changes of coverage are kept in the serial's chatter."""
-        for period in self:
-            period.lot_id.message_post(
-                body=self.env._(
-                    "%(title)s: %(kind)s %(component)s%(start)s - %(end)s. Reason: "
-                    "%(reason)s",
-                    title=title,
-                    kind=dict(KINDS)[period.kind],
-                    component=(
-                        f"({period.component_id.name}) " if period.component_id else ""
+        """Staff changes of coverage are kept in the serial's chatter: one note per
+        period (create and write checked the user's rights on them)."""
+        self.env["stock.lot"]._warranty_log_notes(
+            [
+                (
+                    period.lot_id,
+                    self.env._(
+                        "%(title)s: %(kind)s %(component)s%(start)s - %(end)s. "
+                        "Reason: %(reason)s",
+                        title=title,
+                        kind=dict(KINDS)[period.kind],
+                        component=(
+                            f"({period.component_id.name}) "
+                            if period.component_id
+                            else ""
+                        ),
+                        start=period.date_start,
+                        end=period.date_end,
+                        reason=period.reason or "-",
                     ),
-                    start=period.date_start,
-                    end=period.date_end,
-                    reason=period.reason or "-",
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+                )
+                for period in self
+            ]
+        )
+
+    # The columns the install backfill writes: every field of a period it builds
+    # (stock.lot._prepare_warranty_coverage_vals for a standard period).
+    _BACKFILL_COLUMNS = (
+        "lot_id",
+        "product_id",
+        "company_id",
+        "component_id",
+        "policy_id",
+        "kind",
+        "origin",
+        "date_start",
+        "date_end",
+        "swap_date_end",
+        "partner_id",
+        "move_id",
+        "registration_id",
+    )
 
     @api.model
-    def _insert_rows(self, vals_list, batch_size=5000):
-        """Write many system-made periods at once (install-time backfill).
+    def _backfill_copy_rows(self, vals_list, batch_size=5000):
+        """Write the standard periods of the install backfill
+        (``stock.lot._warranty_backfill``, values from
+        ``stock.lot._warranty_standard_vals``) with PostgreSQL's COPY, for the
+        install backfill only: on a database with millions of delivered serials
+        the ORM's create would take hours.
 
-        The ORM would spend most of the time creating records one by one; the rows
-        here are plain values prepared by ``stock.lot._warranty_standard_vals``.
+        It uses a private internal of Odoo: ``self.env.cr._obj``, the psycopg2
+        cursor inside Odoo's cursor, whose ``copy_expert`` Odoo does not expose.
+        It bypasses the ORM: no defaults, no ``create`` override, no Python
+        constraint, no cache; so it takes only the plain values (ids, dates,
+        selection keys) of ``_BACKFILL_COLUMNS`` and writes the log columns as
+        ``create`` does. ``TestWarrantyEngine.test_backfill_copy_equals_orm_create``
+        compares its rows, column by column, with those of ``create``: an
+        upgrade of Odoo or a new field that makes them differ fails it.
+        Everything else creates periods through the ORM, in batch.
         """
-        columns = [
-            "lot_id",
-            "product_id",
-            "company_id",
-            "component_id",
-            "policy_id",
-            "kind",
-            "origin",
-            "date_start",
-            "date_end",
-            "swap_date_end",
-            "partner_id",
-            "move_id",
-            "registration_id",
-        ]
-        uid, now = self.env.uid, fields.Datetime.now()
+        columns = self._BACKFILL_COLUMNS
+        unknown = {key for vals in vals_list for key in vals} - set(columns)
+        if unknown:
+            raise ValueError(f"COPY writes no column {sorted(unknown)}")
+        uid, now = self.env.uid, self.env.cr.now()
         audit = f"\t{uid}\t{now}\t{uid}\t{now}\n"
 
         def cell(value):
@@ -430,32 +455,11 @@ class RmaWarrantyCoverage(models.Model):
             periods,
             [v for v in voids if not v.component_id or v.component_id == component_id],
         )
-        own_standard = component_id and any(
-            p.kind == "standard" and p.component_id == component_id for p in periods
-        )
-        applicable = [
-            p
-            for p in periods
-            if (
-                p.component_id == component_id
-                if p.component_id
-                else not (own_standard and p.kind == "standard")
-            )
-        ]
+        applicable = self._applicable_periods(periods, component_id)
         covering = [p for p in applicable if p.date_start <= on_date <= p.date_end]
         if not covering:
             return Entitlement("none", self.browse(), None, 0, False, False)
-        swap_date_end = max(
-            (
-                p.swap_date_end
-                for p in periods
-                if p.kind == "standard"
-                and not p.component_id
-                and p.swap_date_end
-                and p.date_start <= on_date <= p.swap_date_end
-            ),
-            default=None,
-        )
+        swap_date_end = self._swap_window_end(periods, on_date)
         swap = bool(swap_date_end)
         kind = (
             "swap"
@@ -478,6 +482,42 @@ class RmaWarrantyCoverage(models.Model):
             kind == "swap",
             True,
             swap_date_end,
+        )
+
+    @api.model
+    def _applicable_periods(self, periods, component_id):
+        """The ``Period`` rows of a unit that cover ``component_id`` (0 / False:
+        the whole unit): a component with its own standard period is covered by
+        that period, not by the unit's; the other periods of the whole unit cover
+        every component."""
+        own_standard = component_id and any(
+            p.kind == "standard" and p.component_id == component_id for p in periods
+        )
+        return [
+            p
+            for p in periods
+            if (
+                p.component_id == component_id
+                if p.component_id
+                else not (own_standard and p.kind == "standard")
+            )
+        ]
+
+    @api.model
+    def _swap_window_end(self, periods, on_date):
+        """Last day of the replacement window that contains ``on_date``, from the
+        unit's standard ``Period`` rows (the window belongs to the whole unit),
+        or None."""
+        return max(
+            (
+                p.swap_date_end
+                for p in periods
+                if p.kind == "standard"
+                and not p.component_id
+                and p.swap_date_end
+                and p.date_start <= on_date <= p.swap_date_end
+            ),
+            default=None,
         )
 
     @api.model

@@ -235,18 +235,22 @@ class SaleOrderLine(models.Model):
         # serials; salespeople and portal buyers have no rights on coverage, nor
         # may they post on serial numbers.
         periods = self.env["rma.warranty.coverage"].sudo().create(vals_list)
-        for period in periods:
-            period.lot_id.message_post(
-                body=self.env._(
-                    "Warranty extended from %(start)s to %(end)s by %(order)s "
-                    "(%(product)s).",
-                    start=period.date_start,
-                    end=period.date_end,
-                    order=period.sale_line_id.order_id.name,
-                    product=period.sale_line_id.product_id.display_name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        self.env["stock.lot"]._warranty_log_notes(
+            [
+                (
+                    period.lot_id,
+                    self.env._(
+                        "Warranty extended from %(start)s to %(end)s by %(order)s "
+                        "(%(product)s).",
+                        start=period.date_start,
+                        end=period.date_end,
+                        order=period.sale_line_id.order_id.name,
+                        product=period.sale_line_id.product_id.display_name,
+                    ),
+                )
+                for period in periods
+            ]
+        )
         return periods
 
     def _unlink_warranty_extension_periods(self):
@@ -261,16 +265,20 @@ class SaleOrderLine(models.Model):
             .sudo()  # sudo: see the comment above
             .search([("sale_line_id", "in", self.ids)])
         )
-        for period in periods:
-            period.lot_id.message_post(
-                body=self.env._(
-                    "Extended warranty from %(start)s to %(end)s removed: %(order)s "
-                    "was cancelled.",
-                    start=period.date_start,
-                    end=period.date_end,
-                    order=period.sale_line_id.order_id.name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        self.env["stock.lot"]._warranty_log_notes(
+            [
+                (
+                    period.lot_id,
+                    self.env._(
+                        "Extended warranty from %(start)s to %(end)s removed: "
+                        "%(order)s was cancelled.",
+                        start=period.date_start,
+                        end=period.date_end,
+                        order=period.sale_line_id.order_id.name,
+                    ),
+                )
+                for period in periods
+            ]
+        )
         periods.unlink()
         return True

@@ -141,79 +141,81 @@ class StockLot(models.Model):
             raise UserError(
                 self.env._("Serials cannot be searched by warranty this way.")
             )
-        kinds = {kind or "none" for kind in searched_codes(value)}
         today = fields.Date.context_today(self)
-
-        # A standing void of the whole unit takes its standard and extended
-        # periods away (post-repair and goodwill periods are counted as given).
-        not_voided = [
-            "|",
-            ("kind", "not in", VOIDED_KINDS),
-            (
-                "lot_id.warranty_void_ids",
-                "not any",
-                [
-                    ("lifted", "=", False),
-                    ("component_id", "=", False),
-                    ("date", "<=", today),
-                ],
-            ),
+        domains = [
+            domain
+            for kind in {kind or "none" for kind in searched_codes(value)}
+            if (domain := self._get_warranty_kind_domain(kind, today)) is not None
         ]
+        domain = expression.OR(domains) if domains else expression.FALSE_DOMAIN
+        if operator in ("!=", "not in"):
+            return ["!", *expression.normalize_domain(domain)]
+        return domain
 
-        def covered(*coverage_kinds):
-            return [
-                (
-                    "warranty_coverage_ids",
-                    "any",
-                    [
-                        ("component_id", "=", False),
-                        ("kind", "in", coverage_kinds),
-                        ("date_start", "<=", today),
-                        ("date_end", ">=", today),
-                        *not_voided,
-                    ],
-                )
-            ]
+    @api.model
+    def _get_warranty_kind_domain(self, kind, today):
+        """Domain of the serials whose whole unit is entitled to ``kind`` (a key of
+        ENTITLEMENTS) on ``today``: a kind applies when a period of it covers
+        today and no period of a better kind does. None for an unknown kind.
+        Called by ``_search_warranty_kind``."""
+        coverage_kind = {
+            entitlement: kind for kind, entitlement in KIND_ENTITLEMENT.items()
+        }
+        covered_at_all = self._get_warranty_covered_domain(
+            tuple(coverage_kind.values()), today
+        )
+        in_swap_window = self._get_warranty_covered_domain(
+            ("standard",), today, until="swap_date_end"
+        )
+        if kind == "none":
+            return ["!", *covered_at_all]
+        if kind == "swap":
+            return expression.AND([in_swap_window, covered_at_all])
+        if kind not in coverage_kind:
+            return None
+        ranked = [key for key, _label in ENTITLEMENTS if key in coverage_kind]
+        better = tuple(coverage_kind[k] for k in ranked[: ranked.index(kind)])
+        domain = [
+            *self._get_warranty_covered_domain((coverage_kind[kind],), today),
+            "!",
+            *in_swap_window,
+        ]
+        if better:
+            domain = expression.AND(
+                [domain, ["!", *self._get_warranty_covered_domain(better, today)]]
+            )
+        return domain
 
-        in_swap_window = [
+    @api.model
+    def _get_warranty_covered_domain(self, coverage_kinds, today, until="date_end"):
+        """Domain of the serials with a whole-unit period of ``coverage_kinds``
+        that covers ``today`` (up to its ``until`` date: ``swap_date_end`` for
+        the replacement window). A standing void of the whole unit takes its
+        standard and extended periods away (post-repair and goodwill periods are
+        counted as given)."""
+        return [
             (
                 "warranty_coverage_ids",
                 "any",
                 [
                     ("component_id", "=", False),
-                    ("kind", "=", "standard"),
+                    ("kind", "in", coverage_kinds),
                     ("date_start", "<=", today),
-                    ("swap_date_end", ">=", today),
-                    *not_voided,
+                    (until, ">=", today),
+                    "|",
+                    ("kind", "not in", VOIDED_KINDS),
+                    (
+                        "lot_id.warranty_void_ids",
+                        "not any",
+                        [
+                            ("lifted", "=", False),
+                            ("component_id", "=", False),
+                            ("date", "<=", today),
+                        ],
+                    ),
                 ],
             )
         ]
-        coverage_kind = {
-            entitlement: kind for kind, entitlement in KIND_ENTITLEMENT.items()
-        }
-        ranked = [key for key, _label in ENTITLEMENTS if key in coverage_kind]
-        domains = []
-        for kind in kinds:
-            if kind == "none":
-                domains.append(["!", *covered(*coverage_kind.values())])
-            elif kind == "swap":
-                domains.append(
-                    expression.AND([in_swap_window, covered(*coverage_kind.values())])
-                )
-            elif kind in coverage_kind:
-                better = [coverage_kind[k] for k in ranked[: ranked.index(kind)]]
-                domain = [
-                    *covered(coverage_kind[kind]),
-                    "!",
-                    *in_swap_window,
-                ]
-                if better:
-                    domain = expression.AND([domain, ["!", *covered(*better)]])
-                domains.append(domain)
-        domain = expression.OR(domains) if domains else expression.FALSE_DOMAIN
-        if operator in ("!=", "not in"):
-            return ["!", *expression.normalize_domain(domain)]
-        return domain
 
     # ---- CRUD -----------------------------------------------------------------------
 
@@ -315,8 +317,17 @@ class StockLot(models.Model):
         if not serial:
             return []
         self.env.cr.execute(self._warranty_lookup_query(serial))
+        units = self._warranty_lookup_units(self.env.cr.dictfetchall())
+        now = fields.Datetime.now()
+        return [self._warranty_lookup_answer(unit, now) for unit in units]
+
+    @api.model
+    def _warranty_lookup_units(self, rows):
+        """The rows of ``_warranty_lookup_query`` grouped by unit: ``[{"row"`` (the
+        unit's first row), ``"periods"`` (``Period``), ``"components"`` ({period
+        id: component name}), ``"voids"`` (``Void``)``}]`` in the query's order."""
         units = {}
-        for row in self.env.cr.dictfetchall():
+        for row in rows:
             unit = units.setdefault(
                 row["id"],
                 {
@@ -341,50 +352,51 @@ class StockLot(models.Model):
                         row["swap_date_end"],
                     )
                 )
+        return list(units.values())
+
+    @api.model
+    def _warranty_lookup_answer(self, unit, now):
+        """What ``_warranty_lookup`` answers of one unit of
+        ``_warranty_lookup_units`` at the UTC time ``now``: its entitlement where
+        its customer lives and its periods as their voids leave them."""
         Coverage = self.env["rma.warranty.coverage"]
-        now = fields.Datetime.now()
-        result = []
-        for unit in units.values():
-            row = unit["row"]
-            answer = Coverage._entitlement_of(
-                unit["periods"], local_date(now, row["tz"]), False, unit["voids"]
+        row = unit["row"]
+        answer = Coverage._entitlement_of(
+            unit["periods"], local_date(now, row["tz"]), False, unit["voids"]
+        )
+        # The periods as their voids leave them (a void ends the periods it
+        # takes away, of the whole unit or of its component).
+        periods = [
+            voided
+            for p in unit["periods"]
+            for voided in Coverage._apply_voids(
+                [p],
+                [
+                    v
+                    for v in unit["voids"]
+                    if not v.component_id or v.component_id == p.component_id
+                ],
             )
-            # The periods as their voids leave them (a void ends the periods it
-            # takes away, of the whole unit or of its component).
-            periods = [
-                voided
-                for p in unit["periods"]
-                for voided in Coverage._apply_voids(
-                    [p],
-                    [
-                        v
-                        for v in unit["voids"]
-                        if not v.component_id or v.component_id == p.component_id
-                    ],
-                )
-            ]
-            result.append(
+        ]
+        return {
+            "serial": row["name"],
+            "product": (
+                f"[{row['default_code']}] {row['product']}"
+                if row["default_code"]
+                else row["product"]
+            ),
+            "kind": answer.kind,
+            "date_end": answer.date_end,
+            "periods": [
                 {
-                    "serial": row["name"],
-                    "product": (
-                        f"[{row['default_code']}] {row['product']}"
-                        if row["default_code"]
-                        else row["product"]
-                    ),
-                    "kind": answer.kind,
-                    "date_end": answer.date_end,
-                    "periods": [
-                        {
-                            "kind": p.kind,
-                            "component": unit["components"][p.id],
-                            "date_start": p.date_start,
-                            "date_end": p.date_end,
-                        }
-                        for p in periods
-                    ],
+                    "kind": p.kind,
+                    "component": unit["components"][p.id],
+                    "date_start": p.date_start,
+                    "date_end": p.date_end,
                 }
-            )
-        return result
+                for p in periods
+            ],
+        }
 
     # The longest serial number the public check looks up: longer input is refused
     # before it reaches the database.
@@ -455,6 +467,128 @@ class StockLot(models.Model):
         return (
             f"{self.get_base_url()}/warranty/check?{urlencode({'serial': self.name})}"
         )
+
+    # ---- Coverage periods -----------------------------------------------------------
+
+    def _prepare_warranty_coverage_vals(
+        self, kind, date_start, date_end, component=None, **values
+    ):
+        """Values of one coverage period of this unit: ``kind`` from
+        ``date_start`` to ``date_end`` (its last covered day), of ``component``
+        (an ``rma.warranty.component`` or its id; none: the whole unit).
+        ``values``: the other fields, which say where the period comes from
+        (``origin``, ``policy_id``, ``partner_id``, ``move_id``, ``reason``...) and
+        may set another ``company_id`` than the unit's.
+
+        The one place the addon builds a period: called by
+        ``_warranty_period_vals`` (standard periods of deliveries and
+        registrations, also for the install backfill), ``_warranty_extension_vals``
+        (extensions sold, ``sale.order.line._prepare_warranty_extension_vals``,
+        and codes redeemed, ``rma.warranty.code._redeem``), ``_warranty_copy_to``
+        (a replacement unit, ``rma.order.line._warranty_transfer_coverage``) and
+        ``_warranty_grant_post_repair`` (a repaired unit delivered back,
+        ``rma.order.line._rma_after_redelivery``). Override it to add to every
+        period; keep to plain values (ids, dates, selection keys): the install
+        backfill writes them as they are and refuses fields it has no column for
+        (``rma.warranty.coverage._backfill_copy_rows``).
+        """
+        self.ensure_one()
+        if isinstance(component, models.BaseModel):
+            component = component.id
+        return dict(
+            {
+                "lot_id": self.id,
+                "product_id": self.product_id.id,
+                "company_id": self.company_id.id or self.env.company.id,
+                "component_id": component or False,
+                "kind": kind,
+                "date_start": date_start,
+                "date_end": date_end,
+            },
+            **values,
+        )
+
+    def _warranty_copy_to(self, new_lots, from_date=None, reason=None):
+        """``new_lots`` replace this unit: they carry on its coverage periods (those
+        that still run on ``from_date``; all without it), as replacement periods
+        with the same dates, and its owner. Returns the periods created, in one
+        batch. Called by ``rma.order.line._warranty_transfer_coverage``, which
+        calls it in sudo once the replacement was shipped."""
+        self.ensure_one()
+        periods = self.warranty_coverage_ids.filtered(
+            lambda p: p.date_end >= from_date if from_date else True
+        )
+        vals_list = [
+            lot._prepare_warranty_coverage_vals(
+                period.kind,
+                period.date_start,
+                period.date_end,
+                period.component_id,
+                company_id=period.company_id.id,
+                policy_id=period.policy_id.id,
+                origin="replacement",
+                partner_id=period.partner_id.id,
+                reason=reason,
+            )
+            for lot in new_lots
+            for period in periods
+        ]
+        coverage = self.env["rma.warranty.coverage"].create(vals_list)
+        new_lots.with_env(self.env)._write_decision(
+            {
+                "warranty_sold_to_id": self.warranty_sold_to_id.id,
+                "warranty_owner_id": self.warranty_owner_id.id,
+            }
+        )
+        return coverage
+
+    @api.model
+    def _warranty_grant_post_repair(self, grants):
+        """Post-repair periods of repaired units delivered back, in one batch.
+
+        ``grants``: ``[(move, policy, partner, reason)]``, one per redelivery of
+        units repaired out of warranty: every unit ``move`` delivered is covered
+        for ``policy.post_repair_days`` from the day of the redelivery where its
+        customer lives, for ``partner``. Returns the periods created. Called by
+        ``rma.order.line._rma_after_redelivery`` (which decides who gets one), in
+        sudo.
+        """
+        vals_list = []
+        for move, policy, partner, reason in grants:
+            for lot in move.move_line_ids.lot_id:
+                start = local_date(move.date, lot._warranty_tz())
+                vals_list.append(
+                    lot._prepare_warranty_coverage_vals(
+                        "post_repair",
+                        start,
+                        start + datetime.timedelta(days=policy.post_repair_days - 1),
+                        company_id=move.company_id.id,
+                        policy_id=policy.id,
+                        origin="repair",
+                        partner_id=partner.id,
+                        move_id=move.id,
+                        reason=reason,
+                    )
+                )
+        return self.env["rma.warranty.coverage"].create(vals_list)
+
+    @api.model
+    def _warranty_log_notes(self, notes):
+        """Log ``notes``, ``[(lot, body)]``, as internal notes in the chatter of
+        their serials, with no notification: one ``_message_log_batch`` per round,
+        so that a serial with several notes still gets one message for each, in
+        their order. ``_message_log_batch`` writes as the system: the callers
+        checked the access that makes the notes theirs to log."""
+        rounds = []
+        for lot, body in notes:
+            for bodies in rounds:
+                if lot.id not in bodies:
+                    bodies[lot.id] = body
+                    break
+            else:
+                rounds.append({lot.id: body})
+        for bodies in rounds:
+            self.browse(list(bodies))._message_log_batch(bodies=bodies)
 
     # ---- Standard coverage ----------------------------------------------------------
 
@@ -571,36 +705,30 @@ class StockLot(models.Model):
         ``lengths``: ``policy._standard_lengths()``, when the caller has it already.
         """
         self.ensure_one()
-        common = dict(
-            extra,
-            lot_id=self.id,
-            product_id=self.product_id.id,
-            company_id=self.company_id.id or self.env.company.id,
-            policy_id=policy.id,
-            kind="standard",
-            date_start=start,
-        )
+        extra = dict(extra, policy_id=policy.id)
         months, swap_days, components = lengths or policy._standard_lengths()
-        vals_list = [
-            dict(
-                common,
-                date_end=period_end(start, months),
-                swap_date_end=(
-                    start + datetime.timedelta(days=swap_days - 1)
-                    if swap_days
-                    else False
-                ),
-            )
-        ]
-        for component_id, component_months in components:
-            vals_list.append(
-                dict(
-                    common,
-                    component_id=component_id,
-                    date_end=period_end(start, component_months),
+        swap_date_end = (
+            start + datetime.timedelta(days=swap_days - 1) if swap_days else False
+        )
+        return [
+            self._prepare_warranty_coverage_vals(
+                "standard",
+                start,
+                period_end(start, months),
+                swap_date_end=swap_date_end,
+                **extra,
+            ),
+            *(
+                self._prepare_warranty_coverage_vals(
+                    "standard",
+                    start,
+                    period_end(start, component_months),
+                    component_id,
+                    **extra,
                 )
-            )
-        return vals_list
+                for component_id, component_months in components
+            ),
+        ]
 
     def _warranty_recompute_standard(self):
         """Rebuild the standard coverage of these units from their delivery and
@@ -640,7 +768,8 @@ class StockLot(models.Model):
         """Standard coverage for every serial already delivered and not covered.
 
         Run at install on databases with history: set-based, in large batches, the
-        periods written with one INSERT per batch rather than through the ORM.
+        periods written with one COPY per batch rather than through the ORM
+        (``rma.warranty.coverage._backfill_copy_rows``, its only caller).
         Returns the number of serials covered.
         """
         self.env.flush_all()
@@ -666,7 +795,7 @@ class StockLot(models.Model):
         for batch_ids in split_every(batch_size, lot_ids):
             lots = self.browse(batch_ids)
             vals_list, parties = lots._warranty_standard_vals()
-            Coverage._insert_rows(vals_list)
+            Coverage._backfill_copy_rows(vals_list)
             self._warranty_write_parties(parties)
             covered += len({vals["lot_id"] for vals in vals_list})
             self.env.invalidate_all()
@@ -752,17 +881,16 @@ class StockLot(models.Model):
             )
         if chained is None:
             chained = start == self._warranty_chain_end(window["standard"]) + DAY
-        return dict(
-            extra or {},
-            lot_id=self.id,
-            product_id=self.product_id.id,
-            company_id=self.company_id.id or self.env.company.id,
-            policy_id=window["policy"].id,
-            kind="extended",
-            date_start=start,
-            date_end=end,
-            chain_months=months if chained else 0,
-            partner_id=self.warranty_owner_id.id,
+        return self._prepare_warranty_coverage_vals(
+            "extended",
+            start,
+            end,
+            **dict(
+                extra or {},
+                policy_id=window["policy"].id,
+                chain_months=months if chained else 0,
+                partner_id=self.warranty_owner_id.id,
+            ),
         )
 
     def _warranty_extension_window(self, on_date):
@@ -776,6 +904,26 @@ class StockLot(models.Model):
         locks the unit first) and by the portal's offers
         (``_warranty_extension_offers``), which must stay read-only.
         """
+        self.ensure_one()
+        standard, policy = self._warranty_extension_basis()
+        answer = self._get_warranty_entitlement(on_date=on_date)[self]
+        return {
+            "start": (
+                answer.date_end + datetime.timedelta(days=1)
+                if answer.date_end
+                else on_date
+            ),
+            "limit": period_end(standard.date_start, policy.max_total_months),
+            "policy": policy,
+            "standard": standard,
+        }
+
+    def _warranty_extension_basis(self):
+        """``(standard period, policy)`` an extension of this unit is measured
+        from: its standard period of the whole unit and the policy that sets the
+        limit. Raises a UserError saying why the unit cannot be extended at all
+        (voided, never delivered nor registered, a policy with no limit). Reads
+        only: called by ``_warranty_extension_window``."""
         self.ensure_one()
         standard = self.warranty_coverage_ids.filtered(
             lambda p: p.kind == "standard" and not p.component_id
@@ -809,17 +957,7 @@ class StockLot(models.Model):
                     product=self.product_id.display_name,
                 )
             )
-        answer = self._get_warranty_entitlement(on_date=on_date)[self]
-        return {
-            "start": (
-                answer.date_end + datetime.timedelta(days=1)
-                if answer.date_end
-                else on_date
-            ),
-            "limit": period_end(standard.date_start, policy.max_total_months),
-            "policy": policy,
-            "standard": standard,
-        }
+        return standard, policy
 
     def _warranty_chain_end(self, standard):
         """Last day of the coverage that runs on, without a gap, from the unit's
@@ -1003,22 +1141,8 @@ class StockLot(models.Model):
         entitlements = dict(
             self._fields["warranty_kind"]._description_selection(self.env)
         )
+        details = self._portal_unit_details(partner, entitlements) if detail else {}
         values = []
-        component_answers = {}
-        if detail:
-            today = self._warranty_today()
-            keys = []
-            for lot in self:
-                components = lot.warranty_coverage_ids.component_id
-                keys += [(lot, today[lot], c) for c in components.sorted("name")]
-            component_answers = self.env["rma.warranty.coverage"]._get_entitlements(
-                keys
-            )
-        kinds = dict(
-            self.env["rma.warranty.coverage"]
-            ._fields["kind"]
-            ._description_selection(self.env)
-        )
         for lot in self:
             unit = {
                 "id": lot.id,
@@ -1032,7 +1156,30 @@ class StockLot(models.Model):
                 "url": f"/my/units/{lot.id}",
             }
             if detail:
-                unit["components"] = [
+                unit.update(details[lot])
+            values.append(unit)
+        return values
+
+    def _portal_unit_details(self, partner, entitlements):
+        """The detail of ``_portal_unit_values`` (``detail=True``), batch-computed:
+        {lot: {"components", "periods", "registrations"}}, the coverage of each
+        component today, every period and the registrations, the name of their
+        owner only when it is ``partner`` (the user's commercial entity).
+        ``entitlements``: the labels of the entitlement keys."""
+        today = self._warranty_today()
+        keys = []
+        for lot in self:
+            components = lot.warranty_coverage_ids.component_id
+            keys += [(lot, today[lot], c) for c in components.sorted("name")]
+        component_answers = self.env["rma.warranty.coverage"]._get_entitlements(keys)
+        kinds = dict(
+            self.env["rma.warranty.coverage"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
+        return {
+            lot: {
+                "components": [
                     {
                         "component": component.name,
                         "kind": answer.kind,
@@ -1041,8 +1188,8 @@ class StockLot(models.Model):
                     }
                     for (key_lot, _day, component), answer in component_answers.items()
                     if key_lot == lot
-                ]
-                unit["periods"] = [
+                ],
+                "periods": [
                     {
                         "kind_label": kinds.get(period.kind, ""),
                         "component": period.component_id.name or "",
@@ -1053,8 +1200,8 @@ class StockLot(models.Model):
                     for period in lot.warranty_coverage_ids.sorted(
                         lambda p: (p.date_start, p.id)
                     )
-                ]
-                unit["registrations"] = [
+                ],
+                "registrations": [
                     {
                         "date": registration.date,
                         "purchase_date": registration.purchase_date,
@@ -1065,9 +1212,10 @@ class StockLot(models.Model):
                         ),
                     }
                     for registration in lot.warranty_registration_ids
-                ]
-            values.append(unit)
-        return values
+                ],
+            }
+            for lot in self
+        }
 
     # ---- Portal: extensions ---------------------------------------------------------
 

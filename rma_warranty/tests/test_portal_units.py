@@ -512,7 +512,7 @@ class TestPortalUnitsQueries(PortalUnitsCommon):
             {"warranty_owner_id": self.many.id, "warranty_sold_to_id": self.many.id}
         )
         today = fields.Date.context_today(self.env.user)
-        self.env["rma.warranty.coverage"]._insert_rows(
+        self.env["rma.warranty.coverage"].create(
             [
                 vals
                 for lot in lots

@@ -6,6 +6,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..models.rma_warranty_coverage import period_end
 from .common import RmaCommon
@@ -487,3 +488,43 @@ class TestWarrantyEngine(RmaCommon):
         # Run again: nothing left to do, nothing doubled.
         self.assertEqual(self.env["stock.lot"]._warranty_backfill(), 0)
         self.assertEqual(len(lots.warranty_coverage_ids), 9)
+
+    def test_backfill_copy_equals_orm_create(self):
+        """The backfill's COPY (a private internal of Odoo's cursor) writes the
+        rows the ORM's create writes for the same values, every stored column
+        compared: an upgrade that makes them differ fails here."""
+        lot = self._sell_at("2025-03-10 10:00:00", self.end_user, self.aio, ["CP-1"])
+        vals_list, _parties = lot._warranty_standard_vals()
+        # The unit, its two components with their own length, a swap window.
+        self.assertEqual(len(vals_list), 3)
+        self.assertTrue(any(vals.get("swap_date_end") for vals in vals_list))
+        Coverage = self.env["rma.warranty.coverage"]
+        created = Coverage.create(vals_list)
+        self.env.flush_all()
+        self.env.cr.execute("SELECT max(id) FROM rma_warranty_coverage")
+        last_id = self.env.cr.fetchone()[0]
+        Coverage._backfill_copy_rows(vals_list)
+
+        def rows(condition):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT * FROM rma_warranty_coverage WHERE %s ORDER BY id",
+                    condition,
+                )
+            )
+            return [
+                {column: cell for column, cell in row.items() if column != "id"}
+                for row in self.env.cr.dictfetchall()
+            ]
+
+        orm_rows = rows(SQL("id IN %s", tuple(created.ids)))
+        copy_rows = rows(SQL("id > %s", last_id))
+        self.assertEqual(len(copy_rows), 3)
+        self.assertEqual(copy_rows, orm_rows)
+        # Every stored field of a period is a column of both.
+        stored = {name for name, field in Coverage._fields.items() if field.store} - {
+            "id"
+        }
+        self.assertEqual(set(orm_rows[0]), stored)
+        with self.assertRaises(ValueError):
+            Coverage._backfill_copy_rows([dict(vals_list[0], reason="Not a column")])

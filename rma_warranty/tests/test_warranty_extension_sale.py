@@ -216,6 +216,13 @@ class TestWarrantyExtensionSale(RmaCommon):
         self.assertEqual(
             (first | second).sale_line_id.sorted("sequence"), order.order_line
         )
+        # One note per period on the serial, the second one logged after the first.
+        notes = self._notes(self.lot_end_user).filtered(
+            lambda m: "Warranty extended" in m.body
+        )
+        self.assertEqual(len(notes), 2)
+        self.assertIn(str(second.date_start), notes[0].body)
+        self.assertIn(str(first.date_start), notes[1].body)
 
     def test_up_to_the_policy_maximum(self):
         """24 months standard + 36 of extension: exactly the 60 months allowed."""

@@ -165,7 +165,7 @@ def make_world(env, odoo):
     )
     # decision fields: set as a delivery to the distributor would set them.
     lot._write_decision({"warranty_sold_to_id": dist.id, "warranty_owner_id": dist.id})
-    env["rma.warranty.coverage"]._insert_rows(
+    env["rma.warranty.coverage"].create(
         lot._warranty_period_vals(
             policy,
             datetime.date.today() - datetime.timedelta(days=200),

@@ -62,6 +62,66 @@ class RmaPortal(CustomerPortal):
             "rma_warranty.portal_rma_document_unavailable", values, status=403
         )
 
+    def _rma_portal_list(
+        self,
+        url,
+        *,
+        page,
+        searchbar,
+        sortby,
+        filterby,
+        search_in,
+        search,
+        get_domain,
+        count,
+        fetch,
+    ):
+        """The scaffolding of a portal list (My RMAs, My units): the options
+        chosen, the domain, the pager and one page of records.
+
+        ``searchbar``: ``(sortings, filters, inputs, default sortby)``; unknown
+        options fall back to the defaults rather than failing. ``search``: the
+        text searched, already cleaned by the route. ``get_domain(filterby,
+        search_in, search)``, ``count(domain)`` and ``fetch(domain, order, limit,
+        offset)`` are the list's own. Returns the records and the searchbar and
+        pager values of the page."""
+        sortings, filters, inputs, default_sortby = searchbar
+        sortby = sortby if sortby in sortings else default_sortby
+        filterby = filterby if filterby in filters else "all"
+        search_in = search_in if search_in in inputs else "all"
+        try:
+            page = max(1, min(int(page), MAX_ID))
+        except (TypeError, ValueError):
+            page = 1
+        domain = get_domain(filterby, search_in, search)
+        url_args = {"sortby": sortby, "filterby": filterby}
+        if search:
+            url_args.update(search=search, search_in=search_in)
+        pager = portal_pager(
+            url=url,
+            total=count(domain),
+            page=page,
+            step=self._items_per_page,
+            url_args=url_args,
+        )
+        records = fetch(
+            domain,
+            sortings[sortby]["order"],
+            self._items_per_page,
+            max(pager["offset"], 0),
+        )
+        return records, {
+            "pager": pager,
+            "default_url": url,
+            "searchbar_sortings": sortings,
+            "sortby": sortby,
+            "searchbar_filters": filters,
+            "filterby": filterby,
+            "searchbar_inputs": inputs,
+            "search_in": search_in,
+            "search": search,
+        }
+
     # ---- My RMAs --------------------------------------------------------------------
 
     @http.route(
@@ -75,57 +135,42 @@ class RmaPortal(CustomerPortal):
         self, page=1, sortby=None, filterby=None, search=None, search_in="all", **kw
     ):
         Rma = request.env["rma.order"]
-        sortings = Rma._get_portal_sortings()
-        filters = Rma._get_portal_filters()
-        inputs = Rma._get_portal_search_inputs()
-        sortby = sortby if sortby in sortings else "date"
-        filterby = filterby if filterby in filters else "all"
-        search_in = search_in if search_in in inputs else "all"
-        search = (search or "").replace("\x00", "")[:200]
-        try:
-            page = max(1, min(int(page), MAX_ID))
-        except (TypeError, ValueError):
-            page = 1
-        domain = Rma._get_portal_list_domain(
-            request.env.user.partner_id, filterby, search_in, search
-        )
-        url_args = {"sortby": sortby, "filterby": filterby}
-        if search:
-            url_args.update(search=search, search_in=search_in)
-        pager = portal_pager(
-            url="/my/rmas",
-            total=Rma.search_count(domain),
-            page=page,
-            step=self._items_per_page,
-            url_args=url_args,
-        )
+        partner = request.env.user.partner_id
         # The page's RMAs and the columns shown, in one query.
-        rmas = Rma.search_fetch(
-            domain,
-            Rma._PORTAL_LIST_FIELDS,
-            order=sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=max(pager["offset"], 0),
+        rmas, list_values = self._rma_portal_list(
+            "/my/rmas",
+            page=page,
+            searchbar=(
+                Rma._get_portal_sortings(),
+                Rma._get_portal_filters(),
+                Rma._get_portal_search_inputs(),
+                "date",
+            ),
+            sortby=sortby,
+            filterby=filterby,
+            search_in=search_in,
+            search=(search or "").replace("\x00", "")[:200],
+            get_domain=lambda filterby, search_in, search: Rma._get_portal_list_domain(
+                partner, filterby, search_in, search
+            ),
+            count=Rma.search_count,
+            fetch=lambda domain, order, limit, offset: Rma.search_fetch(
+                domain,
+                Rma._PORTAL_LIST_FIELDS,
+                order=order,
+                limit=limit,
+                offset=offset,
+            ),
         )
         # sudo: the RMAs were searched with the user's rules; their units'
         # serials and products are shown as part of them.
         rmas_sudo = rmas.sudo()
         values = self._prepare_portal_layout_values()
         values.update(
-            {
-                "rmas_sudo": rmas_sudo,
-                "rma_rows": rmas_sudo._portal_list_rows(),
-                "page_name": "rma",
-                "pager": pager,
-                "default_url": "/my/rmas",
-                "searchbar_sortings": sortings,
-                "sortby": sortby,
-                "searchbar_filters": filters,
-                "filterby": filterby,
-                "searchbar_inputs": inputs,
-                "search_in": search_in,
-                "search": search,
-            }
+            list_values,
+            rmas_sudo=rmas_sudo,
+            rma_rows=rmas_sudo._portal_list_rows(),
+            page_name="rma",
         )
         return request.render("rma_warranty.portal_my_rmas", values)
 

@@ -11,19 +11,17 @@ from odoo import fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
-
 from ..exceptions import RmaTooManyRequests
 from ..models.rma_warranty_code import RedeemRateLimited
 from ..models.rma_warranty_registration import PROOF_MAX_BYTES, PROOF_MAX_FILES
+from .portal import RmaPortal
 
 CERTIFICATE_REPORT = "rma_warranty.action_report_warranty_certificate"
 # Longest serial number and search text taken from a form or a URL.
 MAX_TEXT = 200
 
 
-class RmaWarrantyUnitsPortal(CustomerPortal):
+class RmaWarrantyUnitsPortal(RmaPortal):
     # ---- Helpers --------------------------------------------------------------------
 
     def _prepare_home_portal_values(self, counters):
@@ -106,48 +104,34 @@ class RmaWarrantyUnitsPortal(CustomerPortal):
         self, page=1, sortby=None, filterby=None, search=None, search_in="all", **kw
     ):
         Lot = request.env["stock.lot"]
-        sortings = self._units_searchbar_sortings()
         filters = self._units_searchbar_filters()
-        inputs = self._units_searchbar_inputs()
-        # Unknown options fall back to the defaults rather than failing.
-        sortby = sortby if sortby in sortings else "serial"
-        filterby = filterby if filterby in filters else "all"
-        search_in = search_in if search_in in inputs else "all"
-        search = self._text_arg(search)
-        domain = filters[filterby]["domain"] + self._units_search_domain(
-            search_in, search
-        )
-        url_args = {"sortby": sortby, "filterby": filterby}
-        if search:
-            url_args.update(search=search, search_in=search_in)
-        pager = portal_pager(
-            url="/my/units",
-            total=Lot._portal_units_count(domain),
+        lots_sudo, list_values = self._rma_portal_list(
+            "/my/units",
             page=page,
-            step=self._items_per_page,
-            url_args=url_args,
-        )
-        lots_sudo = Lot._portal_units_search(
-            domain,
-            order=sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=pager["offset"],
+            searchbar=(
+                self._units_searchbar_sortings(),
+                filters,
+                self._units_searchbar_inputs(),
+                "serial",
+            ),
+            sortby=sortby,
+            filterby=filterby,
+            search_in=search_in,
+            search=self._text_arg(search),
+            get_domain=lambda filterby, search_in, search: (
+                filters[filterby]["domain"]
+                + self._units_search_domain(search_in, search)
+            ),
+            count=Lot._portal_units_count,
+            fetch=lambda domain, order, limit, offset: Lot._portal_units_search(
+                domain, order=order, limit=limit, offset=offset
+            ),
         )
         values = self._prepare_portal_layout_values()
         values.update(
-            {
-                "units": lots_sudo._portal_unit_values(),
-                "page_name": "rma_units",
-                "pager": pager,
-                "default_url": "/my/units",
-                "searchbar_sortings": sortings,
-                "sortby": sortby,
-                "searchbar_filters": filters,
-                "filterby": filterby,
-                "searchbar_inputs": inputs,
-                "search_in": search_in,
-                "search": search,
-            }
+            list_values,
+            units=lots_sudo._portal_unit_values(),
+            page_name="rma_units",
         )
         return request.render("rma_warranty.portal_my_units", values)
 

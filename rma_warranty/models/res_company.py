@@ -83,6 +83,18 @@ class ResCompany(models.Model):
             },
         }
 
+    def _prepare_rma_sequence_vals(self, code):
+        """Values of this company's sequence ``code`` (see
+        ``_rma_sequence_values``). Called by ``_rma_create_sequences``; may be
+        overridden."""
+        self.ensure_one()
+        return dict(
+            self._rma_sequence_values()[code],
+            code=code,
+            company_id=self.id,
+            padding=5,
+        )
+
     def _rma_create_sequences(self):
         # Sequences are technical records every RMA user draws numbers from;
         # only administrators may create them, hence sudo.
@@ -98,9 +110,9 @@ class ResCompany(models.Model):
         }
         Sequence.create(
             [
-                dict(vals, code=code, company_id=company.id, padding=5)
+                company._prepare_rma_sequence_vals(code)
                 for company in self
-                for code, vals in company._rma_sequence_values().items()
+                for code in company._rma_sequence_values()
                 if (company.id, code) not in existing
             ]
         )
@@ -119,9 +131,23 @@ class ResCompany(models.Model):
             sequence = Sequence.search(
                 [("code", "=", code), ("company_id", "=", self.id)], limit=1
             )
+        return self._rma_sequence_next_batch(sequence, count)
+
+    @api.model
+    def _rma_sequence_next_batch(self, sequence, count):
+        """``count`` references drawn from ``sequence`` at once: the one shortcut
+        around ``ir.sequence``'s internals, for a whole batch of approvals or
+        requests in one round trip.
+
+        It mirrors ``ir.sequence._next_do`` for a standard sequence without date
+        ranges: ``_select_nextval`` (``nextval`` of the PostgreSQL sequence
+        ``ir_sequence_%03d``), then ``get_next_char``, here for ``count`` numbers
+        in one query. Sequences with date ranges or without gaps (``no_gap``)
+        take the core path, ``next_by_id``, once per reference. The test
+        ``TestInstall.test_sequence_batch_equals_core_path`` holds it equal to
+        the core."""
         if sequence.implementation != "standard" or sequence.use_date_range:
             return [sequence.next_by_id() for _i in range(count)]
-        # One round trip for a whole batch of approvals or requests.
         self.env.cr.execute(
             SQL(
                 "SELECT nextval(%s) FROM generate_series(1, %s)",
@@ -141,60 +167,89 @@ class ResCompany(models.Model):
         (then ``rma-<company>``) when that name is free in the company's alias
         domain, and left without a name (inactive) otherwise, for the manager to
         choose one in the settings.
+
+        Not ``mail.alias.mixin(.optional)``: that mixin's ``alias_domain_id`` (a
+        field related to the alias) would replace ``res.company.alias_domain_id``
+        of ``mail`` (the company's own email domain, which every alias of the
+        company defaults to), and its ``alias_id`` and ``alias_name`` would name
+        the RMA alias on every company.
         """
         companies = self.filtered(lambda company: not company.rma_alias_id)
         if not companies:
             return self.env["mail.alias"]
         companies.check_access("write")
+        taken = companies._rma_alias_names_taken()
+        vals_list = []
+        companies = companies.sorted("id")
+        for company in companies:
+            name = company._rma_alias_name(taken)
+            taken.add((company.alias_domain_id.id, name))
+            vals_list.append(company._prepare_rma_alias_vals(name))
         # sudo: aliases are technical records only administrators create; the
-        # caller may write these companies, whose after-sales set-up this is.
-        Alias = self.env["mail.alias"].sudo()
-        domains = companies.alias_domain_id
-        taken = {
-            (alias.alias_domain_id.id, alias.alias_name)
-            for alias in Alias.search(
+        # caller may write these companies (checked above), whose after-sales
+        # set-up this is.
+        aliases = self.env["mail.alias"].sudo().create(vals_list)
+        for company, alias in zip(companies, aliases, strict=True):
+            company.rma_alias_id = alias
+        return aliases
+
+    def _rma_alias_names_taken(self):
+        """The alias names an RMA alias of these companies may not take, as
+        ``{(alias domain id, name)}``: the aliases named ``rma...`` in their
+        domains (or in none), and the domains' bounce and catch-all names.
+        Called by ``_rma_create_aliases``."""
+        domains = self.alias_domain_id
+        # sudo: aliases are technical records; only their names are read, by
+        # _rma_create_aliases once the caller may write these companies.
+        aliases_sudo = (
+            self.env["mail.alias"]
+            .sudo()  # sudo: see the comment above
+            .search(
                 [
                     ("alias_name", "=like", "rma%"),
                     ("alias_domain_id", "in", domains.ids + [False]),
                 ]
             )
+        )
+        taken = {
+            (alias_sudo.alias_domain_id.id, alias_sudo.alias_name)
+            for alias_sudo in aliases_sudo
         }
         taken |= {
             (domain.id, name)
             for domain in domains
             for name in (domain.bounce_alias, domain.catchall_alias)
         }
-        model_id = self.env["ir.model"]._get_id("rma.order")
-        company_model_id = self.env["ir.model"]._get_id("res.company")
-        vals_list = []
-        companies = companies.sorted("id")
-        for company in companies:
-            domain_id = company.alias_domain_id.id
-            slug = re.sub(
-                "-+", "-", Alias._sanitize_alias_name(company.name) or ""
-            ).strip("-")
-            name = next(
-                (
-                    candidate
-                    for candidate in ("rma", slug and f"rma-{slug}")
-                    if candidate and (domain_id, candidate) not in taken
-                ),
-                False,
-            )
-            taken.add((domain_id, name))
-            vals_list.append(
-                {
-                    "alias_name": name,
-                    "alias_domain_id": domain_id,
-                    "alias_model_id": model_id,
-                    "alias_defaults": repr(
-                        {"company_id": company.id, "channel": "email"}
-                    ),
-                    "alias_parent_model_id": company_model_id,
-                    "alias_parent_thread_id": company.id,
-                }
-            )
-        aliases = Alias.create(vals_list)
-        for company, alias in zip(companies, aliases, strict=True):
-            company.rma_alias_id = alias
-        return aliases
+        return taken
+
+    def _rma_alias_name(self, taken):
+        """The name of this company's RMA alias: ``rma``, else ``rma-<company>``,
+        the first not in ``taken`` (``_rma_alias_names_taken``) for its alias
+        domain; False when both are taken. Called by ``_rma_create_aliases``."""
+        self.ensure_one()
+        domain_id = self.alias_domain_id.id
+        slug = re.sub(
+            "-+", "-", self.env["mail.alias"]._sanitize_alias_name(self.name) or ""
+        ).strip("-")
+        return next(
+            (
+                candidate
+                for candidate in ("rma", slug and f"rma-{slug}")
+                if candidate and (domain_id, candidate) not in taken
+            ),
+            False,
+        )
+
+    def _prepare_rma_alias_vals(self, name):
+        """Values of this company's RMA request alias, named ``name`` (False: none
+        yet), whose defaults file the new request in this company. Called by
+        ``_rma_create_aliases``; may be overridden."""
+        self.ensure_one()
+        return {
+            "alias_name": name,
+            "alias_domain_id": self.alias_domain_id.id,
+            "alias_model_id": self.env["ir.model"]._get_id("rma.order"),
+            "alias_defaults": repr({"company_id": self.id, "channel": "email"}),
+            "alias_parent_model_id": self.env["ir.model"]._get_id("res.company"),
+            "alias_parent_thread_id": self.id,
+        }

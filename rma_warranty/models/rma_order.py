@@ -1891,7 +1891,8 @@ class RmaOrder(models.Model):
     @api.model
     def _prepare_portal_customer_vals(self, partner, name, email):
         """Values of the new contact a company files a request for, under its
-        commercial entity. Invoked by _portal_create_request; may be overridden."""
+        commercial entity. Called by ``_portal_request_customer`` (created by
+        ``_portal_request_file``); may be overridden."""
         return {
             "name": name,
             "email": email,
@@ -1902,10 +1903,31 @@ class RmaOrder(models.Model):
     @api.model
     def _portal_request_units(self, partner, customer, units):
         """Check the units posted and find their serials: ``[(lot_sudo, component,
-        unit)]``. A unit may be filed when it has no owner yet or belongs to the
-        customer's or the filer's commercial entity, or (a company filing) was
-        sold to the filer, or (a person filing) was sold to a reseller and is not
-        registered yet. Raises a clear message on the first problem."""
+        unit)]``. Raises a clear message on the first problem: first in what was
+        typed (``_portal_request_unit_inputs``), then unit by unit in what was
+        found (``_portal_request_unit_lot``, ``_portal_request_check_unit_filer``,
+        ``_portal_request_unit_component``). Called by ``_portal_create_request``."""
+        checked = self._portal_request_unit_inputs(units)
+        lots_by_serial = self._portal_request_lots_by_serial(
+            [unit["serial"] for unit in checked]
+        )
+        components_sudo = self._portal_request_components(
+            [unit["failed_component_id"] for unit in checked]
+        )
+        result = []
+        for unit in checked:
+            lot_sudo = self._portal_request_unit_lot(unit, lots_by_serial)
+            self._portal_request_check_unit_filer(unit, lot_sudo, partner, customer)
+            component = self._portal_request_unit_component(unit, components_sudo)
+            result.append((lot_sudo, component, unit))
+        return result
+
+    @api.model
+    def _portal_request_unit_inputs(self, units):
+        """The units posted, read and checked before anything is looked up:
+        ``[{"serial", "fault_description", "product_id", "failed_component_id"}]``
+        (ids None when nothing was chosen), empty rows left out. Called by
+        ``_portal_request_units``."""
         units = [unit for unit in units if any(unit.values())]
         if not units:
             raise UserError(
@@ -1961,94 +1983,130 @@ class RmaOrder(models.Model):
                     "failed_component_id": component_id,
                 }
             )
-        company = self.env.company
+        return checked
+
+    @api.model
+    def _portal_request_lots_by_serial(self, serials):
+        """The serials of the current company (or of none) named exactly
+        ``serials``, in sudo, grouped by name: one search for the whole request.
+        Called by ``_portal_request_units``."""
         # sudo: portal users do not read serial numbers; the units are found by
-        # their exact serial in the user's company and checked to be theirs below.
+        # their exact serial in the user's company and checked to be theirs by
+        # _portal_request_check_unit_filer before anything is filed.
         lots_sudo = (
             self.env["stock.lot"]
             .sudo()  # sudo: see the comment above
             .search(
                 [
-                    ("name", "in", [unit["serial"] for unit in checked]),
-                    ("company_id", "in", [False, company.id]),
+                    ("name", "in", serials),
+                    ("company_id", "in", [False, self.env.company.id]),
                 ]
             )
         )
-        by_serial = lots_sudo.grouped("name")
-        component_ids = [u["failed_component_id"] for u in checked]
+        return lots_sudo.grouped("name")
+
+    @api.model
+    def _portal_request_components(self, component_ids):
+        """The failed components chosen (ids, None for none), in sudo. Called by
+        ``_portal_request_units``."""
         # sudo: components are technical names every customer may choose from.
-        components_sudo = (
+        return (
             self.env["rma.warranty.component"]
             .sudo()  # sudo: see the comment above
             .search([("id", "in", [c for c in component_ids if c])])
         )
-        filer = partner.commercial_partner_id
-        owners = filer | (customer.commercial_partner_id if customer else filer)
-        result = []
-        for unit in checked:
-            serial = unit["serial"]
-            lots = by_serial.get(serial, self.env["stock.lot"])
+
+    @api.model
+    def _portal_request_unit_lot(self, unit, lots_by_serial):
+        """The one serial (sudo) a checked ``unit`` names, among ``lots_by_serial``
+        (``_portal_request_lots_by_serial``): refused when there is none, none of
+        the product chosen, or several and no product chosen. Called by
+        ``_portal_request_units``."""
+        serial = unit["serial"]
+        lots = lots_by_serial.get(serial, self.env["stock.lot"])
+        if not lots:
+            raise UserError(
+                self.env._(
+                    "Serial number %(serial)s is not one of our units: check it "
+                    "on the label of the unit.",
+                    serial=serial,
+                )
+            )
+        if unit["product_id"]:
+            lots = lots.filtered_domain([("product_id", "=", unit["product_id"])])
             if not lots:
                 raise UserError(
                     self.env._(
-                        "Serial number %(serial)s is not one of our units: check it "
-                        "on the label of the unit.",
+                        "Serial number %(serial)s is not a unit of the product chosen.",
                         serial=serial,
                     )
                 )
-            if unit["product_id"]:
-                lots = lots.filtered_domain([("product_id", "=", unit["product_id"])])
-                if not lots:
-                    raise UserError(
-                        self.env._(
-                            "Serial number %(serial)s is not a unit of the product "
-                            "chosen.",
-                            serial=serial,
-                        )
-                    )
-            if len(lots) > 1:
-                raise UserError(
-                    self.env._(
-                        "Several products carry serial number %(serial)s: choose "
-                        "the product.",
-                        serial=serial,
-                    )
+        if len(lots) > 1:
+            raise UserError(
+                self.env._(
+                    "Several products carry serial number %(serial)s: choose "
+                    "the product.",
+                    serial=serial,
                 )
-            owner = lots.warranty_owner_id.commercial_partner_id
-            sold_to = lots.warranty_sold_to_id.commercial_partner_id
-            # A unit a reseller sold on and nobody registered yet is its buyer's,
-            # who may register it (rma.warranty.registration) or file it first.
-            bought_from_reseller = (
-                not filer.is_company
-                and sold_to.rma_reseller
-                and not lots.warranty_registration_ids
             )
-            if (
-                owner
-                and owner not in owners
-                and not (filer.is_company and sold_to == filer)
-                and not bought_from_reseller
-            ):
-                raise UserError(
-                    self.env._(
-                        "Serial number %(serial)s is registered to someone else. If "
-                        "the unit is yours, contact us.",
-                        serial=serial,
-                    )
+        return lots
+
+    @api.model
+    def _portal_request_may_file_unit(self, lot, partner, customer):
+        """Whether ``partner`` may file the unit ``lot`` for ``customer`` (None:
+        for itself). A unit may be filed when it has no owner yet or belongs to
+        the customer's or the filer's commercial entity, or (a company filing)
+        was sold to the filer, or (a person filing) was sold to a reseller and
+        is not registered yet. Called by ``_portal_request_check_unit_filer``."""
+        filer = partner.commercial_partner_id
+        owners = filer | (customer.commercial_partner_id if customer else filer)
+        owner = lot.warranty_owner_id.commercial_partner_id
+        sold_to = lot.warranty_sold_to_id.commercial_partner_id
+        # A unit a reseller sold on and nobody registered yet is its buyer's,
+        # who may register it (rma.warranty.registration) or file it first.
+        bought_from_reseller = (
+            not filer.is_company
+            and sold_to.rma_reseller
+            and not lot.warranty_registration_ids
+        )
+        return bool(
+            not owner
+            or owner in owners
+            or (filer.is_company and sold_to == filer)
+            or bought_from_reseller
+        )
+
+    @api.model
+    def _portal_request_check_unit_filer(self, unit, lot, partner, customer):
+        """Refuse the serial ``lot`` of a checked ``unit`` when ``partner`` may
+        not file it (see ``_portal_request_may_file_unit``). Called by
+        ``_portal_request_units``."""
+        if not self._portal_request_may_file_unit(lot, partner, customer):
+            raise UserError(
+                self.env._(
+                    "Serial number %(serial)s is registered to someone else. If "
+                    "the unit is yours, contact us.",
+                    serial=unit["serial"],
                 )
-            component = components_sudo & components_sudo.browse(
-                unit["failed_component_id"] or []
             )
-            if unit["failed_component_id"] and not component:
-                raise UserError(
-                    self.env._(
-                        "Serial number %(serial)s: choose the failed component from "
-                        "the list.",
-                        serial=serial,
-                    )
+
+    @api.model
+    def _portal_request_unit_component(self, unit, components_sudo):
+        """The failed component a checked ``unit`` names, among
+        ``components_sudo`` (empty when none was chosen); refused when the id
+        chosen is not one of them. Called by ``_portal_request_units``."""
+        component = components_sudo & components_sudo.browse(
+            unit["failed_component_id"] or []
+        )
+        if unit["failed_component_id"] and not component:
+            raise UserError(
+                self.env._(
+                    "Serial number %(serial)s: choose the failed component from "
+                    "the list.",
+                    serial=unit["serial"],
                 )
-            result.append((lots, component, unit))
-        return result
+            )
+        return component
 
     @api.model
     def _portal_upload_max_bytes(self):
@@ -2142,35 +2200,48 @@ class RmaOrder(models.Model):
         # refused later on (the submission) takes them all back.
         try:
             with self.env.cr.savepoint():
-                if customer_vals:
-                    # sudo: a new contact under the user's own commercial entity,
-                    # from the name and email checked above.
-                    customer = self.env["res.partner"].sudo().create(customer_vals)
-                # sudo: portal users have no rights on RMAs; the values are the ones
-                # checked above, the user (env.uid) stays the author.
-                order_sudo = self.sudo().create(
-                    self._prepare_portal_request_vals(partner, customer, units, token)
+                return self._portal_request_file(
+                    partner, customer, customer_vals, units, files, token
                 )
-                # sudo: the RMA is the user's own, just created; attachments of
-                # RMAs are created by their readers, which portal users are not.
-                self.env["ir.attachment"].sudo().create(
-                    [
-                        order_sudo._prepare_portal_attachment_vals(name, content, mime)
-                        for name, content, mime in files
-                    ]
-                )
-                order_sudo.action_submit()
         except psycopg2.errors.UniqueViolation:
             # The same form sent twice at once: the other request won.
             raise UserError(
                 self.env._("This form was already sent: see your requests.")
             ) from None
+
+    @api.model
+    def _portal_request_file(
+        self, partner, customer, customer_vals, units, files, token
+    ):
+        """Create the request checked by ``_portal_create_request`` and submit it:
+        the new customer contact (``customer_vals``, when ``customer`` is None),
+        the RMA and its units, its attachments. Returns the RMA (sudo). Called by
+        ``_portal_create_request``, inside its savepoint."""
+        if customer_vals:
+            # sudo: a new contact under the user's own commercial entity, from the
+            # name and email checked by _portal_request_customer.
+            customer = self.env["res.partner"].sudo().create(customer_vals)
+        # sudo: portal users have no rights on RMAs; the values are the ones
+        # checked by _portal_create_request, the user (env.uid) stays the author.
+        order_sudo = self.sudo().create(
+            self._prepare_portal_request_vals(partner, customer, units, token)
+        )
+        # sudo: the RMA is the user's own, just created; attachments of RMAs are
+        # created by their readers, which portal users are not.
+        self.env["ir.attachment"].sudo().create(
+            [
+                order_sudo._prepare_portal_attachment_vals(name, content, mime)
+                for name, content, mime in files
+            ]
+        )
+        order_sudo.action_submit()
         return order_sudo
 
     @api.model
     def _prepare_portal_request_vals(self, partner, customer, units, token):
-        """Values of the RMA filed on the portal by ``partner`` for ``customer``.
-        Invoked by _portal_create_request; may be overridden."""
+        """Values of the RMA filed on the portal by ``partner`` for ``customer``,
+        with its units (``_prepare_portal_request_line_vals``). Called by
+        ``_portal_request_file``; may be overridden."""
         distributor = (
             partner.commercial_partner_id if customer != partner else self.browse()
         )
@@ -2191,8 +2262,8 @@ class RmaOrder(models.Model):
 
     @api.model
     def _prepare_portal_request_line_vals(self, lot, component, unit):
-        """Values of one unit of a portal request. Invoked by
-        _prepare_portal_request_vals; may be overridden."""
+        """Values of one unit (``lot``, sudo) of a portal request. Called by
+        ``_prepare_portal_request_vals``; may be overridden."""
         return {
             "product_id": lot.product_id.id,
             "lot_id": lot.id,
@@ -2203,7 +2274,7 @@ class RmaOrder(models.Model):
 
     def _prepare_portal_attachment_vals(self, name, content, mimetype):
         """Values of a photo or document attached to the RMA by the portal.
-        Invoked by _portal_create_request; may be overridden."""
+        Called by ``_portal_request_file``; may be overridden."""
         self.ensure_one()
         return {
             "name": name,

@@ -75,8 +75,11 @@ class RmaRateLimit(models.Model):
           log; the current read-only transaction is rolled back first (so call
           this before reading anything) and the page goes on reading.
 
-        Invoked by the public warranty check (``/warranty/check``); meant for
-        code redemption and new portal requests too.
+        Called by the public warranty check (``/warranty/check``), the portal's
+        requests, serial lookups and extension orders, and (through
+        ``_hit_all``) code redemption and unit registration.
+        The counter rows are written by this statement, not by ``create``: an
+        insert-or-increment that the ORM has no call for.
         """
         window_seconds = max(int(window_seconds), 1)
         epoch = int(time.time())
@@ -109,7 +112,6 @@ class RmaRateLimit(models.Model):
                 if tryno == _OWN_CURSOR_TRIES:
                     raise
 
-    @api.model
     @api.model
     def _hit_all(self, hits):
         """Count every hit of ``hits`` ([(scope, key, limit, window_seconds)], see

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import datetime
+from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -113,15 +114,7 @@ class RmaWarrantyRegistration(models.Model):
         registrations = super().create(vals_list)
         registrations._check_proof()
         registrations.lot_id._warranty_recompute_standard()
-        for registration in registrations:
-            registration.lot_id.message_post(
-                body=self.env._(
-                    "Registered by %(owner)s, bought on %(date)s.",
-                    owner=registration.partner_id.display_name,
-                    date=registration.purchase_date,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        registrations._log_registered()
         # The proof belongs to the registration, not to whoever uploaded it.
         for registration in registrations:
             registration.proof_attachment_ids.filtered(lambda a: not a.res_id).write(
@@ -163,10 +156,33 @@ class RmaWarrantyRegistration(models.Model):
                     )
                 )
 
+    def _log_registered(self):
+        """Note on each serial's chatter who registered it and when it was bought:
+        one internal note per registration, logged in batches. Called by
+        ``create``."""
+        # A batch logs one note per serial: registrations of the same serial
+        # (an import) go to the next batch, so that each keeps its own note.
+        batches = defaultdict(dict)
+        count_by_lot = defaultdict(int)
+        for registration in self:
+            lot_id = registration.lot_id.id
+            batches[count_by_lot[lot_id]][lot_id] = self.env._(
+                "Registered by %(owner)s, bought on %(date)s.",
+                owner=registration.partner_id.display_name,
+                date=registration.purchase_date,
+            )
+            count_by_lot[lot_id] += 1
+        # _message_log_batch logs in sudo: the user must be one who may post on
+        # these serials, as message_post would require.
+        self.lot_id.check_access(self.lot_id._mail_post_access)
+        for bodies in batches.values():
+            self.env["stock.lot"].browse(bodies)._message_log_batch(bodies=bodies)
+
     @api.model
     def _prepare_register_vals(self, lot, partner, purchase_date, attachments):
-        """Values of the registration of ``lot`` for ``partner``; invoked by
-        ``_register_unit``, may be overridden."""
+        """Values of the registration of ``lot`` for ``partner``. Called by
+        ``_register_unit`` (the backend form and ``_portal_register``); may be
+        overridden."""
         return {
             "lot_id": lot.id,
             "partner_id": partner.id,
@@ -240,6 +256,34 @@ class RmaWarrantyRegistration(models.Model):
         Every refusal is a UserError or a ValidationError and leaves nothing
         behind (the proof included). Returns the registration, in sudo.
         """
+        self._portal_register_check_rate(remote_addr)
+        serial = self._portal_register_check_input(serial, purchase_date, files)
+        partner = self.env.user.partner_id.commercial_partner_id
+        lot_sudo = self._portal_registrable_lot(serial, partner)
+        with self.env.cr.savepoint():
+            # sudo: the unit may be registered by this user (checked by
+            # _portal_registrable_lot); the portal user has no rights on
+            # attachments of registrations, nor on registrations and coverage
+            # themselves.
+            attachments_sudo = (
+                self.env["ir.attachment"]
+                .sudo()  # sudo: see the comment above
+                .create(
+                    [
+                        self._prepare_portal_proof_attachment_vals(name, content)
+                        for name, content in files
+                    ]
+                )
+            )
+            return self.sudo()._register_unit(  # sudo: see the comment above
+                lot_sudo, partner, purchase_date, attachments_sudo
+            )
+
+    @api.model
+    def _portal_register_check_rate(self, remote_addr):
+        """Count the attempt against the limits per user and per client address
+        ``remote_addr`` (PORTAL_REGISTER_LIMITS) and raise RmaTooManyRequests
+        over one of them. Called by ``_portal_register``."""
         if not self.env["rma.rate.limit"]._hit_all(
             [
                 (scope, key, *PORTAL_REGISTER_LIMITS[scope])
@@ -255,32 +299,48 @@ class RmaWarrantyRegistration(models.Model):
                     "network: try again in an hour, or contact us."
                 )
             )
+
+    @api.model
+    def _portal_register_check_input(self, serial, purchase_date, files):
+        """Refuse a form without a serial, a purchase date or valid proof files;
+        return the serial typed, stripped. Called by ``_portal_register``."""
         if not isinstance(serial, str) or not serial.strip():
             raise UserError(self.env._("Type the serial number of the unit."))
-        serial = serial.strip()
         if not isinstance(purchase_date, datetime.date):
             raise UserError(self.env._("Give the date the unit was bought."))
         self._portal_check_proof_files(files)
-        user = self.env.user
-        partner = user.partner_id.commercial_partner_id
+        return serial.strip()
+
+    @api.model
+    def _portal_registrable_lot_domain(self, serial, partner):
+        """The serial ``serial`` when ``partner`` (a commercial entity) may
+        register it: delivered by us, and already its own, or not registered yet
+        and sold to a reseller or to ``partner``. Called by
+        ``_portal_registrable_lot``."""
+        return [
+            ("name", "=", serial),
+            ("company_id", "in", [False, *self.env.user.company_ids.ids]),
+            ("warranty_sold_to_id", "!=", False),
+            "|",
+            ("warranty_owner_id.commercial_partner_id", "=", partner.id),
+            "&",
+            ("warranty_registration_ids", "=", False),
+            "|",
+            ("warranty_sold_to_id.rma_reseller", "=", True),
+            ("warranty_sold_to_id", "=", partner.id),
+        ]
+
+    @api.model
+    def _portal_registrable_lot(self, serial, partner):
+        """The serial (sudo) ``partner`` may register as ``serial``; refused as
+        unknown otherwise. Called by ``_portal_register``."""
         # sudo: portal users have no rights on serials; the domain is the access
         # check (delivered by us, and not registered yet or already theirs).
         lot_sudo = (
             self.env["stock.lot"]
             .sudo()  # sudo: see the comment above
             .search(
-                [
-                    ("name", "=", serial),
-                    ("company_id", "in", [False, *user.company_ids.ids]),
-                    ("warranty_sold_to_id", "!=", False),
-                    "|",
-                    ("warranty_owner_id.commercial_partner_id", "=", partner.id),
-                    "&",
-                    ("warranty_registration_ids", "=", False),
-                    "|",
-                    ("warranty_sold_to_id.rma_reseller", "=", True),
-                    ("warranty_sold_to_id", "=", partner.id),
-                ],
+                self._portal_registrable_lot_domain(serial, partner),
                 order="id",
                 limit=1,
             )
@@ -293,20 +353,12 @@ class RmaWarrantyRegistration(models.Model):
                     serial=serial[:100],
                 )
             )
-        with self.env.cr.savepoint():
-            # sudo: the unit may be registered by this user (checked above); the
-            # portal user has no rights on attachments of registrations, nor on
-            # registrations and coverage themselves.
-            attachments_sudo = (
-                self.env["ir.attachment"]
-                .sudo()  # sudo: see the comment above
-                .create(
-                    [
-                        {"name": name or "proof", "raw": content}
-                        for name, content in files
-                    ]
-                )
-            )
-            return self.sudo()._register_unit(  # sudo: see the comment above
-                lot_sudo, partner, purchase_date, attachments_sudo
-            )
+        return lot_sudo
+
+    @api.model
+    def _prepare_portal_proof_attachment_vals(self, name, content):
+        """Values of a proof of purchase uploaded on the portal (``name``, the
+        file's name; ``content``, its checked bytes): attached to the
+        registration once it is created (see ``create``). Called by
+        ``_portal_register``; may be overridden."""
+        return {"name": name or "proof", "raw": content}

@@ -110,3 +110,53 @@ class TestInstall(TransactionCase):
         self.assertTrue(other_warehouse)
         with self.assertRaises(UserError):
             self.env.company.rma_warehouse_id = other_warehouse
+
+    # ---- Sequences ------------------------------------------------------------------
+
+    def _sequence(self, **vals):
+        return self.env["ir.sequence"].create(
+            dict(
+                {"name": "RMA batch test", "prefix": "T/%(year)s/", "padding": 4},
+                **vals,
+            )
+        )
+
+    def test_sequence_batch_equals_core_path(self):
+        """The batch of _rma_sequence_next_batch is what the core gives: the
+        formatted numbers of get_next_char, then next_by_id goes on after them."""
+        sequence = self._sequence(number_next=7)
+        first = sequence.number_next_actual
+        Company = self.env["res.company"]
+        refs = Company._rma_sequence_next_batch(sequence, 3)
+        self.assertEqual(refs, [sequence.get_next_char(first + i) for i in range(3)])
+        self.assertEqual(sequence.next_by_id(), sequence.get_next_char(first + 3))
+        self.assertEqual(
+            Company._rma_sequence_next_batch(sequence, 1),
+            [sequence.get_next_char(first + 4)],
+        )
+
+    def test_sequence_batch_core_path_for_no_gap_and_date_ranges(self):
+        """Sequences without gaps or with date ranges are drawn by next_by_id:
+        their own counters move (number_next, the date range's)."""
+        Company = self.env["res.company"]
+        no_gap = self._sequence(implementation="no_gap", number_next=3)
+        self.assertEqual(
+            Company._rma_sequence_next_batch(no_gap, 2),
+            [no_gap.get_next_char(3), no_gap.get_next_char(4)],
+        )
+        self.assertEqual(no_gap.number_next, 5)
+        dated = self._sequence(use_date_range=True)
+        refs = Company._rma_sequence_next_batch(dated, 2)
+        date_range = dated.date_range_ids
+        self.assertEqual(len(date_range), 1)
+        date_range.invalidate_recordset(["number_next_actual"])
+        self.assertEqual(date_range.number_next_actual, 3)
+        self.assertEqual(
+            refs,
+            [
+                dated.with_context(
+                    ir_sequence_date_range=date_range.date_from
+                ).get_next_char(number)
+                for number in (1, 2)
+            ],
+        )

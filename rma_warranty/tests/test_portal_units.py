@@ -556,6 +556,8 @@ class TestPortalUnitsFuzz(PortalUnitsCommon):
         lot = self.lot_direct
         urls = [
             "/my/units?page=abc",
+            # A digit Python's int() refuses (was a 500 in the portal's pager).
+            "/my/units?page=%C2%B2",
             "/my/units/page/0",
             "/my/units/page/99999",
             "/my/units/page/99999999999999999999",

@@ -231,6 +231,52 @@ class TestWarrantyEngine(RmaCommon):
             self._register(lot, self.end_user, D(2025, 3, 1), "2025-02-10")
         self.assertFalse(lot.warranty_coverage_ids)
 
+    def _note(self, partner, day):
+        return f"<p>Registered by {partner.display_name}, bought on {day}.</p>"
+
+    def test_registration_notes_one_per_registration(self):
+        """Each registration of a batch notes its owner and purchase on its
+        serial's chatter, two registrations of one serial included."""
+        lot_a, lot_b = self._create_lots(self.aio, ["NOTE-A", "NOTE-B"])
+        Registration = self.env["rma.warranty.registration"]
+        proofs = self.env["ir.attachment"].create(
+            [{"name": f"receipt-{i}.pdf", "raw": b"%PDF-1.4 receipt"} for i in range(3)]
+        )
+        with freeze_time("2025-02-10"):
+            Registration.create(
+                [
+                    Registration._prepare_register_vals(lot, partner, day, proof)
+                    for lot, partner, day, proof in (
+                        (lot_a, self.end_user, D(2025, 2, 1), proofs[0]),
+                        (lot_b, self.distributor, D(2025, 2, 3), proofs[1]),
+                        (lot_a, self.distributor, D(2025, 2, 5), proofs[2]),
+                    )
+                ]
+            )
+
+        def notes(lot):
+            messages = lot.message_ids.filtered(
+                lambda m: "Registered by" in (m.body or "")
+            )
+            self.assertEqual(
+                messages.subtype_id, self.env.ref("mail.mt_note"), lot.name
+            )
+            return sorted(str(body) for body in messages.mapped("body"))
+
+        self.assertEqual(
+            notes(lot_a),
+            sorted(
+                [
+                    self._note(self.distributor, "2025-02-05"),
+                    self._note(self.end_user, "2025-02-01"),
+                ]
+            ),
+        )
+        self.assertEqual(
+            notes(lot_b),
+            [self._note(self.distributor, "2025-02-03")],
+        )
+
     # ---- Entitlement ----------------------------------------------------------------
 
     def test_entitlement_per_component_and_kind(self):

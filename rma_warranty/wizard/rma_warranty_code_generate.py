@@ -44,30 +44,44 @@ class RmaWarrantyCodeGenerate(models.TransientModel):
         codes = self.env["rma.warranty.code"]._generate(
             self.count,
             prefix=self.prefix or "",
-            vals={
-                "kind": self.kind,
-                "months": self.months,
-                "product_tmpl_ids": [Command.set(self.product_tmpl_ids.ids)],
-                "categ_ids": [Command.set(self.categ_ids.ids)],
-                "valid_until": self.valid_until,
-                "batch_name": self.batch_name,
-                "note": self.note,
-                "company_id": self.company_id.id,
-            },
+            vals=self._prepare_code_vals(),
         )
         # No res_id: such an attachment is readable by its creator (and admins)
         # only, which suits a list of codes worth money.
         attachment = self.env["ir.attachment"].create(
-            {
-                "name": "warranty-codes-%s.csv"
-                % (self.batch_name or fields.Date.context_today(self)),
-                "res_model": "rma.warranty.code",
-                "mimetype": "text/csv",
-                "datas": base64.b64encode(codes._export_csv()),
-            }
+            self._prepare_export_attachment_vals(codes)
         )
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
+        }
+
+    def _prepare_code_vals(self):
+        """Values every code of the batch shares (``rma.warranty.code._generate``
+        adds each one's code). Called by ``action_generate``; may be
+        overridden."""
+        self.ensure_one()
+        return {
+            "kind": self.kind,
+            "months": self.months,
+            "product_tmpl_ids": [Command.set(self.product_tmpl_ids.ids)],
+            "categ_ids": [Command.set(self.categ_ids.ids)],
+            "valid_until": self.valid_until,
+            "batch_name": self.batch_name,
+            "note": self.note,
+            "company_id": self.company_id.id,
+        }
+
+    def _prepare_export_attachment_vals(self, codes):
+        """Values of the CSV file of the ``codes`` generated, downloaded at once
+        (no ``res_id``: only its creator and administrators read it). Called by
+        ``action_generate``; may be overridden."""
+        self.ensure_one()
+        return {
+            "name": "warranty-codes-%s.csv"
+            % (self.batch_name or fields.Date.context_today(self)),
+            "res_model": "rma.warranty.code",
+            "mimetype": "text/csv",
+            "datas": base64.b64encode(codes._export_csv()),
         }

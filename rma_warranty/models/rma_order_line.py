@@ -830,7 +830,10 @@ class RmaOrderLine(models.Model):
         quoted = self.filtered(lambda line: line.repair_status == "quoted")
         if quoted:
             quotes = quoted._rma_lock(
-                self.env._("revise the quote of")
+                self.env._(
+                    "Someone else is revising the quote of %(units)s right now: "
+                    "reload it and try again."
+                )
             )._rma_create_quotes()
             quotes._rma_send_quote()
 
@@ -1365,10 +1368,13 @@ class RmaOrderLine(models.Model):
 
     # ---- Repair: diagnosis, quotes, repair orders, quality check --------------------
 
-    def _rma_lock(self, verb):
+    def _rma_lock(self, message):
         """Lock the rows of these units for an exactly-once repair action: a second
         click or worker fails at once instead of acting on a state it did not see.
 
+        ``message`` is the caller's whole translated sentence that the second click
+        reads, with ``%(units)s`` where the names of the units go (one sentence per
+        action, so that translators can order the words).
         Returns the units without the caller's ``default_*`` context keys (the unit
         form opened from an RMA form inherits its action context), as
         ``rma.order._lock_in_state`` does.
@@ -1378,12 +1384,7 @@ class RmaOrderLine(models.Model):
         self.check_access("write")
         lock_rows_nowait(
             self,
-            lambda: self.env._(
-                "Someone else is working on %(units)s right now: reload and "
-                "try again (%(verb)s).",
-                units=", ".join(self.mapped("display_name")),
-                verb=verb,
-            ),
+            lambda: message % {"units": ", ".join(self.mapped("display_name"))},
         )
         self.invalidate_recordset()
         # A new context on purpose: keys are removed, which kwargs cannot do.
@@ -1551,7 +1552,11 @@ class RmaOrderLine(models.Model):
     def action_rma_quote(self):
         """Quote the repair of these units from their tariffs, exactly once (a
         second click finds the quote made and is refused)."""
-        lines = self._rma_lock(self.env._("quote"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is quoting %(units)s right now: reload it and try again."
+            )
+        )
         lines._rma_check_quotable()
         quotes = lines._rma_create_quotes()
         quotes._rma_send_quote()
@@ -1560,7 +1565,12 @@ class RmaOrderLine(models.Model):
     def action_rma_revise_quote(self):
         """Quote again after the diagnosis (other damage level, parts, on-site):
         the open quote and its repair order are cancelled and kept as history."""
-        lines = self._rma_lock(self.env._("revise the quote of"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is revising the quote of %(units)s right now: "
+                "reload it and try again."
+            )
+        )
         not_open = lines.filtered(lambda line: line.repair_status != "quoted")
         if not_open:
             raise UserError(
@@ -1884,7 +1894,12 @@ class RmaOrderLine(models.Model):
 
     def action_rma_refused_return(self):
         """A refused quote: the unit goes back as-is, with the policy's fee."""
-        lines = self._rma_lock(self.env._("return as-is"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is returning %(units)s as-is right now: reload it and "
+                "try again."
+            )
+        )
         lines._rma_check_refused()
         not_sent = lines.filtered(lambda line: not line.qty_received)
         sent = lines - not_sent
@@ -1900,7 +1915,12 @@ class RmaOrderLine(models.Model):
 
     def action_rma_refused_scrap(self):
         """A refused quote: the customer agreed that we scrap the unit."""
-        lines = self._rma_lock(self.env._("scrap"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is scrapping %(units)s right now: reload it and try "
+                "again."
+            )
+        )
         lines._rma_check_refused()
         missing = lines.filtered(lambda line: not line.qty_received)
         if missing:
@@ -1959,7 +1979,12 @@ class RmaOrderLine(models.Model):
         return orders
 
     def action_rma_repair_start(self):
-        lines = self._rma_lock(self.env._("start the repair"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is starting the repair of %(units)s right now: reload "
+                "it and try again."
+            )
+        )
         repairs = lines.repair_id.filtered(lambda r: r.state == "confirmed")
         if len(repairs) != len(lines):
             raise UserError(
@@ -1972,7 +1997,12 @@ class RmaOrderLine(models.Model):
         return True
 
     def action_rma_repair_end(self):
-        lines = self._rma_lock(self.env._("end the repair"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is ending the repair of %(units)s right now: reload it "
+                "and try again."
+            )
+        )
         repairs = lines.repair_id.filtered(lambda r: r.state == "under_repair")
         if len(repairs) != len(lines):
             raise UserError(self.env._("Only repairs under way can end."))
@@ -1992,7 +2022,12 @@ class RmaOrderLine(models.Model):
         below, which take the notes from the form."""
         if result not in ("pass", "fail"):
             raise UserError(self.env._("A quality check passes or fails."))
-        lines = self._rma_lock(self.env._("record the quality check"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is recording the quality check of %(units)s right now: "
+                "reload it and try again."
+            )
+        )
         wrong = lines.filtered(lambda line: line.repair_status != "to_check")
         if wrong:
             raise UserError(

@@ -30,7 +30,7 @@ class RepairOrder(models.Model):
     # ---- Repair orders of RMA units (P6) ---------------------------------------------
 
     @api.model
-    def _rma_prepare_repair_vals(self, unit, quote, under_warranty):
+    def _prepare_rma_repair_vals(self, unit, quote, under_warranty):
         """Values of the repair order of RMA ``unit``, in the RMA location of its
         warehouse: linked to ``quote`` (its repair quote, or none for a repair at
         our cost), with the diagnosis as internal notes. Called by
@@ -67,7 +67,7 @@ class RepairOrder(models.Model):
         (``note``: what failed): a repair at our cost. Called by
         ``_rma_quality_check``; may be overridden."""
         return {
-            **self._rma_prepare_repair_vals(unit, None, True),
+            **self._prepare_rma_repair_vals(unit, None, True),
             "internal_notes": Markup("<p>%s</p>")
             % self.env._("Rework after failed quality check: %(note)s", note=note),
         }

@@ -1633,7 +1633,7 @@ class RmaOrderLine(models.Model):
         )._action_cancel()
         not_sent.write({"resolution": "reject", "repair_refused": False})
         sent.write({"resolution": "return", "repair_refused": False})
-        self.env["sale.order"]._rma_charge_refusal_fee(sent)
+        lines.env["sale.order"]._rma_charge_refusal_fee(sent)
         lines.order_id._update_state_from_lines()
         return True
 
@@ -1674,7 +1674,7 @@ class RmaOrderLine(models.Model):
                 "it and try again."
             )
         )
-        return self.env["repair.order"]._rma_start_repairs(lines)
+        return lines.env["repair.order"]._rma_start_repairs(lines)
 
     def action_rma_repair_end(self):
         lines = self._rma_lock(
@@ -1683,7 +1683,7 @@ class RmaOrderLine(models.Model):
                 "and try again."
             )
         )
-        return self.env["repair.order"]._rma_end_repairs(lines)
+        return lines.env["repair.order"]._rma_end_repairs(lines)
 
     def _rma_qc(self, result, note=None):
         """Record the quality check of repaired units: ``result`` "pass" or "fail",
@@ -1698,7 +1698,7 @@ class RmaOrderLine(models.Model):
                 "reload it and try again."
             )
         )
-        return self.env["repair.order"]._rma_quality_check(lines, result, note)
+        return lines.env["repair.order"]._rma_quality_check(lines, result, note)
 
     def action_rma_qc_pass(self):
         return self._rma_qc("pass")

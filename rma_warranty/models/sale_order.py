@@ -206,7 +206,7 @@ class SaleOrder(models.Model):
         Repair = self.env["repair.order"]
         repairs = Repair._rma_create_repairs(
             [
-                Repair._rma_prepare_repair_vals(
+                Repair._prepare_rma_repair_vals(
                     unit, quote_of.get(unit), plans[unit]["free"]
                 )
                 for unit in units

@@ -449,6 +449,21 @@ class TestRepairFlow(RmaCommon):
         rma.action_process()
         self.assertEqual(line.qty_scrapped, 1.0)
 
+    def test_refusal_fee_ignores_the_form_defaults(self):
+        """The unit form opened from an RMA form inherits its action context: its
+        ``default_*`` keys do not ride along on the fee order made for it."""
+        lot = self._unit("RF-REF-3", months_ago=40)
+        _rma, line = self._received_repair(lot)
+        self._diagnose(line)
+        line.action_rma_quote()
+        line.quote_id._action_cancel()
+        line.with_context(default_name="FORM-DEFAULT").action_rma_refused_return()
+        fee_order = self.env["sale.order"].search(
+            [("rma_line_id", "=", line.id), ("rma_fee", "=", True)]
+        )
+        self.assertEqual(fee_order.state, "sale")
+        self.assertNotEqual(fee_order.name, "FORM-DEFAULT")
+
     # ---- Pay before shipping --------------------------------------------------------
 
     def _prepaid_rma(self, name):

@@ -869,7 +869,10 @@ class RmaOrderLine(models.Model):
         quoted = self.filtered(lambda line: line.repair_status == "quoted")
         if quoted:
             quotes = quoted._rma_lock(
-                self.env._("revise the quote of")
+                self.env._(
+                    "Someone else is revising the quote of %(units)s right now: "
+                    "reload it and try again."
+                )
             )._rma_create_quotes()
             quotes._rma_send_quote()
 
@@ -1424,10 +1427,13 @@ class RmaOrderLine(models.Model):
 
     # ---- Repair: diagnosis, quotes, repair orders, quality check --------------------
 
-    def _rma_lock(self, verb):
+    def _rma_lock(self, message):
         """Lock the rows of these units for an exactly-once repair action: a second
         click or worker fails at once instead of acting on a state it did not see.
 
+        ``message`` is the caller's whole translated sentence that the second click
+        reads, with ``%(units)s`` where the names of the units go (one sentence per
+        action, so that translators can order the words).
         Returns the units without the caller's ``default_*`` context keys (the unit
         form opened from an RMA form inherits its action context), as
         ``rma.order._lock_in_state`` does.
@@ -1437,12 +1443,7 @@ class RmaOrderLine(models.Model):
         self.check_access("write")
         lock_rows_nowait(
             self,
-            lambda: self.env._(
-                "Someone else is working on %(units)s right now: reload and "
-                "try again (%(verb)s).",
-                units=", ".join(self.mapped("display_name")),
-                verb=verb,
-            ),
+            lambda: message % {"units": ", ".join(self.mapped("display_name"))},
         )
         self.invalidate_recordset()
         # A new context on purpose: keys are removed, which kwargs cannot do.
@@ -1464,9 +1465,17 @@ class RmaOrderLine(models.Model):
         if not lines:
             return
         lines.check_access("write")
-        # Once per serial and scope: a standing void of the whole unit, or of the
-        # same component, already says it.
-        to_record = lines.filtered(
+        lines._rma_record_warranty_voids()
+        lines.filtered(
+            lambda line: line.entitlement_kind not in (False, "none")
+        )._rma_apply_damage_void()
+
+    def _rma_record_warranty_voids(self):
+        """Record on their serials the warranty voids of these units (whose write
+        access the caller checked), once per serial and scope: a standing void of
+        the whole unit, or of the same component, already says it. Invoked by
+        ``_rma_void_for_damage``."""
+        to_record = self.filtered(
             lambda line: (
                 line.lot_id
                 and not line.lot_id.warranty_void_ids.filtered(
@@ -1482,7 +1491,7 @@ class RmaOrderLine(models.Model):
             )
         )
         # sudo: the diagnosis that found the damage was written by someone allowed
-        # to (checked above); the serial's voids change through actions only.
+        # to (checked by the caller); the serial's voids change through actions only.
         voids_sudo = (
             self.env["rma.warranty.void"]
             .sudo()  # sudo: see the comment above
@@ -1500,9 +1509,13 @@ class RmaOrderLine(models.Model):
                 for void in voids_sudo
             }
         )
-        for line in lines.filtered(
-            lambda line: line.entitlement_kind not in (False, "none")
-        ):
+        return voids_sudo
+
+    def _rma_apply_damage_void(self):
+        """The coverage of these units is voided: their entitlement becomes none
+        (their repair is paid) and each customer is told why, by a message that
+        notifies them. Invoked by ``_rma_void_for_damage``."""
+        for line in self:
             reason = line._rma_void_reason()
             line._write_decision(
                 {
@@ -1571,16 +1584,18 @@ class RmaOrderLine(models.Model):
                     entitlement_override_reason=False,
                 )
             )
-            line.order_id.message_post(
-                body=self.env._(
+        lines._rma_log_on_orders(
+            {
+                line: self.env._(
                     "%(unit)s: the warranty void was lifted (%(reason)s); its "
                     "entitlement is %(kind)s again.",
                     unit=line.display_name,
                     reason=reason,
                     kind=labels.get(line.entitlement_kind, "-"),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+                )
+                for line in lines
+            }
+        )
         lines._rma_requote()
 
     def _rma_check_quotable(self):
@@ -1610,7 +1625,11 @@ class RmaOrderLine(models.Model):
     def action_rma_quote(self):
         """Quote the repair of these units from their tariffs, exactly once (a
         second click finds the quote made and is refused)."""
-        lines = self._rma_lock(self.env._("quote"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is quoting %(units)s right now: reload it and try again."
+            )
+        )
         lines._rma_check_quotable()
         quotes = lines._rma_create_quotes()
         quotes._rma_send_quote()
@@ -1619,7 +1638,12 @@ class RmaOrderLine(models.Model):
     def action_rma_revise_quote(self):
         """Quote again after the diagnosis (other damage level, parts, on-site):
         the open quote and its repair order are cancelled and kept as history."""
-        lines = self._rma_lock(self.env._("revise the quote of"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is revising the quote of %(units)s right now: "
+                "reload it and try again."
+            )
+        )
         not_open = lines.filtered(lambda line: line.repair_status != "quoted")
         if not_open:
             raise UserError(
@@ -1636,300 +1660,10 @@ class RmaOrderLine(models.Model):
         quotes._rma_send_quote()
         return True
 
-    def _rma_quote_plan(self):
-        """{line: [(tariff line, covered)]} and the shipping share of each line.
-
-        A part whose tariff line names a component is free while the warranty still
-        covers that component of the unit; the other lines are free while the unit's
-        frozen entitlement (its failed component) gives a free repair.
-        """
-        Tariff = self.env["rma.repair.tariff"]
-        tariffs = Tariff._find_for(
-            {(line.product_id, line.damage_level_id) for line in self}
-        )
-        missing = self.filtered(
-            lambda line: (line.product_id, line.damage_level_id) not in tariffs
-        )
-        if missing:
-            raise UserError(
-                self.env._(
-                    "No repair tariff for %(units)s: add one for the product (or its "
-                    "category) and damage level.",
-                    units=", ".join(
-                        f"{line.display_name} ({line.damage_level_id.name})"
-                        for line in missing
-                    ),
-                )
-            )
-        keys = []
-        for line in self:
-            tariff = tariffs[(line.product_id, line.damage_level_id)]
-            for component in tariff.line_ids.component_id:
-                if line.lot_id:
-                    keys.append(
-                        (
-                            line.lot_id,
-                            line.entitlement_date or line._entitlement_date(),
-                            component,
-                        )
-                    )
-        answers = (
-            self.env["rma.warranty.coverage"]._get_entitlements(keys) if keys else {}
-        )
-        policies = self.product_id._get_warranty_policies()
-        plans = {}
-        for line in self:
-            tariff = tariffs[(line.product_id, line.damage_level_id)]
-            # The frozen entitlement decides; one decided by hand (an override, a
-            # damage void) decides for every line of the tariff.
-            free = line.entitlement_free_repair
-            by_hand = bool(line.entitlement_override_reason)
-            policy = policies.get(line.product_id)
-            share = (
-                (policy.shipping_in_warranty if free else policy.shipping_out_warranty)
-                if policy
-                else ("split" if free else "customer")
-            )
-            rows, notes = [], {}
-            for tline in tariff.line_ids:
-                if line.repair_onsite and tline.kind != "part":
-                    continue  # on site: parts only
-                if tline.kind == "shipping":
-                    covered = share == "vendor"
-                    note = self.env._("Covered: the return shipping is on us.")
-                elif tline.component_id and line.lot_id and not by_hand:
-                    answer = answers.get(
-                        (
-                            line.lot_id,
-                            line.entitlement_date or line._entitlement_date(),
-                            tline.component_id,
-                        )
-                    )
-                    covered = bool(answer and answer.free_repair)
-                    note = covered and line._rma_covered_note(
-                        answer.date_end, tline.component_id
-                    )
-                else:
-                    covered = free
-                    note = covered and line._rma_covered_note(line.entitlement_date_end)
-                rows.append((tline, covered))
-                if covered:
-                    notes[tline] = note
-            plans[line] = {
-                "tariff": tariff,
-                "rows": rows,
-                "free": free,
-                "share": share,
-                "notes": notes,
-            }
-        return plans
-
-    def _rma_covered_note(self, date_end, component=None):
-        """Why a line of this unit's repair quote costs nothing: what covers it,
-        and until when. Printed under the line (quote, PDF, invoice)."""
-        self.ensure_one()
-        until = date_end and format_date(self.env, date_end)
-        if component and until:
-            return self.env._(
-                "Covered: %(component)s warranty until %(date)s.",
-                component=component.name,
-                date=until,
-            )
-        labels = dict(self._fields["entitlement_kind"]._description_selection(self.env))
-        kind = labels.get(self.entitlement_kind) or self.env._("Warranty")
-        if until:
-            return self.env._(
-                "Covered: %(entitlement)s until %(date)s.", entitlement=kind, date=until
-            )
-        return self.env._("Covered: %(entitlement)s.", entitlement=kind)
-
     def _rma_create_quotes(self):
-        """The quotes (sale quotations) and repair orders of these units, in a
-        handful of queries for any number of units.
-
-        A unit with nothing to pay gets no quotation: its repair order is confirmed
-        at once (free repair). The others get a quotation linked to the unit and to
-        its repair order; the parts are the repair order's own lines (Odoo adds them
-        to the quotation, and consumes them from stock when the repair is done).
-        """
-        if not self:
-            return self.env["sale.order"]
-        self.fetch(["quote_id", "repair_id", "order_id", "product_id", "lot_id"])
-        # A revision: the open quote and its repair order are cancelled, and kept.
-        self.quote_id.filtered(lambda q: q.state in ("draft", "sent")).with_context(
-            rma_quote_revision=True
-        )._action_cancel()
-        self.repair_id.filtered(lambda r: r.state == "draft").action_repair_cancel()
-        plans = self._rma_quote_plan()
-        paid_lines = self.filtered(
-            lambda line: any(
-                not covered and (tline.price_unit or tline.product_id.lst_price)
-                for tline, covered in plans[line]["rows"]
-            )
-        )
-        today = fields.Date.context_today(self)
-        quotes = self.env["sale.order"]._create_decision(
-            [
-                {
-                    "partner_id": line.order_id.partner_id.id,
-                    "company_id": line.company_id.id,
-                    "warehouse_id": line.order_id.warehouse_id.id,
-                    "origin": line.order_id.name,
-                    "client_order_ref": line.order_id.name,
-                    "rma_line_id": line.id,
-                    "validity_date": today
-                    + datetime.timedelta(days=plans[line]["tariff"].validity_days),
-                    **self.env["sale.order"]._rma_prepare_quote_portal_vals(
-                        line.repair_flow == "prepaid"
-                    ),
-                    "note": plans[line]["tariff"].note,
-                }
-                for line in paid_lines
-            ]
-        )
-        quote_of = dict(zip(paid_lines, quotes, strict=True))
-        repair_vals = [
-            line._rma_prepare_repair_vals(quote_of.get(line), plans[line])
-            for line in self
-        ]
-        # Repair orders make their procurement group one by one: make them at once.
-        for vals in repair_vals:
-            vals["name"] = (
-                self.env["stock.picking.type"]
-                .browse(vals["picking_type_id"])
-                .sequence_id.next_by_id()
-            )
-        groups = self.env["procurement.group"].create(
-            [{"name": vals["name"]} for vals in repair_vals]
-        )
-        for vals, group in zip(repair_vals, groups, strict=True):
-            vals["procurement_group_id"] = group.id
-        repairs = self.env["repair.order"].create(repair_vals)
-        repair_of = dict(zip(self, repairs, strict=True))
-        # The parts: repair lines, which Odoo also writes on the quotation.
-        part_rows = [
-            (line, tline, covered)
-            for line in self
-            for tline, covered in plans[line]["rows"]
-            if tline.kind == "part"
-        ]
-        moves = self.env["stock.move"].create(
-            [
-                {
-                    "repair_id": repair_of[line].id,
-                    "repair_line_type": "add",
-                    "product_id": tline.product_id.id,
-                    "product_uom_qty": tline.quantity,
-                    "product_uom": tline.product_id.uom_id.id,
-                    "company_id": line.company_id.id,
-                }
-                for line, tline, covered in part_rows
-            ]
-        )
-        # Prices of the quotation's part lines: free when covered, else the tariff's
-        # price (or the pricelist's when the tariff gives none). One write per price.
-        # A free line says why (what covers it), under its description.
-        by_price = defaultdict(lambda: self.env["sale.order.line"])
-        for (line, tline, covered), move in zip(part_rows, moves, strict=True):
-            if move.sale_line_id and (covered or tline.price_unit):
-                key = (
-                    (0.0, plans[line]["notes"][tline])
-                    if covered
-                    else (tline.price_unit, False)
-                )
-                by_price[key] |= move.sale_line_id
-        for (price, note), sale_lines in by_price.items():
-            vals = {"price_unit": price}
-            if note:
-                vals["rma_covered_note"] = note
-            sale_lines.write(vals)
-        moves.sale_line_id.write({"rma_repair_kind": "part"})
-        # Labour and return shipping: lines of the quotation only.
-        service_vals = []
-        for line in paid_lines:
-            for tline, covered in plans[line]["rows"]:
-                if tline.kind == "part":
-                    continue
-                vals = {
-                    "order_id": quote_of[line].id,
-                    "product_id": tline.product_id.id,
-                    "product_uom_qty": tline.quantity,
-                    "rma_repair_kind": tline.kind,
-                }
-                if covered:
-                    vals["price_unit"] = 0.0
-                    vals["rma_covered_note"] = plans[line]["notes"][tline]
-                elif tline.price_unit:
-                    vals["price_unit"] = tline.price_unit
-                if tline.kind == "shipping" and plans[line]["share"] == "split":
-                    vals["discount"] = 50.0
-                service_vals.append(vals)
-        self.env["sale.order.line"].create(service_vals)
-        free_repairs = repairs.filtered(lambda r: not r.sale_order_id)
-        free_repairs._action_repair_confirm()
-        for line in self - paid_lines:
-            line.order_id.message_post(
-                body=self.env._(
-                    "%(unit)s: repaired free of charge (%(repair)s).",
-                    unit=line.display_name,
-                    repair=repair_of[line].name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        return quotes
-
-    def _rma_prepare_repair_vals(self, quote, plan):
-        self.ensure_one()
-        warehouse = self.order_id.warehouse_id
-        if not warehouse.repair_type_id:
-            raise UserError(
-                self.env._(
-                    "Warehouse %(warehouse)s has no repair operation type.",
-                    warehouse=warehouse.display_name,
-                )
-            )
-        rma_location = warehouse.rma_loc_id
-        return {
-            "rma_line_id": self.id,
-            "company_id": self.company_id.id,
-            "partner_id": self.order_id.partner_id.id,
-            "picking_type_id": warehouse.repair_type_id.id,
-            "product_id": self.product_id.id,
-            "product_qty": self.quantity,
-            "product_uom": self.product_uom_id.id,
-            "lot_id": self.lot_id.id,
-            "product_location_src_id": rma_location.id,
-            "product_location_dest_id": rma_location.id,
-            "under_warranty": plan["free"],
-            "sale_order_id": quote.id if quote else False,
-            "internal_notes": self.diagnosis and Markup("<p>%s</p>") % self.diagnosis,
-        }
-
-    def _rma_quote_accepted(self, quotes):
-        """The customer accepted (signed or paid) the quotes of these units: their
-        repair orders are confirmed, and RMAs waiting for payment release their
-        shipping instructions."""
-        quotes.repair_order_ids.filtered(
-            lambda r: r.state == "draft"
-        )._action_repair_confirm()
-        self.order_id.filtered("shipping_hold")._rma_release_shipping_if_paid()
-
-    def _rma_quote_refused(self):
-        """The customer declined the quote: the repair order is cancelled and staff
-        choose between returning the unit as-is and scrapping it with consent."""
-        self.repair_id.filtered(
-            lambda r: r.state not in ("done", "cancel")
-        ).action_repair_cancel()
-        self.write({"repair_refused": True})
-        for line in self:
-            line.order_id.message_post(
-                body=self.env._(
-                    "%(unit)s: the repair quote was declined; the unit is returned "
-                    "as-is unless the customer agrees to its scrapping.",
-                    unit=line.display_name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        """The quotes and repair orders of these units (see
+        ``sale.order._rma_create_repair_quotes``), after the caller's checks."""
+        return self.env["sale.order"]._rma_create_repair_quotes(self)
 
     def _rma_check_refused(self):
         for line in self:
@@ -1943,7 +1677,12 @@ class RmaOrderLine(models.Model):
 
     def action_rma_refused_return(self):
         """A refused quote: the unit goes back as-is, with the policy's fee."""
-        lines = self._rma_lock(self.env._("return as-is"))
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is returning %(units)s as-is right now: reload it and "
+                "try again."
+            )
+        )
         lines._rma_check_refused()
         not_sent = lines.filtered(lambda line: not line.qty_received)
         sent = lines - not_sent
@@ -1953,13 +1692,19 @@ class RmaOrderLine(models.Model):
         )._action_cancel()
         not_sent.write({"resolution": "reject", "repair_refused": False})
         sent.write({"resolution": "return", "repair_refused": False})
-        sent._rma_charge_refusal_fee()
+        lines.env["sale.order"]._rma_charge_refusal_fee(sent)
         lines.order_id._update_state_from_lines()
         return True
 
     def action_rma_refused_scrap(self):
-        """A refused quote: the customer agreed that we scrap the unit."""
-        lines = self._rma_lock(self.env._("scrap"))
+        """A refused quote: the customer agreed that we scrap the unit (Process
+        Resolutions scraps it)."""
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is scrapping %(units)s right now: reload it and try "
+                "again."
+            )
+        )
         lines._rma_check_refused()
         missing = lines.filtered(lambda line: not line.qty_received)
         if missing:
@@ -1970,138 +1715,71 @@ class RmaOrderLine(models.Model):
                 )
             )
         lines.write({"resolution": "scrap", "repair_refused": False})
-        for line in lines:
-            line.order_id.message_post(
-                body=self.env._(
+        lines._rma_log_on_orders(
+            {
+                line: self.env._(
                     "%(unit)s: the customer agreed to have the unit scrapped.",
                     unit=line.display_name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+                )
+                for line in lines
+            }
+        )
         return True
-
-    def _rma_charge_refusal_fee(self):
-        """The fee of a refused quote (policy), as a confirmed sale order to invoice."""
-        policies = self.product_id._get_warranty_policies()
-        charged = self.filtered(
-            lambda line: (
-                policies.get(line.product_id)
-                and policies[line.product_id].refusal_fee_product_id
-            )
-        )
-        if not charged:
-            return self.env["sale.order"]
-        orders = self.env["sale.order"]._create_decision(
-            [
-                {
-                    "partner_id": line.order_id.partner_id.id,
-                    "company_id": line.company_id.id,
-                    "origin": line.order_id.name,
-                    "client_order_ref": line.order_id.name,
-                    "rma_line_id": line.id,
-                    "rma_fee": True,
-                    "order_line": [
-                        Command.create(
-                            {
-                                "product_id": policies[
-                                    line.product_id
-                                ].refusal_fee_product_id.id,
-                                "product_uom_qty": 1.0,
-                            }
-                        )
-                    ],
-                }
-                for line in charged
-            ]
-        )
-        orders.action_confirm()
-        return orders
 
     def action_rma_repair_start(self):
-        lines = self._rma_lock(self.env._("start the repair"))
-        repairs = lines.repair_id.filtered(lambda r: r.state == "confirmed")
-        if len(repairs) != len(lines):
-            raise UserError(
-                self.env._(
-                    "Only confirmed repairs can start: accept (or confirm) the quote "
-                    "first."
-                )
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is starting the repair of %(units)s right now: reload "
+                "it and try again."
             )
-        repairs.action_repair_start()
-        return True
+        )
+        return lines.env["repair.order"]._rma_start_repairs(lines)
 
     def action_rma_repair_end(self):
-        lines = self._rma_lock(self.env._("end the repair"))
-        repairs = lines.repair_id.filtered(lambda r: r.state == "under_repair")
-        if len(repairs) != len(lines):
-            raise UserError(self.env._("Only repairs under way can end."))
-        repairs.action_repair_end()
-        return True
-
-    def _rma_after_repair_done(self):
-        """A repair order of these units is done: its quality check is due."""
-        self._write_decision(
-            {"qc_result": False, "qc_date": False, "qc_user_id": False}
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is ending the repair of %(units)s right now: reload it "
+                "and try again."
+            )
         )
+        return lines.env["repair.order"]._rma_end_repairs(lines)
 
     def _rma_qc(self, result, note=None):
         """Record the quality check of repaired units: ``result`` "pass" or "fail",
-        ``note`` the QC notes (kept when None). A failed check sends the unit back
-        to repair (a new repair order, at our cost). Invoked by the QC buttons
-        below, which take the notes from the form."""
+        ``note`` the QC notes (kept when None); see
+        ``repair.order._rma_quality_check``. Invoked by the QC buttons below, which
+        take the notes from the form."""
         if result not in ("pass", "fail"):
             raise UserError(self.env._("A quality check passes or fails."))
-        lines = self._rma_lock(self.env._("record the quality check"))
-        wrong = lines.filtered(lambda line: line.repair_status != "to_check")
-        if wrong:
-            raise UserError(
-                self.env._(
-                    "%(units)s: no finished repair waits for a quality check.",
-                    units=", ".join(wrong.mapped("display_name")),
-                )
+        lines = self._rma_lock(
+            self.env._(
+                "Someone else is recording the quality check of %(units)s right now: "
+                "reload it and try again."
             )
-        vals = {
-            "qc_result": result,
-            "qc_date": fields.Datetime.now(),
-            "qc_user_id": self.env.uid,
-        }
-        if note is not None:
-            vals["qc_note"] = note
-        lines._write_decision(vals)
-        if result == "fail" and not all(lines.mapped("qc_note")):
-            raise UserError(self.env._("Write in the QC notes what failed."))
-        if result == "fail":
-            reworks = self.env["repair.order"].create(
-                [
-                    {
-                        **line._rma_prepare_repair_vals(None, {"free": True}),
-                        "internal_notes": Markup("<p>%s</p>")
-                        % self.env._(
-                            "Rework after failed quality check: %(note)s",
-                            note=line.qc_note,
-                        ),
-                    }
-                    for line in lines
-                ]
-            )
-            reworks._action_repair_confirm()
-        for line in lines:
-            line.order_id.message_post(
-                body=self.env._(
-                    "Quality check of %(unit)s: %(result)s. %(note)s",
-                    unit=line.display_name,
-                    result=dict(line._fields["qc_result"].selection)[result],
-                    note=line.qc_note or "",
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        return True
+        )
+        return lines.env["repair.order"]._rma_quality_check(lines, result, note)
 
     def action_rma_qc_pass(self):
         return self._rma_qc("pass")
 
     def action_rma_qc_fail(self):
         return self._rma_qc("fail")
+
+    def _rma_log_on_orders(self, bodies):
+        """Log ``bodies`` {unit: text}, internal notes that notify nobody, on the
+        RMAs of these units: one ``_message_log_batch`` per round, as an RMA takes
+        one note per call (a second unit of the same RMA waits for the next
+        round). The caller checked its access to the units."""
+        pending = self.filtered(lambda line: line in bodies)
+        while pending:
+            batch, later = {}, self.browse()
+            for line in pending:
+                if line.order_id.id in batch:
+                    later |= line
+                else:
+                    batch[line.order_id.id] = bodies[line]
+            self.env["rma.order"].browse(batch)._message_log_batch(bodies=batch)
+            pending = later
 
     def _rma_check_qc_before_shipping(self):
         """A repaired unit leaves only after its quality check passed."""

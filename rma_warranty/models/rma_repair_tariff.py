@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class RmaRepairTariff(models.Model):
@@ -109,3 +109,29 @@ class RmaRepairTariff(models.Model):
             if tariff:
                 result[(product, level)] = tariff
         return result
+
+    @api.model
+    def _find_for_units(self, units):
+        """{unit: tariff} of RMA ``units``, by their product and damage level (see
+        ``_find_for``); a unit without a tariff is refused. Invoked by
+        ``sale.order._rma_quote_plan``."""
+        tariffs = self._find_for(
+            {(unit.product_id, unit.damage_level_id) for unit in units}
+        )
+        missing = units.filtered(
+            lambda unit: (unit.product_id, unit.damage_level_id) not in tariffs
+        )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "No repair tariff for %(units)s: add one for the product (or its "
+                    "category) and damage level.",
+                    units=", ".join(
+                        f"{unit.display_name} ({unit.damage_level_id.name})"
+                        for unit in missing
+                    ),
+                )
+            )
+        return {
+            unit: tariffs[(unit.product_id, unit.damage_level_id)] for unit in units
+        }

@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+import datetime
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import consteq
+from odoo.tools import consteq, format_date
 
 
 class SaleOrder(models.Model):
@@ -89,8 +92,9 @@ class SaleOrder(models.Model):
         vals_list = self.order_line._prepare_warranty_extension_vals()
         res = super()._action_confirm()
         self.env["sale.order.line"]._create_warranty_extension_periods(vals_list)
-        quotes = self.filtered(lambda order: order.rma_line_id and not order.rma_fee)
-        quotes.rma_line_id._rma_quote_accepted(quotes)
+        self.filtered(
+            lambda order: order.rma_line_id and not order.rma_fee
+        )._rma_quote_accepted()
         return res
 
     def _action_cancel(self):
@@ -105,7 +109,7 @@ class SaleOrder(models.Model):
         if not self.env.context.get("rma_quote_revision"):
             self.filtered(
                 lambda order: order.rma_line_id and not order.rma_fee
-            ).rma_line_id._rma_quote_refused()
+            )._rma_quote_refused()
         return res
 
     def _rma_send_quote(self):
@@ -171,6 +175,363 @@ class SaleOrder(models.Model):
             self.rma_order_ids, create=True
         )
 
+    # ---- Repair quotes: built, accepted, refused (P6) --------------------------------
+
+    @api.model
+    def _rma_create_repair_quotes(self, units):
+        """The quotes (sale quotations) and repair orders of RMA ``units``, in a
+        handful of queries for any number of units.
+
+        A unit with nothing to pay gets no quotation: its repair order is confirmed
+        at once (free repair). The others get a quotation linked to the unit and to
+        its repair order; the parts are the repair order's own lines (Odoo adds them
+        to the quotation, and consumes them from stock when the repair is done).
+        An open quote of a unit is a revision: it is cancelled with its repair
+        order, and kept. Invoked by ``rma.order.line._rma_create_quotes``, after the
+        unit's own checks and lock.
+        """
+        if not units:
+            return self.browse()
+        units.fetch(["quote_id", "repair_id", "order_id", "product_id", "lot_id"])
+        self._rma_cancel_revised_quotes(units)
+        plans = self._rma_quote_plan(units)
+        paid_units = units.filtered(lambda unit: self._rma_plan_is_paid(plans[unit]))
+        quotes = self._create_decision(
+            [
+                self._prepare_rma_repair_quote_vals(unit, plans[unit])
+                for unit in paid_units
+            ]
+        )
+        quote_of = dict(zip(paid_units, quotes, strict=True))
+        Repair = self.env["repair.order"]
+        repairs = Repair._rma_create_repairs(
+            [
+                Repair._prepare_rma_repair_vals(
+                    unit, quote_of.get(unit), plans[unit]["free"]
+                )
+                for unit in units
+            ]
+        )
+        repair_of = dict(zip(units, repairs, strict=True))
+        self._rma_add_quote_parts(repair_of, plans)
+        # Labour and return shipping: lines of the quotation only.
+        self.env["sale.order.line"].create(
+            [
+                self._prepare_rma_quote_line_vals(
+                    unit, quote_of[unit], tline, covered, plans[unit]
+                )
+                for unit in paid_units
+                for tline, covered in plans[unit]["rows"]
+                if tline.kind != "part"
+            ]
+        )
+        free_units = units - paid_units
+        repairs.filtered(lambda r: not r.sale_order_id)._action_repair_confirm()
+        free_units._rma_log_on_orders(
+            {
+                unit: self.env._(
+                    "%(unit)s: repaired free of charge (%(repair)s).",
+                    unit=unit.display_name,
+                    repair=repair_of[unit].name,
+                )
+                for unit in free_units
+            }
+        )
+        return quotes
+
+    @api.model
+    def _rma_cancel_revised_quotes(self, units):
+        """A revision: the open quote of ``units`` and its repair order are
+        cancelled, and kept as history (not a refusal)."""
+        units.quote_id.filtered(lambda q: q.state in ("draft", "sent")).with_context(
+            rma_quote_revision=True
+        )._action_cancel()
+        units.repair_id.filtered(lambda r: r.state == "draft").action_repair_cancel()
+
+    @api.model
+    def _rma_plan_is_paid(self, plan):
+        """Whether the quote plan of a unit leaves anything to pay (a line not
+        covered, with a price of the tariff or of the product)."""
+        return any(
+            not covered and (tline.price_unit or tline.product_id.lst_price)
+            for tline, covered in plan["rows"]
+        )
+
+    @api.model
+    def _rma_quote_plan(self, units):
+        """{unit: plan} of the repair quotes of ``units``: ``tariff``, ``rows``
+        [(tariff line, covered)], ``free`` (the unit's entitlement gives a free
+        repair), ``share`` (who pays the return shipping) and ``notes`` {covered
+        tariff line: why it is covered}.
+
+        A part whose tariff line names a component is free while the warranty still
+        covers that component of the unit; the other lines are free while the unit's
+        frozen entitlement (its failed component) gives a free repair.
+        """
+        tariffs = self.env["rma.repair.tariff"]._find_for_units(units)
+        answers = self._rma_component_entitlements(units, tariffs)
+        policies = units.product_id._get_warranty_policies()
+        return {
+            unit: self._rma_unit_quote_plan(
+                unit, tariffs[unit], policies.get(unit.product_id), answers
+            )
+            for unit in units
+        }
+
+    @api.model
+    def _rma_component_entitlements(self, units, tariffs):
+        """The warranty engine's answers for the components the tariffs of
+        ``units`` name, in one call: {(serial, entitlement date, component):
+        answer}."""
+        keys = [
+            (unit.lot_id, unit.entitlement_date or unit._entitlement_date(), component)
+            for unit in units
+            if unit.lot_id
+            for component in tariffs[unit].line_ids.component_id
+        ]
+        if not keys:
+            return {}
+        return self.env["rma.warranty.coverage"]._get_entitlements(keys)
+
+    @api.model
+    def _rma_unit_quote_plan(self, unit, tariff, policy, answers):
+        """The quote plan of one unit (see ``_rma_quote_plan``)."""
+        free = unit.entitlement_free_repair
+        share = (
+            (policy.shipping_in_warranty if free else policy.shipping_out_warranty)
+            if policy
+            else ("split" if free else "customer")
+        )
+        rows, notes = [], {}
+        for tline in tariff.line_ids:
+            if unit.repair_onsite and tline.kind != "part":
+                continue  # on site: parts only
+            covered, note = self._rma_quote_line_coverage(unit, tline, share, answers)
+            rows.append((tline, covered))
+            if covered:
+                notes[tline] = note
+        return {
+            "tariff": tariff,
+            "rows": rows,
+            "free": free,
+            "share": share,
+            "notes": notes,
+        }
+
+    @api.model
+    def _rma_quote_line_coverage(self, unit, tline, share, answers):
+        """(covered, why) of tariff line ``tline`` on the quote of ``unit``.
+
+        The frozen entitlement decides; one decided by hand (an override, a damage
+        void) decides for every line of the tariff. The return shipping is covered
+        when the policy's ``share`` puts it on us.
+        """
+        if tline.kind == "shipping":
+            return (
+                share == "vendor",
+                self.env._("Covered: the return shipping is on us."),
+            )
+        if tline.component_id and unit.lot_id and not unit.entitlement_override_reason:
+            answer = answers.get(
+                (
+                    unit.lot_id,
+                    unit.entitlement_date or unit._entitlement_date(),
+                    tline.component_id,
+                )
+            )
+            covered = bool(answer and answer.free_repair)
+            return covered, covered and self._rma_covered_note(
+                unit, answer.date_end, tline.component_id
+            )
+        covered = unit.entitlement_free_repair
+        return covered, covered and self._rma_covered_note(
+            unit, unit.entitlement_date_end
+        )
+
+    @api.model
+    def _rma_covered_note(self, unit, date_end, component=None):
+        """Why a line of the repair quote of ``unit`` costs nothing: what covers
+        it, and until when. Printed under the line (quote, PDF, invoice)."""
+        until = date_end and format_date(self.env, date_end)
+        if component and until:
+            return self.env._(
+                "Covered: %(component)s warranty until %(date)s.",
+                component=component.name,
+                date=until,
+            )
+        labels = dict(unit._fields["entitlement_kind"]._description_selection(self.env))
+        kind = labels.get(unit.entitlement_kind) or self.env._("Warranty")
+        if until:
+            return self.env._(
+                "Covered: %(entitlement)s until %(date)s.", entitlement=kind, date=until
+            )
+        return self.env._("Covered: %(entitlement)s.", entitlement=kind)
+
+    @api.model
+    def _prepare_rma_repair_quote_vals(self, unit, plan):
+        """Values of the repair quote (a quotation) of RMA ``unit``, from its quote
+        ``plan``: valid for the tariff's days, accepted on the portal as
+        ``_rma_prepare_quote_portal_vals`` says. Called by
+        ``_rma_create_repair_quotes``; may be overridden."""
+        order = unit.order_id
+        today = fields.Date.context_today(self)
+        return {
+            "partner_id": order.partner_id.id,
+            "company_id": unit.company_id.id,
+            "warehouse_id": order.warehouse_id.id,
+            "origin": order.name,
+            "client_order_ref": order.name,
+            "rma_line_id": unit.id,
+            "validity_date": today
+            + datetime.timedelta(days=plan["tariff"].validity_days),
+            **self._rma_prepare_quote_portal_vals(unit.repair_flow == "prepaid"),
+            "note": plan["tariff"].note,
+        }
+
+    @api.model
+    def _rma_add_quote_parts(self, repair_of, plans):
+        """The parts of the repair orders ``repair_of`` {unit: repair order}:
+        repair lines, which Odoo also writes on the quotation; those quotation lines
+        then get their prices (free when covered, else the tariff's, or the
+        pricelist's when the tariff gives none). One write per set of values."""
+        part_rows = [
+            (unit, tline, covered)
+            for unit, repair in repair_of.items()
+            for tline, covered in plans[unit]["rows"]
+            if tline.kind == "part"
+        ]
+        moves = self.env["stock.move"].create(
+            [
+                repair_of[unit]._prepare_rma_part_move_vals(tline)
+                for unit, tline, _covered in part_rows
+            ]
+        )
+        by_vals = defaultdict(lambda: self.env["sale.order.line"])
+        for (unit, tline, covered), move in zip(part_rows, moves, strict=True):
+            if move.sale_line_id:
+                vals = self._prepare_rma_part_line_vals(
+                    unit, tline, covered, plans[unit]
+                )
+                by_vals[tuple(sorted(vals.items()))] |= move.sale_line_id
+        for vals, sale_lines in by_vals.items():
+            sale_lines.write(dict(vals))
+        return moves
+
+    @api.model
+    def _prepare_rma_part_line_vals(self, unit, tline, covered, plan):
+        """Values written on the quotation line Odoo makes for a part of the repair
+        order of ``unit`` (tariff line ``tline`` of its quote ``plan``): free when
+        ``covered``, saying
+        why under its description, else the tariff's price when it gives one.
+        Called by ``_rma_add_quote_parts``; may be overridden."""
+        vals = {"rma_repair_kind": "part"}
+        if covered:
+            vals["price_unit"] = 0.0
+            vals["rma_covered_note"] = plan["notes"][tline]
+        elif tline.price_unit:
+            vals["price_unit"] = tline.price_unit
+        return vals
+
+    @api.model
+    def _prepare_rma_quote_line_vals(self, unit, quote, tline, covered, plan):
+        """Values of a labour or return shipping line of ``quote``, the repair quote
+        of ``unit``, from tariff line ``tline`` of its quote ``plan``: free when
+        ``covered`` (saying why), else the tariff's price (or the pricelist's); the
+        return shipping is half price when the policy splits it. Called by
+        ``_rma_create_repair_quotes``; may be overridden."""
+        vals = {
+            "order_id": quote.id,
+            "product_id": tline.product_id.id,
+            "product_uom_qty": tline.quantity,
+            "rma_repair_kind": tline.kind,
+        }
+        if covered:
+            vals["price_unit"] = 0.0
+            vals["rma_covered_note"] = plan["notes"][tline]
+        elif tline.price_unit:
+            vals["price_unit"] = tline.price_unit
+        if tline.kind == "shipping" and plan["share"] == "split":
+            vals["discount"] = 50.0
+        return vals
+
+    def _rma_quote_accepted(self):
+        """The customer accepted (signed or paid) these repair quotes: their repair
+        orders are confirmed, and RMAs waiting for payment release their shipping
+        instructions. Invoked by ``_action_confirm``."""
+        self.repair_order_ids.filtered(
+            lambda r: r.state == "draft"
+        )._action_repair_confirm()
+        self.rma_line_id.order_id.filtered(
+            "shipping_hold"
+        )._rma_release_shipping_if_paid()
+
+    def _rma_quote_refused(self):
+        """The customer declined these repair quotes: the repair orders of their
+        units are cancelled and staff choose between returning each unit as-is and
+        scrapping it with consent. Invoked by ``_action_cancel``."""
+        units = self.rma_line_id
+        units.repair_id.filtered(
+            lambda r: r.state not in ("done", "cancel")
+        ).action_repair_cancel()
+        units.write({"repair_refused": True})
+        units._rma_log_on_orders(
+            {
+                unit: self.env._(
+                    "%(unit)s: the repair quote was declined; the unit is returned "
+                    "as-is unless the customer agrees to its scrapping.",
+                    unit=unit.display_name,
+                )
+                for unit in units
+            }
+        )
+
+    @api.model
+    def _rma_charge_refusal_fee(self, units):
+        """The fee of the refused quotes of ``units`` (their policy's), as
+        confirmed sale orders to invoice. Invoked by
+        ``rma.order.line.action_rma_refused_return``."""
+        policies = units.product_id._get_warranty_policies()
+        fee_products = {
+            unit: policies[unit.product_id].refusal_fee_product_id
+            for unit in units
+            if policies.get(unit.product_id)
+            and policies[unit.product_id].refusal_fee_product_id
+        }
+        if not fee_products:
+            return self.browse()
+        orders = self._create_decision(
+            [
+                self._prepare_rma_refusal_fee_vals(unit, product)
+                for unit, product in fee_products.items()
+            ]
+        )
+        orders.action_confirm()
+        return orders
+
+    @api.model
+    def _prepare_rma_refusal_fee_vals(self, unit, product):
+        """Values of the sale order charging ``product``, the fee of the refused
+        repair quote of ``unit``. Called by ``_rma_charge_refusal_fee``; may be
+        overridden."""
+        order = unit.order_id
+        return {
+            "partner_id": order.partner_id.id,
+            "company_id": unit.company_id.id,
+            "origin": order.name,
+            "client_order_ref": order.name,
+            "rma_line_id": unit.id,
+            "rma_fee": True,
+            "order_line": [
+                Command.create(self._prepare_rma_refusal_fee_line_vals(unit, product))
+            ],
+        }
+
+    @api.model
+    def _prepare_rma_refusal_fee_line_vals(self, unit, product):
+        """Values of the line of the refusal fee order of ``unit``. Called by
+        ``_prepare_rma_refusal_fee_vals``; may be overridden."""
+        return {"product_id": product.id, "product_uom_qty": 1.0}
+
     # ---- Repair quotes in the portal (issue 12) --------------------------------------
 
     @api.model
@@ -180,7 +541,7 @@ class SaleOrder(models.Model):
         paid in full in the same step (Sign & Pay), and that payment confirms it
         (``payment.transaction._check_amount_and_confirm_order``), which releases
         the RMA's shipping instructions. Invoked by
-        ``rma.order.line._rma_create_quotes``; may be overridden."""
+        ``_prepare_rma_repair_quote_vals``; may be overridden."""
         vals = {"require_signature": True, "require_payment": prepaid}
         if prepaid:
             # The whole amount, whatever the company's down payment setting: the

@@ -91,11 +91,11 @@ class TestRepairConcurrency(CommittedCase):
             self.assertEqual(line2.repair_status, "to_diagnose")
             line1.action_rma_quote()
             # Refused while the first worker holds the unit...
-            with self.assertRaisesRegex(UserError, "Someone else"):
+            with self.assertRaisesRegex(UserError, "Someone else is quoting"):
                 line2.action_rma_quote()
             cr1.commit()
             # ...and after it committed: the second one's snapshot is stale.
-            with self.assertRaisesRegex(UserError, "Someone else"):
+            with self.assertRaisesRegex(UserError, "Someone else is quoting"):
                 line2.action_rma_quote()
             cr2.rollback()
         with self.registry.cursor() as cr3:

@@ -4,7 +4,7 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -449,6 +449,21 @@ class TestRepairFlow(RmaCommon):
         rma.action_process()
         self.assertEqual(line.qty_scrapped, 1.0)
 
+    def test_refusal_fee_ignores_the_form_defaults(self):
+        """The unit form opened from an RMA form inherits its action context: its
+        ``default_*`` keys do not ride along on the fee order made for it."""
+        lot = self._unit("RF-REF-3", months_ago=40)
+        _rma, line = self._received_repair(lot)
+        self._diagnose(line)
+        line.action_rma_quote()
+        line.quote_id._action_cancel()
+        line.with_context(default_note="FORM-DEFAULT").action_rma_refused_return()
+        fee_order = self.env["sale.order"].search(
+            [("rma_line_id", "=", line.id), ("rma_fee", "=", True)]
+        )
+        self.assertEqual(fee_order.state, "sale")
+        self.assertNotIn("FORM-DEFAULT", str(fee_order.note or ""))
+
     # ---- Pay before shipping --------------------------------------------------------
 
     def _prepaid_rma(self, name):
@@ -588,3 +603,44 @@ class TestRepairFlow(RmaCommon):
         self.assertEqual(len(quotes), 100)
         self.assertEqual(len(quotes.order_line), 400)
         self.assertEqual(len(lines.repair_id), 100)
+
+    # ---- Shortcut around core -------------------------------------------------------
+
+    def test_repair_name_and_group_shortcut_equals_core(self):
+        """repair.order._rma_prefill_name_and_group gives what repair.order.create
+        gives on its own: the next name of the operation type's sequence and a
+        procurement group like core's (an upgrade changing core fails here)."""
+        Repair = self.env["repair.order"]
+        picking_type = self.warehouse.repair_type_id
+        sequence = picking_type.sequence_id
+        vals = {
+            "picking_type_id": picking_type.id,
+            "product_id": self.product.id,
+            "partner_id": self.end_user.id,
+        }
+        number = sequence.number_next_actual
+        core = Repair.create(dict(vals))
+        sequence.number_next_actual = number
+        (prefilled,) = Repair._rma_prefill_name_and_group([dict(vals)])
+        self.assertEqual(set(prefilled) - set(vals), {"name", "procurement_group_id"})
+        self.assertEqual(prefilled["name"], core.name)
+        group = self.env["procurement.group"].browse(prefilled["procurement_group_id"])
+        fnames = [
+            fname
+            for fname, field in group._fields.items()
+            if field.column_type and fname not in models.MAGIC_COLUMNS
+        ]
+        self.assertEqual(
+            group.read(fnames, load=None)[0] | {"id": False},
+            core.procurement_group_id.read(fnames, load=None)[0] | {"id": False},
+        )
+        # Given values are kept, as core keeps them.
+        given = Repair._rma_prefill_name_and_group(
+            [dict(vals, name="R-GIVEN", procurement_group_id=group.id)]
+        )
+        self.assertEqual(given[0]["name"], "R-GIVEN")
+        self.assertEqual(given[0]["procurement_group_id"], group.id)
+        # The shortcut's orders are what core makes of those values.
+        repair = Repair._rma_create_repairs([dict(vals)])
+        self.assertEqual(repair.procurement_group_id.name, repair.name)
+        self.assertTrue(repair.name.startswith(sequence.prefix or ""))

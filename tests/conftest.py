@@ -1,4 +1,5 @@
-"""Suites that drive a running Odoo server with rma_warranty installed.
+"""Suites that drive a running Odoo server with rma_warranty installed, and suites of
+the tooling itself that need none (test_junit.py: ``pytest tests/test_junit.py``).
 
 `./dev test` starts that server and sets RMAW_BASE_URL, RMAW_DB and RMAW_DEMO_LOGINS.
 """
@@ -9,9 +10,13 @@ import os
 import pytest
 import requests
 
+SERVER_FIXTURES = {"base_url", "db", "client", "demo_logins"}
 
-def pytest_configure(config):
-    if not os.environ.get("RMAW_BASE_URL"):
+
+def pytest_collection_modifyitems(config, items):
+    # The suites that drive a server need one; the others (test_junit.py) do not.
+    needs_server = any(SERVER_FIXTURES & set(item.fixturenames) for item in items)
+    if needs_server and not os.environ.get("RMAW_BASE_URL"):
         raise pytest.UsageError(
             "these suites drive a running server: run them with ./dev test "
             "(or set RMAW_BASE_URL and RMAW_DB yourself)"

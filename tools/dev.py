@@ -20,10 +20,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import junit  # tools/junit.py, beside this file
 import readme  # tools/readme.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,12 @@ DEFAULT_ODOO_SRC = Path.home() / ".cache" / "rma_warranty" / f"odoo-{ODOO_BRANCH
 VENV = ROOT / ".venv"
 STATE = ROOT / ".run"  # generated config and logs, ignored by git
 REQUIREMENTS = [ROOT / "requirements" / "odoo.txt", ROOT / "requirements" / "dev.txt"]
+# Odoo addons from PyPI: installed with --no-deps, as each declares a dependency on the
+# "odoo" distribution, which the Odoo checkout (made importable by a .pth) is not.
+ODOO_ADDON_REQUIREMENTS = ROOT / "requirements" / "odoo-addons.txt"
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+# OCA's server-wide module that makes Odoo's runner write JUnit XML (odoo-addons.txt).
+JUNIT_MODULE = "odoo_test_xmlrunner"
 # Role used on the local server when no PG* variable is set (Odoo refuses "postgres").
 LOCAL_DB_ROLE = "rma_warranty"
 LOCAL_DB_PASSWORD = "rma_warranty"
@@ -165,22 +170,33 @@ def venv_python():
     return VENV / "bin" / "python"
 
 
-def ensure_venv():
+def _write_odoo_pth(odoo_src):
+    """Make ``import odoo`` work in the venv (click-odoo, pytest-odoo) the way
+    site-packages supports: a .pth file naming the Odoo checkout."""
+    minor = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    pth = VENV / "lib" / minor / "site-packages" / "odoo-src.pth"
+    if not pth.exists() or pth.read_text() != f"{odoo_src}\n":
+        pth.write_text(f"{odoo_src}\n")
+
+
+def ensure_venv(odoo_src):
     if sys.version_info < (3, 11):
         raise Fail(
             f"Python 3.11+ is required, this is {sys.version.split()[0]}: "
             "run ./dev with python3.11 or newer"
         )
     digest = hashlib.sha256()
-    for req in [*REQUIREMENTS, CONSTRAINTS]:
+    for req in [*REQUIREMENTS, ODOO_ADDON_REQUIREMENTS, CONSTRAINTS]:
         digest.update(req.read_bytes())
     digest.update(sys.version.encode())
+    digest.update(str(odoo_src).encode())
     stamp = VENV / ".requirements.sha256"
     if (
         venv_python().exists()
         and stamp.exists()
         and stamp.read_text() == digest.hexdigest()
     ):
+        _write_odoo_pth(odoo_src)
         return
     if not venv_python().exists():
         say(f"creating the virtualenv {VENV.relative_to(ROOT)}")
@@ -205,10 +221,13 @@ def ensure_venv():
         "--disable-pip-version-check",
         "-q",
     ]
-    for req in REQUIREMENTS:
-        cmd += ["-r", str(req)]
-    cmd += ["-c", str(CONSTRAINTS)]
-    run(cmd, quiet=True)
+    _write_odoo_pth(odoo_src)
+    pip_cmd = [*cmd, "-c", str(CONSTRAINTS)]
+    run(
+        [*pip_cmd, *(arg for req in REQUIREMENTS for arg in ("-r", str(req)))],
+        quiet=True,
+    )
+    run([*pip_cmd, "--no-deps", "-r", str(ODOO_ADDON_REQUIREMENTS)], quiet=True)
     stamp.write_text(digest.hexdigest())
 
 
@@ -544,11 +563,102 @@ def stop(proc):
 def setup():
     """Everything both commands need; idempotent."""
     odoo_src = ensure_odoo_src()
-    ensure_venv()
+    ensure_venv(odoo_src)
     ensure_system_packages()
     params = ensure_postgres()
     conf = write_config(odoo_src, params)
     return odoo_src, params, conf
+
+
+# ---- Databases (click-odoo-contrib) --------------------------------------------------
+
+# Templates kept by click-odoo-initdb per prefix (the most recently used ones).
+TEMPLATE_CACHE_SIZE = 3
+
+
+def cache_prefix(db):
+    """click-odoo-initdb's template prefix (a letter, then letters, digits or "-",
+    8 at most), derived from the database name, so that each ``--db`` family
+    (rmaw_tooling, rmaw_tooling_x: "rmawtool") keeps templates of its own."""
+    prefix = re.sub(r"[^A-Za-z0-9]", "", db)[:8]
+    return prefix if prefix[:1].isalpha() else f"t{prefix[:7]}"
+
+
+def template_modules():
+    """What a template holds: the addon's dependencies (with their demo data) and
+    the demo extras, not the addon itself, so that editing the addon keeps the
+    template (its checksum covers these modules and theirs only)."""
+    manifest = ast.literal_eval((ROOT / ADDON / "__manifest__.py").read_text())
+    return [*manifest["depends"], *DEMO_EXTRA_MODULES]
+
+
+def odoo_step(cmd, log, what):
+    """Run an Odoo command with its output in ``log``; Fail if it exits non-zero
+    or logs an ERROR."""
+    with log.open("w") as out:
+        proc = run(cmd, check=False, stdout=out, stderr=subprocess.STDOUT)
+    text = log.read_text()
+    errors = [line for line in text.splitlines() if junit.LOG_ERROR.match(line)]
+    if proc.returncode or errors:
+        sys.stderr.write("\n".join(errors[-20:]) + "\n")
+        raise Fail(f"{what} failed: see {log}")
+    return text
+
+
+def create_db(params, conf, db):
+    """Recreate ``db`` from click-odoo-initdb's cached template of
+    template_modules() (seconds); on a cache miss it installs them (minutes) and
+    caches the result for the next time."""
+    drop_db(params, db)
+    log = STATE / f"{db}-initdb.log"
+    cmd = [str(VENV / "bin" / "click-odoo-initdb"), "-c", str(conf), "-n", db]
+    cmd += ["-m", ",".join(template_modules()), "--cache-prefix", cache_prefix(db)]
+    cmd += ["--cache-max-size", str(TEMPLATE_CACHE_SIZE), "--log-level", "info"]
+    started = time.time()
+    text = odoo_step(cmd, log, f"creating database {db} with click-odoo-initdb")
+    how = "copied from the cached template" if "Found matching" in text else "installed"
+    say(f"database {db}: dependencies {how} in {time.time() - started:.0f}s")
+
+
+def update_changed(conf, db, addons_path=None):
+    """click-odoo-update: update the addons of ``db`` whose source changed since
+    they were installed or last updated (checksums kept in the database)."""
+    log = STATE / f"{db}-update.log"
+    cmd = [str(VENV / "bin" / "click-odoo-update"), "-c", str(conf), "-d", db]
+    cmd += ["--ignore-core-addons", "--log-level", "info"]
+    if addons_path:
+        cmd += ["--addons-path", ",".join(map(str, addons_path))]
+    odoo_step(cmd, log, f"updating the changed addons of {db}")
+
+
+def refresh_db(odoo_src, params, conf, db):
+    """Bring a database holding the addon up to date; False if it holds none."""
+    if not (db_exists(params, db) and addon_state(params, db) == "installed"):
+        return False
+    say(f"reusing database {db}; updating the addons that changed")
+    missing = [
+        m for m in DEMO_EXTRA_MODULES if addon_state(params, db, m) != "installed"
+    ]
+    if missing:  # a database older than the demo extras gets them too
+        cmd = odoo_cmd(odoo_src, conf, "-d", db, "-i", ",".join(missing))
+        log = STATE / f"{db}-install.log"
+        odoo_step(
+            [*cmd, "--stop-after-init", "--no-http"], log, f"installing {missing}"
+        )
+    update_changed(conf, db)
+    return True
+
+
+def ensure_addon_db(odoo_src, params, conf, db):
+    """``db`` with the addon and demo data installed and up to date."""
+    if refresh_db(odoo_src, params, conf, db):
+        return
+    say(f"creating database {db} with {ADDON} and demo data")
+    create_db(params, conf, db)
+    log = STATE / f"{db}-install.log"
+    say(f"installing {ADDON} into {db} (log: {log.relative_to(ROOT)})")
+    cmd = odoo_cmd(odoo_src, conf, "-d", db, "-i", ADDON, "--stop-after-init")
+    odoo_step([*cmd, "--no-http"], log, f"installing {ADDON} into {db}")
 
 
 # ---- ./dev run -----------------------------------------------------------------------
@@ -566,38 +676,8 @@ def cmd_run(args):
     if args.reset:
         say(f"dropping database {db}")
         drop_db(params, db)
-    state = addon_state(params, db) if db_exists(params, db) else None
-    log = STATE / f"{db}-install.log"
-    if state != "installed":
-        if db_exists(params, db):
-            # A database without the addon installed is one we did not finish building.
-            drop_db(params, db)
-        say(
-            f"creating database {db} with {ADDON} and demo data "
-            f"(log: {log.relative_to(ROOT)})"
-        )
-        action = ["-i", ",".join((ADDON, *DEMO_EXTRA_MODULES))]
-    else:
-        say(f"reusing database {db}; updating {ADDON} (log: {log.relative_to(ROOT)})")
-        # -i of an installed module does nothing: an older database gets them too.
-        action = ["-i", ",".join(DEMO_EXTRA_MODULES), "-u", ADDON]
-    with log.open("w") as out:
-        proc = run(
-            odoo_cmd(
-                odoo_src, conf, "-d", db, *action, "--stop-after-init", "--no-http"
-            ),
-            check=False,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    errors = [
-        line
-        for line in log.read_text().splitlines()
-        if re.search(r" (ERROR|CRITICAL) ", line)
-    ]
-    if proc.returncode or errors:
-        sys.stderr.write("\n".join(errors[-20:]) + "\n")
-        raise Fail(f"installing {ADDON} into {db} failed: see {log}")
+    # A database without the addon (or the demo extras) installed is recreated.
+    ensure_addon_db(odoo_src, params, conf, db)
     say(
         f"database ready in {time.time() - started:.0f}s; starting Odoo on http://localhost:{args.port}"
     )
@@ -688,65 +768,38 @@ def cmd_readme(args):
 
 
 def run_odoo_tests(odoo_src, params, conf, tally, args):
+    """Odoo's runner on a fresh database (dependencies from the cached template,
+    then the addon installed: at_install tests run during that install), or with
+    --reuse-db on the existing one once its changed addons are updated. The
+    verdict comes from the JUnit XML that odoo_test_xmlrunner writes."""
     db = args.db
-    action = ["-i", ",".join((ADDON, *DEMO_EXTRA_MODULES))]
-    if (
-        args.reuse_db
-        and db_exists(params, db)
-        and addon_state(params, db) == "installed"
-    ):
-        action = ["-i", ",".join(DEMO_EXTRA_MODULES), "-u", ADDON]
-    else:
-        drop_db(params, db)
-    log = STATE / f"{db}-odoo-tests.log"
-    verb = "updating" if "-u" in action else "installing"
-    say(
-        f"Odoo runner: {verb} {ADDON} (with demo data) in {db} "
-        f"and running its tests (log: {log})"
-    )
-    cmd = odoo_cmd(
-        odoo_src,
-        conf,
-        "-d",
-        db,
-        *action,
-        "--test-tags",
-        args.tags,
-        "--stop-after-init",
-        "--http-port",
-        str(free_port()),
-        "--log-level",
-        "test",
-    )
     started = time.time()
+    action = []
+    try:
+        if not (args.reuse_db and refresh_db(odoo_src, params, conf, db)):
+            create_db(params, conf, db)
+            action = ["-i", ADDON]
+    except Fail as exc:
+        print(f"error: {exc}", flush=True)
+        tally.add("Odoo runner", 0, 1, detail="(the test database could not be made)")
+        return
+    log = STATE / f"{db}-odoo-tests.log"
+    reports = STATE / f"{db}-junit"
+    shutil.rmtree(reports, ignore_errors=True)
+    test_conf = STATE / f"{db}-tests.conf"
+    test_conf.write_text(f"{conf.read_text()}test_result_directory = {reports}\n")
+    verb = "installing" if action else "loading"
+    say(f"Odoo runner: {verb} {ADDON} in {db} and running its tests (log: {log})")
+    cmd = odoo_cmd(odoo_src, test_conf, "-d", db, *action, "--test-tags", args.tags)
+    cmd += ["--load", f"base,web,{JUNIT_MODULE}", "--stop-after-init"]
+    cmd += ["--http-port", str(free_port()), "--log-level", "test"]
     with log.open("w") as out:
         proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
-    text = log.read_text()
-    counts = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", text)
-    # odoo/tests/result.py logs one "skipped <test> : <reason>" INFO line per skip.
-    skipped = len(re.findall(r" INFO \S+ \S+: skipped ", text))
-    error_lines = [
-        line for line in text.splitlines() if re.search(r" (ERROR|CRITICAL) ", line)
-    ]
-    if counts:
-        failed, errors, total = map(int, counts[-1])
-    else:
-        failed, errors, total = 0, 0, 0
-    bad = failed + errors
-    if (proc.returncode or error_lines) and not bad:
-        # The install itself failed, or something logged an error outside any test.
-        bad = 1
-    if total == 0:
-        bad = max(bad, 1)
-    if bad:
-        sys.stdout.write("\n".join(error_lines[-40:]) + "\n")
-    tally.add(
-        "Odoo runner",
-        max(total - failed - errors, 0),
-        bad,
-        skipped,
-        f"({time.time() - started:.0f}s)",
-    )
+    result = junit.verdict(junit.read(reports), proc.returncode, log.read_text())
+    if result.failed:
+        sys.stdout.write("\n".join(result.problems[:40]) + "\n")
+    detail = f"({time.time() - started:.0f}s; JUnit XML in {reports.relative_to(ROOT)})"
+    tally.add("Odoo runner", result.passed, result.failed, result.skipped, detail)
 
 
 def run_pytest(odoo_src, conf, tally, db):
@@ -771,7 +824,7 @@ def run_pytest(odoo_src, conf, tally, db):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    junit = STATE / f"{db}-pytest.xml"
+    report = STATE / f"{db}-pytest.xml"
     try:
         if not wait_http(f"http://127.0.0.1:{port}/web/login", server):
             tally.add("pytest", 0, 1, detail="(Odoo server did not start)")
@@ -790,7 +843,10 @@ def run_pytest(odoo_src, conf, tally, db):
                 "tests",
                 "-p",
                 "no:cacheprovider",
-                f"--junitxml={junit}",
+                # pytest-odoo (for --fast) would load a registry in this process.
+                "-p",
+                "no:odoo",
+                f"--junitxml={report}",
                 "-q",
             ],
             check=False,
@@ -799,15 +855,44 @@ def run_pytest(odoo_src, conf, tally, db):
         )
     finally:
         stop(server)
-    if proc.returncode not in (0, 1) or not junit.exists():
-        tally.add("pytest", 0, 1, detail=f"(pytest exited {proc.returncode})")
+    tally_pytest(tally, "pytest", proc.returncode, report)
+
+
+def tally_pytest(tally, name, returncode, report):
+    """Count a pytest run from its --junitxml report."""
+    if returncode not in (0, 1) or not report.exists():
+        tally.add(name, 0, 1, detail=f"(pytest exited {returncode})")
         return
-    suite = ET.parse(junit).getroot()
-    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-    total, failures, errors, skipped = (
-        int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")
-    )
-    tally.add("pytest", total - failures - errors - skipped, failures + errors, skipped)
+    result = junit.read(report)
+    failed = result.failed or int(returncode != 0)
+    tally.add(name, result.passed, failed, result.skipped)
+
+
+def run_fast(odoo_src, params, conf, tally, args):
+    """The addon's tests but HttpCase through pytest-odoo, in ``args.db`` brought
+    up to date (made from the cached template when it holds no addon)."""
+    try:
+        ensure_addon_db(odoo_src, params, conf, args.db)
+    except Fail as exc:
+        print(f"error: {exc}", flush=True)
+        tally.add("pytest-odoo", 0, 1, detail="(the database could not be made)")
+        return
+    report = STATE / f"{args.db}-fast.xml"
+    cmd = [str(VENV / "bin" / "pytest"), f"{ADDON}/tests", "-p", "pytest_fast"]
+    cmd += [f"--odoo-config={conf}", f"--odoo-database={args.db}", "-q"]
+    cmd += ["--odoo-log-level=warn", f"--junitxml={report}"]
+    if args.k:
+        cmd += ["-k", args.k]
+    if args.lf:
+        cmd.append("--lf")
+    say(f"pytest-odoo: {ADDON}'s tests but HttpCase, in {args.db}")
+    report.unlink(missing_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "tools"))
+    proc = run(cmd, check=False, cwd=ROOT, env=env)
+    if proc.returncode == 5:  # pytest: nothing collected (-k matched nothing?)
+        tally.add("pytest-odoo", 0, 1, detail="(no test collected)")
+        return
+    tally_pytest(tally, "pytest-odoo", proc.returncode, report)
 
 
 def cmd_test(args):
@@ -815,6 +900,18 @@ def cmd_test(args):
     odoo_src, params, conf = setup()
     say(f"set-up done in {time.time() - started:.0f}s")
     tally = Tally()
+    if args.fast:
+        run_fast(odoo_src, params, conf, tally, args)
+    else:
+        run_suites(odoo_src, params, conf, tally, args)
+    passed, failed, skipped = tally.totals()
+    say(f"all suites done in {time.time() - started:.0f}s")
+    tail = f", {skipped} skipped" if skipped else ""
+    print(f"{passed} passed, {failed} failed{tail}", flush=True)
+    return 1 if failed else 0
+
+
+def run_suites(odoo_src, params, conf, tally, args):
     if not args.no_lint:
         run_lint(tally)
     if not args.no_odoo:
@@ -824,11 +921,6 @@ def cmd_test(args):
             tally.add("pytest", 0, 1, detail=f"({ADDON} is not installed in {args.db})")
         else:
             run_pytest(odoo_src, conf, tally, args.db)
-    passed, failed, skipped = tally.totals()
-    say(f"all suites done in {time.time() - started:.0f}s")
-    tail = f", {skipped} skipped" if skipped else ""
-    print(f"{passed} passed, {failed} failed{tail}", flush=True)
-    return 1 if failed else 0
 
 
 # ---- ./dev bench ---------------------------------------------------------------------
@@ -868,46 +960,23 @@ def ensure_oca_addons():
     return path
 
 
-def _tree_digest(path):
-    digest = hashlib.sha256()
-    for file in sorted(path.rglob("*")):
-        if file.is_file() and "__pycache__" not in file.parts:
-            digest.update(str(file.relative_to(path)).encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
-
-
 def _prepare_bench_db(odoo_src, params, conf, addons_path, db, module, install):
     """Install ``install`` (without demo data) into ``db``, or reuse it when
-    ``module`` is installed there, updating it when its source changed."""
-    log = STATE / f"{db}-install.log"
-    stamp = STATE / f"{db}.source.sha256"
-    source = next(p for p in addons_path if (p / module).is_dir()) / module
-    digest = _tree_digest(source)
+    ``module`` is installed there, updating the addons whose source changed."""
     state = addon_state(params, db, module) if db_exists(params, db) else None
     if state == "installed":
-        if stamp.exists() and stamp.read_text() == digest:
-            say(f"reusing database {db} ({module} unchanged)")
-            return
-        say(f"reusing database {db}; updating {module} (log: {log})")
-        action = ["-u", module]
-    else:
-        drop_db(params, db)
-        say(f"creating database {db} with {', '.join(install)} (log: {log})")
-        action = ["-i", ",".join(install), "--without-demo=all"]
-    cmd = odoo_cmd(odoo_src, conf, "-d", db, *action, "--stop-after-init")
-    cmd += ["--no-http", "--addons-path", ",".join(map(str, addons_path))]
-    with log.open("w") as out:
-        proc = run(cmd, check=False, stdout=out, stderr=subprocess.STDOUT)
-    errors = [
-        line
-        for line in log.read_text().splitlines()
-        if re.search(r" (ERROR|CRITICAL) ", line)
-    ]
-    if proc.returncode or errors or addon_state(params, db, module) != "installed":
-        sys.stderr.write("\n".join(errors[-20:]) + "\n")
+        say(f"reusing database {db}; updating the addons that changed")
+        update_changed(conf, db, addons_path)
+        return
+    drop_db(params, db)
+    log = STATE / f"{db}-install.log"
+    say(f"creating database {db} with {', '.join(install)} (log: {log})")
+    cmd = odoo_cmd(odoo_src, conf, "-d", db, "-i", ",".join(install))
+    cmd += ["--without-demo=all", "--stop-after-init", "--no-http"]
+    cmd += ["--addons-path", ",".join(map(str, addons_path))]
+    odoo_step(cmd, log, f"installing {module} into {db}")
+    if addon_state(params, db, module) != "installed":
         raise Fail(f"installing {module} into {db} failed: see {log}")
-    stamp.write_text(digest)
 
 
 def cmd_bench(args):
@@ -1000,11 +1069,26 @@ def main(argv=None):
     p_test.add_argument("--no-lint", action="store_true", help="skip the lint step")
     p_test.add_argument("--no-odoo", action="store_true", help="skip Odoo's runner")
     p_test.add_argument("--no-pytest", action="store_true", help="skip tests/")
-    p_test.add_argument("--db", default=TEST_DB, help="test database (dropped first)")
+    p_test.add_argument(
+        "--db",
+        default=TEST_DB,
+        help="test database (recreated from a cached template of the addon's "
+        "dependencies; also names that template: see click-odoo-initdb)",
+    )
     p_test.add_argument(
         "--reuse-db",
         action="store_true",
-        help="update the addon in an existing test database instead of recreating it",
+        help="keep an existing test database, updating the addons that changed",
+    )
+    p_test.add_argument(
+        "--fast",
+        action="store_true",
+        help="developer loop: only the addon's tests that need no HTTP server, "
+        "through pytest-odoo, in the test database kept up to date",
+    )
+    p_test.add_argument("-k", metavar="EXPR", help="--fast: pytest -k EXPR")
+    p_test.add_argument(
+        "--lf", action="store_true", help="--fast: rerun the last failures only"
     )
     p_test.add_argument(
         "--tags",

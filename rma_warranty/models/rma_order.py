@@ -955,21 +955,6 @@ class RmaOrder(models.Model):
                 "rma_warranty.mail_template_rma_done"
             )
 
-    @api.model
-    def _rma_log_notes(self, notes):
-        """Log internal notes (no notification) in the chatter of RMAs:
-        ``notes`` maps each RMA to its note bodies, in order. One batch per rank of
-        note (``_message_log_batch`` logs one note per record), so an RMA gets its
-        notes in their order. ``_message_log_batch`` writes in sudo: callers
-        checked the user's right to the RMAs first."""
-        for rank in range(max(map(len, notes.values()), default=0)):
-            bodies = {
-                order.id: order_notes[rank]
-                for order, order_notes in notes.items()
-                if rank < len(order_notes)
-            }
-            self.browse(list(bodies))._message_log_batch(bodies=bodies)
-
     def _rma_send_mail(self, template_xmlid):
         """Post the template of this step in the chatter, to the customer.
 

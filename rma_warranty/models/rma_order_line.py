@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import datetime
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -9,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, format_date
 from odoo.tools.misc import clean_context
 
+from ..chatter import log_notes
 from ..locking import lock_rows_nowait
 from .rma_warranty_coverage import ENTITLEMENTS, local_date
 
@@ -797,15 +797,15 @@ class RmaOrderLine(models.Model):
         """
         reason = self._check_entitlement_override(kind, reason)
         engine = self._entitlement_engine_vals()
-        notes = defaultdict(list)
+        notes = []
         for line in self:
-            notes[line.order_id].append(line._entitlement_override_note(kind, reason))
+            notes.append((line.order_id, line._entitlement_override_note(kind, reason)))
             line._write_decision(
                 line._entitlement_override_vals(kind, reason, engine[line])
             )
         # The write access to the units, checked above, is the RMAs' (same groups,
         # same company rule): the notes are logged without notification.
-        self.env["rma.order"]._rma_log_notes(notes)
+        log_notes(notes)
         self._rma_requote()
         return True
 
@@ -1767,19 +1767,9 @@ class RmaOrderLine(models.Model):
 
     def _rma_log_on_orders(self, bodies):
         """Log ``bodies`` {unit: text}, internal notes that notify nobody, on the
-        RMAs of these units: one ``_message_log_batch`` per round, as an RMA takes
-        one note per call (a second unit of the same RMA waits for the next
-        round). The caller checked its access to the units."""
-        pending = self.filtered(lambda line: line in bodies)
-        while pending:
-            batch, later = {}, self.browse()
-            for line in pending:
-                if line.order_id.id in batch:
-                    later |= line
-                else:
-                    batch[line.order_id.id] = bodies[line]
-            self.env["rma.order"].browse(batch)._message_log_batch(bodies=batch)
-            pending = later
+        RMAs of these units, in the units' order (see ``log_notes``). The caller
+        checked its access to the units."""
+        log_notes((line.order_id, bodies[line]) for line in self if line in bodies)
 
     def _rma_check_qc_before_shipping(self):
         """A repaired unit leaves only after its quality check passed."""

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL, index_exists
 
+from ..chatter import log_notes
 from ..search import searched_codes
 
 # No I, O, 0 or 1: a code read aloud or copied from a card is typed right.
@@ -363,9 +364,7 @@ class RmaWarrantyCode(models.Model):
                 "coverage_id": coverage_sudo.id,
             }
         )
-        lot_sudo._warranty_log_notes(
-            [(lot_sudo, code_sudo._redeemed_message(partner, coverage_sudo))]
-        )
+        log_notes([(lot_sudo, code_sudo._redeemed_message(partner, coverage_sudo))])
         return self.env["rma.warranty.coverage"].browse(coverage_sudo.id)
 
     @api.model

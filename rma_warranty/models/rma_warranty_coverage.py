@@ -13,6 +13,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
 from odoo.tools.misc import format_date
 
+from ..chatter import log_notes
+
 KINDS = [
     ("standard", "Standard"),
     ("extended", "Extended"),
@@ -288,7 +290,7 @@ class RmaWarrantyCoverage(models.Model):
     def _log_on_lots(self, title):
         """Staff changes of coverage are kept in the serial's chatter: one note per
         period (create and write checked the user's rights on them)."""
-        self.env["stock.lot"]._warranty_log_notes(
+        log_notes(
             [
                 (
                     period.lot_id,

@@ -1,12 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import datetime
-from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 from odoo.tools.mimetypes import guess_mimetype
 
+from ..chatter import log_notes
 from ..exceptions import RmaTooManyRequests
 from .rma_warranty_coverage import local_date
 
@@ -160,23 +160,20 @@ class RmaWarrantyRegistration(models.Model):
         """Note on each serial's chatter who registered it and when it was bought:
         one internal note per registration, logged in batches. Called by
         ``create``."""
-        # A batch logs one note per serial: registrations of the same serial
-        # (an import) go to the next batch, so that each keeps its own note.
-        batches = defaultdict(dict)
-        count_by_lot = defaultdict(int)
-        for registration in self:
-            lot_id = registration.lot_id.id
-            batches[count_by_lot[lot_id]][lot_id] = self.env._(
-                "Registered by %(owner)s, bought on %(date)s.",
-                owner=registration.partner_id.display_name,
-                date=registration.purchase_date,
-            )
-            count_by_lot[lot_id] += 1
-        # _message_log_batch logs in sudo: the user must be one who may post on
-        # these serials, as message_post would require.
+        # log_notes logs in sudo: the user must be one who may post on these
+        # serials, as message_post would require.
         self.lot_id.check_access(self.lot_id._mail_post_access)
-        for bodies in batches.values():
-            self.env["stock.lot"].browse(bodies)._message_log_batch(bodies=bodies)
+        log_notes(
+            (
+                registration.lot_id,
+                self.env._(
+                    "Registered by %(owner)s, bought on %(date)s.",
+                    owner=registration.partner_id.display_name,
+                    date=registration.purchase_date,
+                ),
+            )
+            for registration in self
+        )
 
     @api.model
     def _prepare_register_vals(self, lot, partner, purchase_date, attachments):

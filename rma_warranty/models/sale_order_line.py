@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
+from ..chatter import log_notes
+
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
@@ -235,7 +237,7 @@ class SaleOrderLine(models.Model):
         # serials; salespeople and portal buyers have no rights on coverage, nor
         # may they post on serial numbers.
         periods = self.env["rma.warranty.coverage"].sudo().create(vals_list)
-        self.env["stock.lot"]._warranty_log_notes(
+        log_notes(
             [
                 (
                     period.lot_id,
@@ -265,7 +267,7 @@ class SaleOrderLine(models.Model):
             .sudo()  # sudo: see the comment above
             .search([("sale_line_id", "in", self.ids)])
         )
-        self.env["stock.lot"]._warranty_log_notes(
+        log_notes(
             [
                 (
                     period.lot_id,

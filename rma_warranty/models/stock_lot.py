@@ -572,24 +572,6 @@ class StockLot(models.Model):
                 )
         return self.env["rma.warranty.coverage"].create(vals_list)
 
-    @api.model
-    def _warranty_log_notes(self, notes):
-        """Log ``notes``, ``[(lot, body)]``, as internal notes in the chatter of
-        their serials, with no notification: one ``_message_log_batch`` per round,
-        so that a serial with several notes still gets one message for each, in
-        their order. ``_message_log_batch`` writes as the system: the callers
-        checked the access that makes the notes theirs to log."""
-        rounds = []
-        for lot, body in notes:
-            for bodies in rounds:
-                if lot.id not in bodies:
-                    bodies[lot.id] = body
-                    break
-            else:
-                rounds.append({lot.id: body})
-        for bodies in rounds:
-            self.browse(list(bodies))._message_log_batch(bodies=bodies)
-
     # ---- Standard coverage ----------------------------------------------------------
 
     def _warranty_last_deliveries(self):

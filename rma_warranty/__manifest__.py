@@ -20,6 +20,8 @@
     "data": [
         "security/rma_warranty_security.xml",
         "security/ir.model.access.csv",
+        # ---- after-sales analytics (issue 14) ----
+        "security/rma_report_security.xml",
         "report/rma_order_reports.xml",
         "report/rma_order_templates.xml",
         "report/stock_lot_reports.xml",
@@ -42,6 +44,10 @@
         "wizard/rma_entitlement_override_views.xml",
         "wizard/rma_warranty_void_lift_views.xml",
         "views/rma_warranty_menus.xml",
+        # ---- after-sales analytics (issue 14) ----
+        "report/rma_report_failure_views.xml",
+        "report/rma_report_unit_views.xml",
+        "report/rma_report_dashboard_views.xml",
         "wizard/rma_warranty_code_generate_views.xml",
         "wizard/rma_warranty_code_redeem_views.xml",
         "views/rma_warranty_code_views.xml",
@@ -74,6 +80,8 @@
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],
+        # After-sales analytics (issue 14).
+        "web.assets_backend": ["rma_warranty/static/src/dashboard/*"],
         "web.assets_tests": ["rma_warranty/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",

@@ -317,4 +317,4 @@ class RmaReportDashboard(models.AbstractModel):
         [(average, count)] = self.env["rating.rating"]._read_group(
             domain, [], ["rating:avg", "__count"]
         )
-        return {"average": average and round(average, 2), "count": count}
+        return {"average": round(average, 2) if count else None, "count": count}

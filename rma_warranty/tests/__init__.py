@@ -51,3 +51,4 @@ from . import test_issue13_views
 
 # ---- after-sales analytics (issue 14) ----
 from . import test_issue14_analytics
+from . import test_issue14_analytics_tour

@@ -21,11 +21,13 @@ class AnalyticsCommon(RmaCommon):
     """A service centre of its own (so that the demo data stays out of the numbers)
     with known deliveries and RMAs."""
 
+    _hub_name = "Analytics Hub"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.warehouse = cls.env["stock.warehouse"].create(
-            {"name": "Analytics Hub", "code": "ANH"}
+            {"name": cls._hub_name, "code": "ANH"}
         )
         cls.stock_location = cls.warehouse.lot_stock_id
         cls.lcd = cls.env["rma.warranty.component"].create({"name": "Analytics LCD"})
@@ -534,6 +536,28 @@ class TestIssue14AnalyticsAccess(AnalyticsCommon):
             self.env(user=self.rma_user)["rma.report.dashboard"].get_dashboard_data(
                 warehouse_id=wh.id
             )
+
+    def test_menus(self):
+        reporting = self.env.ref("rma_warranty.rma_warranty_menu_reporting")
+        dashboard = self.env.ref("rma_warranty.rma_report_dashboard_menu")
+        self.assertEqual(reporting.child_id.sorted("sequence")[0], dashboard)
+        Menu = self.env["ir.ui.menu"]
+        user_menus = Menu.with_user(self.rma_user)._visible_menu_ids()
+        for xmlid in (
+            "rma_warranty_menu_reporting",
+            "rma_report_dashboard_menu",
+            "rma_report_failure_menu",
+            "rma_report_unit_menu",
+            "rma_order_menu_analysis",
+            "rma_order_line_menu",
+        ):
+            self.assertIn(self.env.ref(f"rma_warranty.{xmlid}").id, user_menus)
+        # Configuration stays with the managers.
+        configuration = self.env.ref("rma_warranty.rma_warranty_menu_configuration")
+        self.assertNotIn(configuration.id, user_menus)
+        self.assertNotIn(
+            reporting.id, Menu.with_user(self.employee)._visible_menu_ids()
+        )
 
     def test_wrong_arguments(self):
         Dashboard = self.env(user=self.rma_user)["rma.report.dashboard"]

@@ -74,12 +74,13 @@ export class RmaDashboard extends Component {
         return context;
     }
 
-    openRmas(domain, name) {
+    openRmas(kind) {
+        const overview = this.sections.overview;
         return this.action.doAction({
             type: "ir.actions.act_window",
-            name,
+            name: kind === "late" ? _t("Late RMAs") : _t("Open RMAs"),
             res_model: "rma.order",
-            domain,
+            domain: kind === "late" ? overview.late_domain : overview.open_domain,
             views: [
                 [false, "list"],
                 [false, "form"],

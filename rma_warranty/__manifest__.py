@@ -77,6 +77,8 @@
         "demo/rma_demo.xml",
         "demo/rma_repair_demo.xml",
         "demo/rma_portal_quote_demo.xml",
+        # ---- after-sales analytics (issue 14) ----
+        "demo/rma_analytics_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -604,3 +604,25 @@ class TestIssue14AnalyticsAccess(AnalyticsCommon):
         self.assertEqual(few["sections"]["failure"]["rma"], 2.0)
         self.assertEqual(many["sections"]["failure"]["rma"], 20.0)
         self.assertEqual(many["sections"]["faults"]["components"][0]["units"], 20.0)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue14AnalyticsDemo(RmaCommon):
+    """The demo data gives the dashboard content."""
+
+    def test_demo_dashboard_has_content(self):
+        rma = self.env.ref(
+            "rma_warranty.demo_rma_done_refund", raise_if_not_found=False
+        )
+        if not rma:
+            self.skipTest("needs the demo data")
+        data = self.env(user=self.rma_user)["rma.report.dashboard"].get_dashboard_data()
+        sections = data["sections"]
+        self.assertTrue(sections["overview"]["open"])
+        self.assertTrue(sections["failure"]["delivered"])
+        self.assertTrue(sections["failure"]["products"])
+        self.assertTrue(sections["faults"]["components"])
+        self.assertGreater(sections["cost"]["warranty_cost"], 0)
+        self.assertGreater(sections["cost"]["cost_refund"], 0)
+        self.assertGreaterEqual(sections["rating"]["count"], 2)
+        self.assertEqual(rma.rating_last_value, 5)

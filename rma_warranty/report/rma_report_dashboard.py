@@ -75,17 +75,15 @@ class RmaReportDashboard(models.AbstractModel):
             return value.date()
         if isinstance(value, datetime.date):
             return value
-        if isinstance(value, str):
-            try:
-                return datetime.date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise UserError(
-            self.env._(
-                "The %(field)s of the dashboard must be a date (YYYY-MM-DD).",
-                field=label,
-            )
+        message = self.env._(
+            "The %(field)s of the dashboard must be a date (YYYY-MM-DD).", field=label
         )
+        if not isinstance(value, str):
+            raise UserError(message)
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError as error:
+            raise UserError(message) from error
 
     @api.model
     def _dashboard_params(self, date_from, date_to, warehouse_id):

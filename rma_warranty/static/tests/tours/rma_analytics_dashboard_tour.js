@@ -29,6 +29,15 @@ registry.category("web_tour.tours").add("rma_analytics_dashboard_tour", {
             trigger: ".o_rma_dashboard .o_rma_tile_open .fs-2",
         },
         {
+            content: "The service-level section has its tile",
+            trigger: ".o_rma_dashboard .o_rma_tile_sla:contains('87.50 %'):contains('7 met')",
+        },
+        {
+            content: "Look at all time",
+            trigger: ".o_rma_dashboard select.o_rma_dashboard_period",
+            run: "selectByLabel All time",
+        },
+        {
             content: "Pick the service centre",
             trigger: ".o_rma_dashboard select.o_rma_dashboard_warehouse",
             run: "selectByLabel Analytics Tour Hub",

@@ -25,6 +25,41 @@ class RmaReportFailure(models.Model):
     _auto = False
     _rec_name = "product_id"
     _order = "date desc"
+    # Pending writes of these fields are flushed before the view is read.
+    _depends = {
+        "stock.move.line": [
+            "state",
+            "date",
+            "product_id",
+            "lot_id",
+            "quantity_product_uom",
+            "location_id",
+            "location_dest_id",
+            "move_id",
+            "picking_id",
+            "company_id",
+        ],
+        "stock.move": ["rma_line_id", "picking_type_id", "partner_id"],
+        "stock.location": ["usage"],
+        "stock.picking": ["partner_id"],
+        "stock.picking.type": ["warehouse_id"],
+        "product.product": ["product_tmpl_id"],
+        "product.template": ["categ_id"],
+        "rma.order.line": [
+            "order_id",
+            "product_id",
+            "lot_id",
+            "failed_component_id",
+            "quantity",
+        ],
+        "rma.order": [
+            "state",
+            "date_submitted",
+            "warehouse_id",
+            "company_id",
+            "partner_id",
+        ],
+    }
 
     date = fields.Datetime(readonly=True, help="Delivery date, or RMA submission.")
     source = fields.Selection(

@@ -42,6 +42,56 @@ class RmaReportUnit(models.Model):
     _auto = False
     _rec_name = "line_id"
     _order = "date desc"
+    # Pending writes of these fields are flushed before the view is read.
+    _depends = {
+        "rma.order": [
+            "state",
+            "date_submitted",
+            "date_approved",
+            "date_received",
+            "company_id",
+            "warehouse_id",
+            "partner_id",
+        ],
+        "rma.order.line": [
+            "order_id",
+            "product_id",
+            "lot_id",
+            "failed_component_id",
+            "damage_class",
+            "damage_level_id",
+            "entitlement_kind",
+            "resolution",
+            "quantity",
+        ],
+        "stock.move": [
+            "rma_line_id",
+            "state",
+            "date",
+            "location_id",
+            "location_dest_id",
+            "repair_id",
+            "repair_line_type",
+            "sale_line_id",
+        ],
+        "stock.location": ["usage"],
+        "stock.valuation.layer": ["stock_move_id", "value"],
+        "repair.order": ["rma_line_id"],
+        "sale.order": ["rma_line_id", "rma_fee", "state", "company_id"],
+        "sale.order.line": [
+            "order_id",
+            "product_id",
+            "product_uom_qty",
+            "price_subtotal",
+            "rma_repair_kind",
+            "invoice_lines",
+        ],
+        "account.move.line": ["rma_line_id", "move_id", "balance", "display_type"],
+        "account.move": ["state", "move_type"],
+        "product.product": ["product_tmpl_id", "standard_price"],
+        "product.template": ["categ_id"],
+        "res.company": ["currency_id"],
+    }
 
     line_id = fields.Many2one("rma.order.line", string="RMA Unit", readonly=True)
     order_id = fields.Many2one("rma.order", string="RMA", readonly=True)

@@ -537,6 +537,17 @@ class TestIssue14AnalyticsAccess(AnalyticsCommon):
                 warehouse_id=wh.id
             )
 
+    def test_pending_writes_are_read(self):
+        rma = self._submitted(self.lots[:1])
+        self.env.flush_all()
+        rma.line_ids.damage_class = "self_repair"  # not flushed yet
+        rows = self.env["rma.report.unit"]._read_group(
+            [("warehouse_id", "=", self.warehouse.id)],
+            ["damage_class"],
+            ["quantity:sum"],
+        )
+        self.assertEqual(rows, [("self_repair", 1.0)])
+
     def test_menus(self):
         reporting = self.env.ref("rma_warranty.rma_warranty_menu_reporting")
         dashboard = self.env.ref("rma_warranty.rma_report_dashboard_menu")

@@ -62,6 +62,10 @@ export class RmaDashboard extends Component {
         return value === null || value === undefined ? "-" : `${formatFloat(value)} %`;
     }
 
+    monthLabel(isoDate) {
+        return isoDate ? DateTime.fromISO(isoDate).toFormat("MMMM yyyy") : "-";
+    }
+
     hours(value) {
         return value === null || value === undefined ? "-" : formatFloat(value, { digits: [0, 1] });
     }

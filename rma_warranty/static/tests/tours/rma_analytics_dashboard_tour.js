@@ -47,6 +47,10 @@ registry.category("web_tour.tours").add("rma_analytics_dashboard_tour", {
             trigger: ".o_rma_dashboard .o_rma_tile_failure:contains('25.00 %')",
         },
         {
+            content: "Its failure rate per month",
+            trigger: ".o_rma_dashboard .o_rma_dashboard_months td:contains('25.00 %')",
+        },
+        {
             content: "Its faults",
             trigger: ".o_rma_dashboard .o_rma_dashboard_components td:contains('Tour Fan')",
         },

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import datetime
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -223,6 +224,25 @@ class RmaReportDashboard(models.AbstractModel):
             "rate": self._dashboard_rate(rma, delivered),
             "products": products[:TOP],
             "months": months,
+            "component_rates": self._dashboard_component_rates(domain, rows),
+        }
+
+    @api.model
+    def _dashboard_component_rates(self, domain, product_rows):
+        """{component id: failure rate}: the RMA units whose component failed
+        against the units delivered of the products they belong to."""
+        delivered_of = {product: delivered for product, delivered, _rma in product_rows}
+        failed, exposed = defaultdict(float), defaultdict(float)
+        for product, component, units in self.env["rma.report.failure"]._read_group(
+            [*domain, ("component_id", "!=", False)],
+            ["product_id", "component_id"],
+            ["qty_rma:sum"],
+        ):
+            failed[component] += units
+            exposed[component] += delivered_of.get(product, 0.0)
+        return {
+            component.id: self._dashboard_rate(units, exposed[component])
+            for component, units in failed.items()
         }
 
     @api.model

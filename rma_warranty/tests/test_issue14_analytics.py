@@ -14,7 +14,7 @@ FEB = datetime.datetime(2026, 2, 2, 9, 0)
 MARCH = datetime.datetime(2026, 3, 2, 8, 0)
 HOUR = datetime.timedelta(hours=1)
 # Queries of the dashboard, whatever the number of RMAs.
-QUERIES = 22
+QUERIES = 23
 
 
 class AnalyticsCommon(RmaCommon):
@@ -193,6 +193,8 @@ class TestIssue14AnalyticsFailure(AnalyticsCommon):
         self.assertNotIn(
             self.env["stock.lot"].search([("name", "=", "AN-SPARE-1")]), by_lot
         )
+        # The LCD failed on 1 of the 10 NAS delivered.
+        self.assertEqual(failure["component_rates"], {self.lcd.id: 10.0})
         by_component = dict(
             Report._read_group(domain, ["component_id"], ["qty_rma:sum"])
         )

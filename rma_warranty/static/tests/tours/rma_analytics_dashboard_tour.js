@@ -52,7 +52,8 @@ registry.category("web_tour.tours").add("rma_analytics_dashboard_tour", {
         },
         {
             content: "Its faults",
-            trigger: ".o_rma_dashboard .o_rma_dashboard_components td:contains('Tour Fan')",
+            trigger:
+                ".o_rma_dashboard .o_rma_dashboard_components tr:contains('Tour Fan'):contains('25.00 %')",
         },
         {
             content: "Click the product's failure rate",

@@ -183,63 +183,88 @@ class RmaReportDashboard(models.AbstractModel):
 
     @api.model
     def _dashboard_failure(self, params):
-        """Failure rate (RMA units / units delivered in the period) overall, of the
-        products with the highest rate, and per month."""
+        """Failure rate: the RMA units of the period against the units delivered
+        up to its end (the installed base, so that a unit sold years ago and
+        returned now counts in both), overall, of the products with the highest
+        rate, per month (against the units delivered up to the month's end) and
+        per failed component (against the units delivered of its products)."""
         Report = self.env["rma.report.failure"]
-        domain = self._dashboard_domain(params)
-        rows = Report._read_group(
-            domain, ["product_id"], ["qty_delivered:sum", "qty_rma:sum"]
+        period = self._dashboard_domain(params)
+        to_date = self._dashboard_domain({**params, "date_from": None})
+        installed = dict(
+            Report._read_group(
+                [*to_date, ("source", "=", "delivery")],
+                ["product_id"],
+                ["qty_delivered:sum"],
+            )
+        )
+        failed = dict(
+            Report._read_group(
+                [*period, ("source", "=", "rma")], ["product_id"], ["qty_rma:sum"]
+            )
         )
         products = [
             {
                 "id": product.id,
                 "name": product.display_name,
-                "delivered": delivered,
-                "rma": rma,
-                "rate": self._dashboard_rate(rma, delivered),
+                "delivered": installed.get(product, 0.0),
+                "rma": units,
+                "rate": self._dashboard_rate(units, installed.get(product, 0.0)),
             }
-            for product, delivered, rma in rows
-            if rma
+            for product, units in failed.items()
         ]
         products.sort(key=lambda p: (p["rate"] is None, -(p["rate"] or 0), -p["rma"]))
-        months = [
-            {
-                "month": month and fields.Date.to_string(month),
-                "delivered": delivered,
-                "rma": rma,
-                "rate": self._dashboard_rate(rma, delivered),
-            }
-            for month, delivered, rma in Report._read_group(
-                domain,
-                ["date:month"],
-                ["qty_delivered:sum", "qty_rma:sum"],
-                order="date:month",
-            )
-        ]
-        delivered = sum(p[1] for p in rows)
-        rma = sum(p[2] for p in rows)
+        delivered = sum(installed.values())
+        rma = sum(failed.values())
         return {
             "delivered": delivered,
             "rma": rma,
             "rate": self._dashboard_rate(rma, delivered),
             "products": products[:TOP],
-            "months": months,
-            "component_rates": self._dashboard_component_rates(domain, rows),
+            "months": self._dashboard_failure_months(params, to_date),
+            "component_rates": self._dashboard_component_rates(period, installed),
         }
 
     @api.model
-    def _dashboard_component_rates(self, domain, product_rows):
-        """{component id: failure rate}: the RMA units whose component failed
-        against the units delivered of the products they belong to."""
-        delivered_of = {product: delivered for product, delivered, _rma in product_rows}
+    def _dashboard_failure_months(self, params, to_date):
+        """Per month of the period: units delivered in it, RMA units of it and
+        their rate against the units delivered up to the month's end."""
+        start = params["date_from"] and params["date_from"].replace(day=1)
+        months, base = [], 0.0
+        for month, delivered, rma in self.env["rma.report.failure"]._read_group(
+            to_date,
+            ["date:month"],
+            ["qty_delivered:sum", "qty_rma:sum"],
+            order="date:month",
+        ):
+            base += delivered
+            month = fields.Date.to_date(month)
+            if start and month < start:
+                continue
+            months.append(
+                {
+                    "month": fields.Date.to_string(month),
+                    "delivered": delivered,
+                    "installed": base,
+                    "rma": rma,
+                    "rate": self._dashboard_rate(rma, base),
+                }
+            )
+        return months
+
+    @api.model
+    def _dashboard_component_rates(self, period, installed):
+        """{component id: failure rate}: the RMA units of the period whose
+        component failed against the units delivered (``installed``: {product:
+        units}) of the products they belong to."""
         failed, exposed = defaultdict(float), defaultdict(float)
         for product, component, units in self.env["rma.report.failure"]._read_group(
-            [*domain, ("component_id", "!=", False)],
+            [*period, ("component_id", "!=", False)],
             ["product_id", "component_id"],
             ["qty_rma:sum"],
         ):
             failed[component] += units
-            exposed[component] += delivered_of.get(product, 0.0)
+            exposed[component] += installed.get(product, 0.0)
         return {
             component.id: self._dashboard_rate(units, exposed[component])
             for component, units in failed.items()

@@ -14,7 +14,7 @@ FEB = datetime.datetime(2026, 2, 2, 9, 0)
 MARCH = datetime.datetime(2026, 3, 2, 8, 0)
 HOUR = datetime.timedelta(hours=1)
 # Queries of the dashboard, whatever the number of RMAs.
-QUERIES = 23
+QUERIES = 24
 
 
 class AnalyticsCommon(RmaCommon):
@@ -174,9 +174,24 @@ class TestIssue14AnalyticsFailure(AnalyticsCommon):
             ],
         )
         self.assertEqual(
-            [(m["month"], m["delivered"], m["rma"]) for m in failure["months"]],
-            [("2026-02-01", 30.0, 0.0), ("2026-03-01", 0.0, 5.0)],
+            [
+                (m["month"], m["delivered"], m["rma"], m["rate"])
+                for m in failure["months"]
+            ],
+            [("2026-02-01", 30.0, 0.0, 0.0), ("2026-03-01", 0.0, 5.0, 16.67)],
         )
+        # March alone: its RMA units against the units delivered up to its end.
+        march = self._dashboard(date_from="2026-03-01", date_to="2026-03-31")
+        failure = march["sections"]["failure"]
+        self.assertEqual((failure["delivered"], failure["rma"]), (30.0, 5.0))
+        self.assertEqual(failure["rate"], 16.67)
+        self.assertEqual(
+            [(m["month"], m["installed"], m["rma"]) for m in failure["months"]],
+            [("2026-03-01", 30.0, 5.0)],
+        )
+        # Before the deliveries: nothing delivered yet.
+        february = self._dashboard(date_from="2026-01-01", date_to="2026-01-31")
+        self.assertEqual(february["sections"]["failure"]["delivered"], 0.0)
         # The replacement shipped is not a sale: still 10 units of the NAS delivered.
         Report = self.env["rma.report.failure"]
         domain = [("warehouse_id", "=", self.warehouse.id)]

@@ -329,7 +329,8 @@ class RmaReportDashboard(models.AbstractModel):
     @api.model
     def _dashboard_cost(self, params):
         """Warranty cost (parts, labour, swaps, credit notes) against paid-repair
-        revenue of the units of the period, in the company's currency."""
+        revenue of the units of the period, in the current company's currency:
+        units of companies in another currency are left out, not added up."""
         measures = (
             "cost_parts",
             "cost_labour",
@@ -339,7 +340,12 @@ class RmaReportDashboard(models.AbstractModel):
             "repair_revenue",
         )
         [values] = self.env["rma.report.unit"]._read_group(
-            self._dashboard_domain(params), [], [f"{m}:sum" for m in measures]
+            [
+                *self._dashboard_domain(params),
+                ("currency_id", "=", self.env.company.currency_id.id),
+            ],
+            [],
+            [f"{m}:sum" for m in measures],
         )
         return {m: value or 0.0 for m, value in zip(measures, values, strict=True)}
 

@@ -45,9 +45,9 @@
         "wizard/rma_warranty_void_lift_views.xml",
         "views/rma_warranty_menus.xml",
         # ---- after-sales analytics (issue 14) ----
-        "report/rma_report_failure_views.xml",
-        "report/rma_report_unit_views.xml",
-        "report/rma_report_dashboard_views.xml",
+        "views/rma_report_failure_views.xml",
+        "views/rma_report_unit_views.xml",
+        "views/rma_report_dashboard_views.xml",
         "wizard/rma_warranty_code_generate_views.xml",
         "wizard/rma_warranty_code_redeem_views.xml",
         "views/rma_warranty_code_views.xml",

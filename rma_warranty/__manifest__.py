@@ -20,6 +20,7 @@
     "data": [
         "security/rma_warranty_security.xml",
         "security/ir.model.access.csv",
+        "security/rma_complaint_security.xml",  # issue 14: complaints
         "report/rma_order_reports.xml",
         "report/rma_order_templates.xml",
         "report/stock_lot_reports.xml",
@@ -29,6 +30,9 @@
         "data/rma_warranty_policy_data.xml",
         "data/rma_damage_level_data.xml",
         "data/mail_activity_type_data.xml",
+        # issue 14: complaints and solved without return
+        "data/mail_template_complaint_data.xml",
+        "data/rma_complaint_data.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/rma_order_views.xml",
@@ -42,6 +46,10 @@
         "wizard/rma_entitlement_override_views.xml",
         "wizard/rma_warranty_void_lift_views.xml",
         "views/rma_warranty_menus.xml",
+        # issue 14: complaints and solved without return
+        "views/rma_complaint_views.xml",
+        "wizard/rma_order_solve_views.xml",
+        "views/rma_complaint_portal_templates.xml",
         "wizard/rma_warranty_code_generate_views.xml",
         "wizard/rma_warranty_code_redeem_views.xml",
         "views/rma_warranty_code_views.xml",
@@ -71,6 +79,7 @@
         "demo/rma_demo.xml",
         "demo/rma_repair_demo.xml",
         "demo/rma_portal_quote_demo.xml",
+        "demo/rma_complaint_demo.xml",  # issue 14
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -2,8 +2,10 @@
 import ast
 import secrets
 from collections import defaultdict
+from datetime import timedelta
 
 import psycopg2
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -397,7 +399,29 @@ class RmaComplaint(models.Model):
         days = company.rma_complaint_response_days
         if days <= 0:
             days = RESPONSE_DAYS
-        return calendar.plan_days(days, start, compute_leaves=True) or False
+        found = calendar.plan_days(days, start, compute_leaves=True)
+        return found and self._rma_end_of_working_day(calendar, found)
+
+    @api.model
+    def _rma_end_of_working_day(self, calendar, moment):
+        """The end of the working day of ``calendar`` that ends a work period at
+        ``moment`` (naive UTC). ``resource.calendar.plan_days`` returns the end of
+        the first period of the day it finds (noon, for a day with a lunch
+        break): the day's later periods end it. The one use of the calendar's
+        ``_work_intervals_batch`` (holidays and closures excluded, as
+        ``plan_days(compute_leaves=True)`` does); the test
+        ``test_end_of_day_equals_plan_days`` holds it to ``plan_days``."""
+        start = pytz.utc.localize(moment)
+        tz = pytz.timezone(calendar.tz or "UTC")
+        day = start.astimezone(tz).date()
+        intervals = calendar._work_intervals_batch(start, start + timedelta(days=1))
+        ends = [
+            stop
+            for begin, stop, _meta in intervals[False]
+            if begin.astimezone(tz).date() == day
+        ]
+        end = max(ends, default=start)
+        return end.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _rma_schedule_response(self):
         """One activity per new complaint for its owner, due on its deadline.

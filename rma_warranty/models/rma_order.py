@@ -246,7 +246,6 @@ class RmaOrder(models.Model):
 
     # ---- Complaints and remote solution (issue 14) ----
     remote_solution = fields.Text(
-        string="Remote Solution",
         readonly=True,
         copy=False,
         tracking=True,

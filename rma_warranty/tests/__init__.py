@@ -48,3 +48,7 @@ from . import test_portal_rating
 from . import test_portal_matrix
 from . import test_portal_journey
 from . import test_issue13_views
+
+# issue 14: complaints and disputes, solved without return
+from . import test_issue14_complaint
+from . import test_issue14_complaint_mail

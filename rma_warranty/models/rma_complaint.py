@@ -636,6 +636,7 @@ class RmaComplaint(models.Model):
             nonce
             and signature
             and len(token) <= 200
+            and token.isascii()
             and consteq(signature, self._portal_token_signature(nonce))
         ):
             raise UserError(

@@ -52,3 +52,4 @@ from . import test_issue13_views
 # issue 14: complaints and disputes, solved without return
 from . import test_issue14_complaint
 from . import test_issue14_complaint_mail
+from . import test_issue14_complaint_portal

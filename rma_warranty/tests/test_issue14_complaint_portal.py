@@ -11,12 +11,13 @@ from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .test_portal_matrix import TestPortalMatrix
 from .test_portal_quote import PortalQuoteMixin
 from .test_portal_rma import PortalRmaWorld
 
 _logger = logging.getLogger(__name__)
 
-LIST_QUERY_BUDGET = 40
+LIST_QUERY_BUDGET = 14
 
 
 class ComplaintPortalWorld(PortalRmaWorld):
@@ -377,3 +378,47 @@ class TestIssue14ComplaintQuote(PortalQuoteMixin, HttpCase):
         response = self._get(f"/my/complaints/new?sale_order_id={self.quote.id}")
         self.assertEqual(response.status_code, 403)
         self.assertNotIn(self.quote.name, response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue14ComplaintRpc(TestPortalMatrix):
+    """The matrix world (its own tests are not run again here: only this class's
+    own), over RPC."""
+
+    @mute_logger("odoo.http", "odoo.models", "odoo.addons.base.models.ir_rule")
+    def test_matrix_rpc_complaints(self):
+        """Over /web/dataset/call_kw: complaints exactly as the rules say, read
+        only; their actions and decision fields refused."""
+        for user in self.personas:
+            self._login(user)
+            label = user and user.login
+            with self.subTest(user=label):
+                body = self._call_kw(
+                    "rma.complaint",
+                    "search_read",
+                    [[("id", "in", self.complaints.ids)]],
+                    {"fields": ["id"]},
+                )
+                if not user:
+                    self._assert_rpc_refused(body, label)
+                    continue
+                seen = {row["id"] for row in body["result"]}
+                self.assertEqual(seen, set(self._visible_complaints(user).ids), label)
+                for complaint in self.complaints:
+                    for method in ("action_start", "action_resolve", "action_close"):
+                        body = self._call_kw("rma.complaint", method, [[complaint.id]])
+                        self._assert_rpc_refused(body, f"{label} {method}")
+                    body = self._call_kw(
+                        "rma.complaint",
+                        "write",
+                        [[complaint.id], {"state": "closed", "resolution": "x"}],
+                    )
+                    self._assert_rpc_refused(body, f"{label} write")
+                    body = self._call_kw(
+                        "rma.order",
+                        "_solve_remotely",
+                        [complaint.rma_id.ids, "x"],
+                    )
+                    self._assert_rpc_refused(body, f"{label} solve")
+        self.assertEqual(set(self.complaints.mapped("state")), {"new"})
+        self.assertNotIn("solved", self.rmas.mapped("state"))

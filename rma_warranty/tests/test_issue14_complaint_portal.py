@@ -422,3 +422,35 @@ class TestIssue14ComplaintRpc(TestPortalMatrix):
                     self._assert_rpc_refused(body, f"{label} solve")
         self.assertEqual(set(self.complaints.mapped("state")), {"new"})
         self.assertNotIn("solved", self.rmas.mapped("state"))
+
+
+@tagged("post_install", "-at_install")
+class TestIssue14ComplaintTour(ComplaintPortalWorld, HttpCase):
+    """In a browser, through the real pages."""
+
+    def _last(self):
+        return self.env["rma.complaint"].search([], limit=1, order="id desc")
+
+    def test_tour_i_disagree_from_rma_page(self):
+        before = self._last()
+        self.start_tour(
+            f"/my/rmas/{self.rma_end_a.id}",
+            "rma_complaint_disagree_tour",
+            login=self.user_end_a.login,
+        )
+        complaint = self._last()
+        self.assertNotEqual(complaint, before)
+        self.assertEqual(complaint.partner_id, self.end_user)
+        self.assertEqual(complaint.complaint_type, "diagnosis")
+        self.assertEqual(complaint.line_id, self.rma_end_a.line_ids)
+        self.assertIn("dent was there on delivery", complaint.description)
+
+    def test_tour_complaint_without_unit(self):
+        before = self._last()
+        self.start_tour("/my", "rma_complaint_new_tour", login=self.user_other.login)
+        complaint = self._last()
+        self.assertNotEqual(complaint, before)
+        self.assertEqual(complaint.partner_id, self.other_end_user)
+        self.assertEqual(complaint.complaint_type, "delay")
+        self.assertFalse(complaint.rma_id)
+        self.assertFalse(complaint.lot_id)

@@ -53,3 +53,4 @@ from . import test_issue13_views
 from . import test_issue14_complaint
 from . import test_issue14_complaint_mail
 from . import test_issue14_complaint_portal
+from . import test_issue14_complaint_concurrency

@@ -269,6 +269,9 @@ class RmaComplaint(models.Model):
     def create(self, vals_list):
         complaints = super().create(vals_list)
         complaints._rma_schedule_response()
+        complaints._rma_complaint_send_mail(
+            "rma_warranty.mail_template_rma_complaint_received"
+        )
         return complaints
 
     def _rma_decision_message(self, fname):
@@ -313,6 +316,9 @@ class RmaComplaint(models.Model):
             {"state": "resolved", "date_resolved": fields.Datetime.now()}
         )
         complaints._rma_response_given()
+        complaints._rma_complaint_send_mail(
+            "rma_warranty.mail_template_rma_complaint_answered"
+        )
         return True
 
     def action_close(self):
@@ -340,6 +346,9 @@ class RmaComplaint(models.Model):
             {"state": "refused", "date_resolved": fields.Datetime.now()}
         )
         complaints._rma_response_given()
+        complaints._rma_complaint_send_mail(
+            "rma_warranty.mail_template_rma_complaint_answered"
+        )
         return True
 
     def action_reopen(self):
@@ -462,6 +471,53 @@ class RmaComplaint(models.Model):
                 date=format_date(self.env, tz_deadline.date()),
             ),
         }
+
+    def _rma_complaint_send_mail(self, template_xmlid):
+        """Post the template of this step in the chatter, to the customer, for the
+        whole batch in one composer (as ``rma.order._rma_send_mail``); the emails
+        of a batch wait in the mail queue."""
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        complaints = self.filtered(lambda complaint: complaint.partner_id.email)
+        if not template or not complaints:
+            return
+        # sudo: the filer may be a portal user or the mail gateway, who may not
+        # post on the complaint it just filed; the message is the template's.
+        composer = (
+            self.env["mail.compose.message"]
+            .sudo()
+            .with_context(
+                clean_context(self.env.context),
+                default_composition_mode="comment",
+                default_model=self._name,
+                default_res_ids=complaints.ids,
+                default_template_id=template.id,
+                mail_notify_force_send=len(complaints) == 1,
+            )
+            .create(
+                {
+                    "message_type": "notification",
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id(
+                        "mail.mt_comment"
+                    ),
+                }
+            )
+        )
+        composer._action_send_mail()
+
+    def _rma_deadline_label(self):
+        """The response deadline as the customer reads it (a date in their
+        language), or an empty text once answered."""
+        self.ensure_one()
+        if not self.date_deadline or self.state != "new":
+            return ""
+        return format_date(
+            self.env,
+            fields.Datetime.context_timestamp(
+                self.with_context(tz=self.partner_id.tz or self.env.context.get("tz")),
+                self.date_deadline,
+            ),
+            lang_code=self.partner_id.lang or None,
+        )
 
     def _rma_response_given(self):
         """The first response was given: the response activity is done."""
@@ -802,9 +858,5 @@ class RmaComplaint(models.Model):
         return {
             "complaint": self,
             "page_name": "complaint",
-            "deadline": format_date(
-                self.env, fields.Datetime.context_timestamp(self, self.date_deadline)
-            )
-            if self.date_deadline and self.state == "new"
-            else "",
+            "deadline": self._rma_deadline_label(),
         }

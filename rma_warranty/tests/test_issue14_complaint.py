@@ -159,6 +159,25 @@ class TestIssue14Complaint(ComplaintCommon):
             set(complaints.mapped("date_deadline")), {datetime(2026, 11, 30, 17, 0)}
         )
 
+    def test_mails_received_and_answered(self):
+        with freeze_time(FRIDAY):
+            complaint = self._complaint(user=self.rma_user)
+        received = complaint.message_ids.filtered(
+            lambda m: "we received your complaint" in (m.subject or "")
+        )
+        self.assertEqual(len(received), 1)
+        self.assertIn(self.end_user, received.partner_ids)
+        self.assertIn("11/30/2026", received.body)
+        complaint = complaint.with_user(self.rma_user)
+        complaint.resolution = "A voucher of 20 EUR."
+        complaint.action_resolve()
+        answered = complaint.message_ids.filtered(
+            lambda m: "our answer to your complaint" in (m.subject or "")
+        )
+        self.assertEqual(len(answered), 1)
+        self.assertIn("A voucher of 20 EUR.", answered.body)
+        self.assertIn("resolved as agreed", answered.body)
+
     # ---- Numbering and companies ----------------------------------------------------
 
     def test_sequence_per_company(self):

@@ -50,6 +50,15 @@ class TestIssue14ComplaintMail(IntakeMailCommon):
         self.assertTrue(complaint.name.startswith("CMP/"))
         self.assertEqual(complaint.user_id, self.rma_user)
         self.assertTrue(complaint.activity_ids)
+        # Its acknowledgement, with the reference, to the sender.
+        acks = [
+            mail
+            for mail in self._new_mails
+            if mail.recipient_ids == known
+            and "we received your complaint" in (mail.subject or "")
+        ]
+        self.assertEqual(len(acks), 1)
+        self.assertIn(complaint.name, acks[0].subject)
         self.assertFalse(self.env["rma.order"].search([("partner_id", "=", known.id)]))
 
     def test_unknown_sender_gets_a_contact(self):

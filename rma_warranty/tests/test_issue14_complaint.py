@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import RmaCommon
 
@@ -381,3 +381,27 @@ class TestIssue14SolvedWithoutReturn(ComplaintCommon):
         with self.assertRaises(AccessError):
             self._solve(rma, user=outsider)
         self.assertEqual(rma.state, "submitted")
+
+
+@tagged("post_install", "-at_install")
+class TestIssue14ComplaintBackendTour(ComplaintCommon, HttpCase):
+    """In the backend, through the real forms and buttons."""
+
+    def test_solve_then_file_complaint(self):
+        user = new_test_user(
+            self.env, "cmp_backend_tour", groups="rma_warranty.group_rma_user"
+        )
+        rma = self._new_rma(self.end_user, [(self.product_untracked, None, 1.0)])
+        rma.action_submit()
+        self.start_tour(
+            f"/odoo/action-rma_warranty.rma_order_action/{rma.id}",
+            "rma_complaint_backend_tour",
+            login=user.login,
+        )
+        self.assertEqual(rma.state, "solved")
+        self.assertEqual(rma.remote_solution, "A firmware update fixed the boot loop.")
+        complaint = rma.complaint_ids
+        self.assertEqual(len(complaint), 1)
+        self.assertEqual(complaint.partner_id, self.end_user)
+        self.assertEqual(complaint.state, "in_progress")
+        self.assertIn("two weeks", complaint.description)

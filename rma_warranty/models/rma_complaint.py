@@ -141,8 +141,11 @@ class RmaComplaint(models.Model):
         readonly=True,
     )
     description = fields.Text(string="Complaint", required=True)
+    # Internal: the customer reads the agreed resolution, not our analysis.
     cause = fields.Text(
-        string="Root Cause", help="What caused the complaint, found by the owner."
+        string="Root Cause",
+        groups="rma_warranty.group_rma_user",
+        help="What caused the complaint, found by the owner (internal).",
     )
     resolution = fields.Text(
         string="Agreed Resolution",

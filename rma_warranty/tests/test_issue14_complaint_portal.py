@@ -105,6 +105,27 @@ class TestIssue14ComplaintPortal(ComplaintPortalWorld, HttpCase):
             response = self._get(f"/my/complaints/{bad}")
             self.assertLess(response.status_code, 500, bad)
 
+    def test_page_shows_answer_not_cause(self):
+        complaint = self.complaint_end_a
+        complaint.write(
+            {
+                "cause": "Internal: the technician misread the log.",
+                "resolution": "Free repair.",
+            }
+        )
+        url = f"/my/complaints/{complaint.id}"
+        self._login(self.user_end_a)
+        response = self._get(url)
+        self.assertIn("We will answer you by", response.text)
+        self.assertNotIn("Free repair.", response.text)  # not agreed yet
+        complaint.action_resolve()
+        response = self._get(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Free repair.", response.text)
+        self.assertIn("Resolved", response.text)
+        self.assertNotIn("misread the log", response.text)
+        self.assertNotIn("We will answer you by", response.text)
+
     def test_file_complaint_without_unit(self):
         self._login(self.user_other)
         response, fields_ = self._form()
@@ -404,6 +425,13 @@ class TestIssue14ComplaintRpc(TestPortalMatrix):
                     continue
                 seen = {row["id"] for row in body["result"]}
                 self.assertEqual(seen, set(self._visible_complaints(user).ids), label)
+                # The root cause is internal, even on its own complaints.
+                body = self._call_kw(
+                    "rma.complaint",
+                    "read",
+                    [self._visible_complaints(user).ids, ["cause"]],
+                )
+                self._assert_rpc_refused(body, f"{label} cause")
                 for complaint in self.complaints:
                     for method in ("action_start", "action_resolve", "action_close"):
                         body = self._call_kw("rma.complaint", method, [[complaint.id]])

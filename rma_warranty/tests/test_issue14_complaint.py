@@ -178,6 +178,23 @@ class TestIssue14Complaint(ComplaintCommon):
         self.assertIn("A voucher of 20 EUR.", answered.body)
         self.assertIn("resolved as agreed", answered.body)
 
+    def test_settings(self):
+        settings = self.env["res.config.settings"].create(
+            {
+                "rma_complaint_response_days": 3,
+                "rma_complaint_user_id": self.rma_manager.id,
+                "rma_complaint_alias_name": "grievances",
+            }
+        )
+        settings.execute()
+        self.assertEqual(self.company.rma_complaint_response_days, 3)
+        self.assertEqual(self.company.rma_complaint_user_id, self.rma_manager)
+        self.assertEqual(self.company.rma_complaint_alias_id.alias_name, "grievances")
+        with freeze_time(FRIDAY):
+            complaint = self._complaint()
+        self.assertEqual(complaint.user_id, self.rma_manager)
+        self.assertEqual(complaint.date_deadline, datetime(2026, 12, 1, 17, 0))
+
     # ---- Numbering and companies ----------------------------------------------------
 
     def test_sequence_per_company(self):

@@ -126,6 +126,20 @@ class TestIssue14ComplaintPortal(ComplaintPortalWorld, HttpCase):
         self.assertNotIn("misread the log", response.text)
         self.assertNotIn("We will answer you by", response.text)
 
+    def test_solved_rma_on_portal(self):
+        """A request solved without return reads as solved on the portal: its
+        badge in My RMAs and on its page, and how it was solved."""
+        self.rma_other._solve_remotely("Reset the adapter.")
+        self._login(self.user_other)
+        listing = self._get("/my/rmas")
+        self.assertIn("Solved Without Return", listing.text)
+        page = self._get(f"/my/rmas/{self.rma_other.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Solved Without Return", page.text)
+        self.assertIn("Reset the adapter.", page.text)
+        self.assertNotIn("not accepted", page.text)
+        self.assertNotIn("Rejected", page.text)
+
     def test_file_complaint_without_unit(self):
         self._login(self.user_other)
         response, fields_ = self._form()

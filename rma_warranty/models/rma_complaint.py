@@ -263,9 +263,19 @@ class RmaComplaint(models.Model):
             refs = company._rma_next_references("rma.complaint", len(numbered))
             for vals, ref in zip(numbered, refs, strict=True):
                 vals["name"] = ref
-            deadline = self.with_company(company)._rma_response_deadline(now)
+            # One count per calendar (the RMA's service centre may have its own).
+            Complaint = self.with_company(company)
+            deadlines = {}
             for vals in company_vals:
-                vals.setdefault("date_deadline", deadline)
+                if "date_deadline" in vals:
+                    continue
+                rma = self.env["rma.order"].browse(vals.get("rma_id"))
+                calendar = Complaint._rma_calendar(rma)
+                if calendar not in deadlines:
+                    deadlines[calendar] = Complaint._rma_response_deadline(
+                        now, calendar
+                    )
+                vals["date_deadline"] = deadlines[calendar]
         return vals_list
 
     @api.model_create_multi
@@ -392,20 +402,22 @@ class RmaComplaint(models.Model):
         return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
 
     @api.model
-    def _rma_calendar(self):
-        """The calendar the response deadline is counted on: the one place that
-        chooses it (the service centre's calendar may replace the company's)."""
+    def _rma_calendar(self, rma=None):
+        """The calendar the response deadline of a complaint of the environment's
+        company, about ``rma`` (an rma.order, possibly empty), is counted on: the
+        one place that chooses it (the RMA's service centre may have a calendar
+        of its own). Called by ``_prepare_create_values``; may be overridden."""
         return self.env.company._get_rma_calendar()
 
     @api.model
-    def _rma_response_deadline(self, start):
+    def _rma_response_deadline(self, start, calendar=None):
         """When the first response to a complaint filed at ``start`` (UTC) is
         due: the end of the N-th working day (``rma_complaint_response_days`` of
-        the company, 2 by default) of the service calendar, public holidays and
-        closures (its leaves) excluded; the day of filing counts when work is
-        left in it. False without a calendar."""
+        the company, 2 by default) of ``calendar`` (default ``_rma_calendar()``),
+        public holidays and closures (its leaves) excluded; the day of filing
+        counts when work is left in it. False without a calendar."""
         company = self.env.company
-        calendar = self._rma_calendar()
+        calendar = calendar if calendar is not None else self._rma_calendar()
         if not calendar:
             return False
         days = company.rma_complaint_response_days

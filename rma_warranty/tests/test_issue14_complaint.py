@@ -5,6 +5,7 @@ the decision fields refused over RPC, companies, the backend form and the RMA's
 button; and the RMA closed as solved without a return."""
 
 from datetime import date, datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -117,6 +118,42 @@ class TestIssue14Complaint(ComplaintCommon):
             complaint = self._complaint()
         # Friday (still working) then Saturday morning, the new calendar's hours.
         self.assertEqual(complaint.date_deadline, datetime(2026, 11, 28, 12, 0))
+
+    def test_calendar_gets_the_rma(self):
+        """``_rma_calendar`` is told the RMA of the complaint: the hook a service
+        centre's own calendar plugs into."""
+        self.company.rma_resource_calendar_id = self.calendar
+        saturday_centre = self.env["resource.calendar"].create(
+            {"name": "Saturday Centre", "tz": "UTC"}
+        )
+        saturday_centre.attendance_ids = [
+            Command.create(
+                {"name": "Sat", "dayofweek": "5", "hour_from": 8, "hour_to": 12}
+            )
+        ]
+        rma = self._new_rma(self.end_user, [(self.product_untracked, None, 1.0)])
+        Complaint = self.registry["rma.complaint"]
+        original = Complaint._rma_calendar
+
+        def rma_calendar(model, rma=None):
+            return saturday_centre if rma else original(model, rma)
+
+        with (
+            patch.object(Complaint, "_rma_calendar", rma_calendar),
+            freeze_time(FRIDAY),
+        ):
+            with_rma, without = self.env["rma.complaint"].create(
+                [
+                    {
+                        "partner_id": self.end_user.id,
+                        "description": "a",
+                        "rma_id": rma.id,
+                    },
+                    {"partner_id": self.end_user.id, "description": "b"},
+                ]
+            )
+        self.assertEqual(with_rma.date_deadline, datetime(2026, 11, 28, 12, 0))
+        self.assertEqual(without.date_deadline, datetime(2026, 11, 30, 17, 0))
 
     def test_owner_and_activity_due_on_deadline(self):
         with freeze_time(FRIDAY):

@@ -22,6 +22,7 @@
         "security/ir.model.access.csv",
         # ---- after-sales analytics (issue 14) ----
         "security/rma_report_security.xml",
+        "security/rma_complaint_security.xml",  # issue 14: complaints
         "report/rma_order_reports.xml",
         "report/rma_order_templates.xml",
         "report/stock_lot_reports.xml",
@@ -31,6 +32,9 @@
         "data/rma_warranty_policy_data.xml",
         "data/rma_damage_level_data.xml",
         "data/mail_activity_type_data.xml",
+        # issue 14: complaints and solved without return
+        "data/mail_template_complaint_data.xml",
+        "data/rma_complaint_data.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/rma_order_views.xml",
@@ -48,6 +52,10 @@
         "views/rma_report_failure_views.xml",
         "views/rma_report_unit_views.xml",
         "views/rma_report_dashboard_views.xml",
+        # issue 14: complaints and solved without return
+        "views/rma_complaint_views.xml",
+        "wizard/rma_order_solve_views.xml",
+        "views/rma_complaint_portal_templates.xml",
         "wizard/rma_warranty_code_generate_views.xml",
         "wizard/rma_warranty_code_redeem_views.xml",
         "views/rma_warranty_code_views.xml",
@@ -79,6 +87,7 @@
         "demo/rma_portal_quote_demo.xml",
         # ---- after-sales analytics (issue 14) ----
         "demo/rma_analytics_demo.xml",
+        "demo/rma_complaint_demo.xml",  # issue 14
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -36,12 +36,34 @@ class ResCompany(models.Model):
         help="Emails sent to this address become submitted RMA requests of this "
         "company.",
     )
+    # ---- Complaints (issue 14) ----
+    rma_complaint_response_days = fields.Integer(
+        string="Complaint Response Days",
+        default=2,
+        help="Working days of the service calendar within which a new complaint "
+        "gets its first response.",
+    )
+    rma_complaint_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Complaint Owner",
+        domain="[('share', '=', False)]",
+        help="Owner of the complaints that concern no RMA (else the RMA's "
+        "responsible).",
+    )
+    rma_complaint_alias_id = fields.Many2one(
+        comodel_name="mail.alias",
+        string="Complaints Email Alias",
+        copy=False,
+        ondelete="restrict",
+        help="Emails sent to this address become complaints of this company.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._rma_create_sequences()
         companies._rma_create_aliases()
+        companies._rma_create_complaint_aliases()
         return companies
 
     @api.constrains("rma_warehouse_id", "rma_resource_calendar_id")
@@ -81,6 +103,11 @@ class ResCompany(models.Model):
                 "name": self.env._("RMA numbers (%(company)s)", company=self.name),
                 "prefix": "RMA/%(year)s/",
             },
+            # Complaints and disputes (issue 14).
+            "rma.complaint": {
+                "name": self.env._("Complaints (%(company)s)", company=self.name),
+                "prefix": "CMP/%(year)s/",
+            },
         }
 
     def _prepare_rma_sequence_vals(self, code):
@@ -103,7 +130,17 @@ class ResCompany(models.Model):
             (seq.company_id.id, seq.code)
             for seq in Sequence.search(
                 [
-                    ("code", "in", ("rma.order", "rma.order.request")),
+                    (
+                        "code",
+                        "in",
+                        list(
+                            {
+                                c
+                                for company in self
+                                for c in company._rma_sequence_values()
+                            }
+                        ),
+                    ),
                     ("company_id", "in", self.ids),
                 ]
             )
@@ -249,6 +286,66 @@ class ResCompany(models.Model):
             "alias_name": name,
             "alias_domain_id": self.alias_domain_id.id,
             "alias_model_id": self.env["ir.model"]._get_id("rma.order"),
+            "alias_defaults": repr({"company_id": self.id, "channel": "email"}),
+            "alias_parent_model_id": self.env["ir.model"]._get_id("res.company"),
+            "alias_parent_thread_id": self.id,
+        }
+
+    # ---- Complaints (issue 14) ------------------------------------------------------
+
+    @api.model
+    def _rma_complaint_setup(self):
+        """Every company gets its complaints alias (on install and update: the
+        companies made before complaints existed). Called by the data file."""
+        self.with_context(active_test=False).search([])._rma_create_complaint_aliases()
+
+    def _rma_create_complaint_aliases(self):
+        """Give every company of ``self`` that has none its complaints alias:
+        ``rma-complaints`` (then ``rma-complaints-<company>``) when free in its
+        alias domain, else none yet, for the manager to name it in the settings.
+        Made as the RMA alias (see ``_rma_create_aliases``)."""
+        companies = self.filtered(lambda company: not company.rma_complaint_alias_id)
+        if not companies:
+            return self.env["mail.alias"]
+        companies.check_access("write")
+        taken = companies._rma_alias_names_taken()
+        vals_list = []
+        companies = companies.sorted("id")
+        for company in companies:
+            domain_id = company.alias_domain_id.id
+            slug = re.sub(
+                "-+",
+                "-",
+                self.env["mail.alias"]._sanitize_alias_name(company.name) or "",
+            ).strip("-")
+            name = next(
+                (
+                    candidate
+                    for candidate in (
+                        "rma-complaints",
+                        slug and f"rma-complaints-{slug}",
+                    )
+                    if candidate and (domain_id, candidate) not in taken
+                ),
+                False,
+            )
+            taken.add((domain_id, name))
+            vals_list.append(company._prepare_rma_complaint_alias_vals(name))
+        # sudo: aliases are technical records only administrators create; the
+        # caller may write these companies (checked above).
+        aliases = self.env["mail.alias"].sudo().create(vals_list)
+        for company, alias in zip(companies, aliases, strict=True):
+            company.rma_complaint_alias_id = alias
+        return aliases
+
+    def _prepare_rma_complaint_alias_vals(self, name):
+        """Values of this company's complaints alias, named ``name`` (False: none
+        yet). Called by ``_rma_create_complaint_aliases``; may be overridden."""
+        self.ensure_one()
+        return {
+            "alias_name": name,
+            "alias_domain_id": self.alias_domain_id.id,
+            "alias_model_id": self.env["ir.model"]._get_id("rma.complaint"),
             "alias_defaults": repr({"company_id": self.id, "channel": "email"}),
             "alias_parent_model_id": self.env["ir.model"]._get_id("res.company"),
             "alias_parent_thread_id": self.id,

@@ -36,6 +36,26 @@ class ResConfigSettings(models.TransientModel):
         domain="[('company_id', 'in', [company_id, False])]",
     )
 
+    # ---- Complaints (issue 14) ----
+    rma_complaint_response_days = fields.Integer(
+        related="company_id.rma_complaint_response_days", readonly=False
+    )
+    rma_complaint_user_id = fields.Many2one(
+        related="company_id.rma_complaint_user_id",
+        readonly=False,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    rma_complaint_alias_name = fields.Char(
+        string="Complaints Alias Name",
+        related="company_id.rma_complaint_alias_id.alias_name",
+        readonly=False,
+    )
+    rma_complaint_alias_domain_id = fields.Many2one(
+        string="Complaints Alias Domain",
+        related="company_id.rma_complaint_alias_id.alias_domain_id",
+        readonly=False,
+    )
+
     @api.depends("company_id")
     def _compute_rma_warehouse_id(self):
         for settings in self:

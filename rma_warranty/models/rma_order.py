@@ -21,7 +21,7 @@ _logger = logging.getLogger(__name__)
 
 MAIL_REQUESTS_PER_HOUR = 5
 # States of an RMA with nothing left to do.
-CLOSED_STATES = ("done", "rejected", "cancelled")
+CLOSED_STATES = ("done", "solved", "rejected", "cancelled")
 # The steps of the portal's timeline, in the order an RMA goes through them.
 PORTAL_STEPS = ("submitted", "approved", "received", "in_progress", "done")
 
@@ -73,6 +73,8 @@ class RmaOrder(models.Model):
             ("received", "Received"),
             ("in_progress", "In Progress"),
             ("done", "Done"),
+            # Issue 14: closed without a return, the problem solved remotely.
+            ("solved", "Solved Without Return"),
             ("rejected", "Rejected"),
             ("cancelled", "Cancelled"),
         ],
@@ -242,6 +244,21 @@ class RmaOrder(models.Model):
         "form sent twice files one request.",
     )
 
+    # ---- Complaints and remote solution (issue 14) ----
+    remote_solution = fields.Text(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="How the problem was solved without a return (Solve Remotely).",
+    )
+    complaint_ids = fields.One2many(
+        comodel_name="rma.complaint",
+        inverse_name="rma_id",
+        string="Complaints",
+        readonly=True,
+    )
+    complaint_count = fields.Integer(compute="_compute_complaint_count")
+
     _sql_constraints = [
         (
             "portal_request_token_unique",
@@ -384,8 +401,8 @@ class RmaOrder(models.Model):
         if fname == "state":
             return self.env._(
                 "The state of an RMA changes only with its buttons: Submit, "
-                "Approve, Reject, Process Resolutions, Mark as Done, Cancel and "
-                "Reset to Draft."
+                "Approve, Reject, Solve Remotely, Process Resolutions, Mark as Done, "
+                "Cancel and Reset to Draft."
             )
         if fname in ("name", "is_request_ref"):
             return self.env._(
@@ -467,6 +484,89 @@ class RmaOrder(models.Model):
             "target": "new",
             "context": {"default_order_ids": self.ids},
         }
+
+    # ---- Complaints and remote solution (issue 14) ----
+
+    @api.depends("complaint_ids")
+    def _compute_complaint_count(self):
+        counts = dict(
+            self.env["rma.complaint"]._read_group(
+                [("rma_id", "in", self.ids)], ["rma_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.complaint_count = counts.get(order, 0)
+
+    def action_solve_remotely(self):
+        """Open the wizard that asks how the problem was solved without a return."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Solved Without Return"),
+            "res_model": "rma.order.solve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
+
+    def _solve_remotely(self, solution):
+        """Close these requests as solved without a return, the problem solved as
+        ``solution`` (text) says: their own outcome, with its own email to the
+        customer, not a rejection. Invoked by the rma.order.solve wizard; private,
+        so that RPC reaches it only through the wizard."""
+        if not (solution or "").strip():
+            raise UserError(self.env._("Say how the problem was solved."))
+        orders = self._lock_in_state(
+            ["draft", "submitted", "approved"],
+            self.env._("Cannot close %(refs)s as solved in state %(states)s."),
+        )
+        received = orders.filtered("has_received")
+        if received:
+            raise UserError(
+                self.env._(
+                    "Units of %(refs)s were already received: process or return "
+                    "them instead.",
+                    refs=", ".join(received.mapped("name")),
+                )
+            )
+        orders.picking_ids.filtered(
+            lambda p: p.state not in ("done", "cancel")
+        ).action_cancel()
+        orders._write_decision(
+            {
+                "state": "solved",
+                "remote_solution": solution.strip(),
+                "date_done": fields.Datetime.now(),
+            }
+        )
+        orders._rma_send_mail("rma_warranty.mail_template_rma_solved")
+        return True
+
+    def action_view_complaints(self):
+        self.check_access("read")
+        return self._action_view_records(
+            self.complaint_ids,
+            "rma_warranty.rma_complaint_action",
+            "rma_warranty.rma_complaint_view_form",
+        )
+
+    def action_new_complaint(self):
+        """A new complaint form about this RMA (its customer, its company)."""
+        self.ensure_one()
+        self.check_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "rma_warranty.rma_complaint_action"
+        )
+        action.update(
+            views=[(False, "form")],
+            target="current",
+            context={
+                "default_rma_id": self.id,
+                "default_partner_id": self.partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_complaint_type": "service",
+            },
+        )
+        return action
 
     def action_process(self):
         """Run the resolution of every received line that has one and is not done."""
@@ -1427,6 +1527,12 @@ class RmaOrder(models.Model):
             return self.env._(
                 "Your RMA is complete: nothing more is expected from you."
             )
+        if state == "solved":
+            return self.env._(
+                "Your request was solved without a return, nothing is to be "
+                "shipped to us. How it was solved: %(solution)s",
+                solution=self.remote_solution or "",
+            )
         if state == "rejected" and self.reject_reason:
             return self.env._(
                 "Your request was not accepted: %(reason)s", reason=self.reject_reason
@@ -1446,7 +1552,7 @@ class RmaOrder(models.Model):
             "received": self.date_received,
             "done": self.date_done,
         }
-        if self.state in ("rejected", "cancelled"):
+        if self.state in ("solved", "rejected", "cancelled"):
             steps = [step for step in PORTAL_STEPS if dates.get(step)]
             steps.append(self.state)
             reached = len(steps) - 1

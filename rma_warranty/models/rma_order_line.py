@@ -776,7 +776,7 @@ class RmaOrderLine(models.Model):
         RMA still may."""
         self.ensure_one()
         return (
-            self.state in ("done", "rejected", "cancelled")
+            self.state in ("done", "solved", "rejected", "cancelled")
             or not self._rma_qty_is_zero(
                 self.qty_refunded
                 + self.qty_refund_draft
@@ -972,7 +972,7 @@ class RmaOrderLine(models.Model):
         groups = self._read_group(
             [
                 ("origin_move_id", "in", lines.origin_move_id.ids),
-                ("state", "not in", ("rejected", "cancelled", "draft")),
+                ("state", "not in", ("rejected", "cancelled", "draft", "solved")),
                 ("id", "not in", lines.ids),
             ],
             ["origin_move_id", "lot_id"],
@@ -1603,7 +1603,14 @@ class RmaOrderLine(models.Model):
             problem = False
             if line.resolution != "repair":
                 problem = self.env._("its resolution is not a repair")
-            elif line.state in ("draft", "submitted", "rejected", "cancelled", "done"):
+            elif line.state in (
+                "draft",
+                "submitted",
+                "rejected",
+                "cancelled",
+                "done",
+                "solved",
+            ):
                 problem = self.env._("its RMA is not approved")
             elif not line.damage_level_id:
                 problem = self.env._("set its damage level first")

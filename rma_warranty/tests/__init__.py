@@ -52,3 +52,8 @@ from . import test_issue13_views
 # ---- after-sales analytics (issue 14) ----
 from . import test_issue14_analytics
 from . import test_issue14_analytics_tour
+# issue 14: complaints and disputes, solved without return
+from . import test_issue14_complaint
+from . import test_issue14_complaint_mail
+from . import test_issue14_complaint_portal
+from . import test_issue14_complaint_concurrency

@@ -18,6 +18,8 @@ DEMO_STATES = {
     "demo_rma_done_return": "done",
     "demo_rma_rejected": "rejected",
     "demo_rma_cancelled": "cancelled",
+    # Issue 14: solved without return (demo/rma_complaint_demo.xml).
+    "demo_rma_solved": "solved",
 }
 
 

@@ -174,6 +174,8 @@ class TestIssue11LinksScreens(LinksRepairCommon):
                 "received": False,
                 "in_progress": False,
                 "done": True,
+                # Issue 14: solved without return, a closed state too.
+                "solved": True,
                 "rejected": True,
                 "cancelled": True,
             },

@@ -11,6 +11,7 @@ from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .test_issue14_complaint_matrix import ComplaintMatrixMixin
 from .test_portal_rma import PortalRmaWorld
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -57,6 +58,18 @@ ROUTES = {
     ): "_matrix_rating",
     ("/warranty/check", "warranty_check"): "_matrix_warranty_check",
     ("/warranty/check/json", "warranty_check_json"): "_matrix_warranty_check",
+    # Complaints and disputes (issue 14): checks in test_issue14_complaint_matrix.py.
+    ("/my/complaints", "portal_my_complaints"): "_matrix_complaint_list",
+    (
+        "/my/complaints/page/<int:page>",
+        "portal_my_complaints",
+    ): "_matrix_complaint_list",
+    (
+        "/my/complaints/<int:complaint_id>",
+        "portal_complaint_page",
+    ): "_matrix_complaint_page",
+    ("/my/complaints/new", "portal_complaint_form"): "_matrix_complaint_form",
+    ("/my/complaints/new", "portal_complaint_submit"): "_matrix_complaint_submit",
 }
 # Our three reports, reached by the backend's report URLs.
 REPORTS = {
@@ -220,7 +233,7 @@ class TestPortalSoldUnitOwners(PortalMatrixWorld, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalMatrix(PortalMatrixWorld, HttpCase):
+class TestPortalMatrix(ComplaintMatrixMixin, PortalMatrixWorld, HttpCase):
     """Distributor A, a contact of A, distributor B, the end user of A, another
     end user, a user of another company and the public, against every route,
     report, attachment and public model method: each reaches exactly its own."""

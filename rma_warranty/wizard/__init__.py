@@ -4,3 +4,4 @@ from . import rma_warranty_code_generate
 from . import rma_warranty_code_redeem
 from . import rma_order_release
 from . import rma_warranty_void_lift
+from . import rma_order_solve  # issue 14: solved without return

@@ -58,6 +58,12 @@
         "views/stock_lot_portal_templates.xml",
         "views/rma_portal_request_templates.xml",
         "views/sale_order_portal_templates.xml",
+        # Service levels (issue 14)
+        "security/rma_sla_security.xml",
+        "data/ir_cron_data.xml",
+        "views/stock_warehouse_views.xml",
+        "views/rma_transit_rule_views.xml",
+        "views/rma_sla_step_views.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -71,6 +77,7 @@
         "demo/rma_demo.xml",
         "demo/rma_repair_demo.xml",
         "demo/rma_portal_quote_demo.xml",
+        "demo/rma_sla_demo.xml",  # service levels (issue 14)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -31,3 +31,7 @@ from . import rma_warranty_code
 from . import sale_order_line
 from . import repair_order
 from . import payment_transaction
+
+# Service levels (issue 14)
+from . import rma_sla_step
+from . import rma_transit_rule

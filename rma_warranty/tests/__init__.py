@@ -48,3 +48,6 @@ from . import test_portal_rating
 from . import test_portal_matrix
 from . import test_portal_journey
 from . import test_issue13_views
+
+# Service levels (issue 14)
+from . import test_issue14_sla

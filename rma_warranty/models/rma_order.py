@@ -1098,9 +1098,7 @@ class RmaOrder(models.Model):
             sentences.append(
                 self.env._(
                     "We will review your request by %(date)s.",
-                    date=format_datetime(
-                        self.env, deadlines["review"], dt_format="short"
-                    ),
+                    date=format_datetime(self.env, deadlines["review"]),
                 )
             )
         if "quote" in deadlines:

@@ -211,17 +211,21 @@ class RmaSlaStep(models.Model):
         runs at once (two workers, a manual run during the scheduled one) share the
         steps out instead of both taking them, and ``overdue_notified`` keeps a step
         from a second activity on a later run, even if its activity was deleted.
+        Called by the scheduled action on the whole model; on a recordset, only
+        those steps are considered.
         """
         self.flush_model(["status", "date_deadline", "overdue_notified"])
+        only = SQL("AND id IN %s", tuple(self.ids)) if self else SQL()
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM rma_sla_step
                     WHERE status = 'running' AND date_deadline < %s
-                      AND overdue_notified IS NOT TRUE
+                      AND overdue_notified IS NOT TRUE %s
                     ORDER BY date_deadline, id
                     LIMIT %s
                       FOR UPDATE SKIP LOCKED""",
                 fields.Datetime.now(),
+                only,
                 limit,
             )
         )

@@ -51,3 +51,6 @@ from . import test_issue13_views
 
 # Service levels (issue 14)
 from . import test_issue14_sla
+from . import test_issue14_sla_concurrency
+from . import test_issue14_sla_repair
+from . import test_issue14_sla_portal

@@ -4,12 +4,15 @@ met or missed at the transitions, expected dates with the regional transit time,
 the overdue flag and its cron."""
 
 from datetime import datetime
+from unittest import SkipTest
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import file_path
 
 from .common import RmaCommon
 
@@ -493,3 +496,87 @@ class TestIssue14SlaPerformance(SlaCommon):
             counts.append(self.env.cr.sql_log_count - start)
             self.assertEqual(set(orders.sla_step_ids.mapped("status")), {"met"})
         self.assertEqual(counts[0], counts[1])
+
+
+@tagged("post_install", "-at_install")
+class TestIssue14SlaMail(SlaCommon):
+    """The request and receipt mails tell the customer the expected dates. The
+    templates are read from the data file (they are noupdate: a database updated
+    from an older version keeps its own)."""
+
+    def _template_from_file(self, xmlid):
+        path = file_path("rma_warranty/data/mail_template_data.xml")
+        record = etree.parse(path).find(f".//record[@id='{xmlid}']")
+        body = record.find("field[@name='body_html']")
+        html = (body.text or "") + "".join(
+            etree.tostring(child, encoding="unicode") for child in body
+        )
+        return self.env["mail.template"].create(
+            {
+                "name": f"SLA test {xmlid}",
+                "model_id": self.env["ir.model"]._get_id("rma.order"),
+                "body_html": html,
+            }
+        )
+
+    def test_submitted_and_received_mails_show_the_dates(self):
+        self._put_in_stock(self.product_untracked, qty=5)
+        self.env["rma.transit.rule"].create(
+            {
+                "name": "Belgium",
+                "country_id": self.env.ref("base.be").id,
+                "days_min": 10,
+                "days_max": 15,
+            }
+        )
+        submitted = self._template_from_file("mail_template_rma_submitted")
+        received = self._template_from_file("mail_template_rma_received")
+        with freeze_time("2027-03-05 16:30:00"):
+            rma = self._submitted(resolution="replace")
+        body = submitted.with_context(lang="en_US", tz="UTC")._render_field(
+            "body_html", rma.ids
+        )[rma.id]
+        self.assertIn("We will review your request by Mar 8, 2027", body)
+        with freeze_time("2027-03-08 10:00:00"):
+            rma.action_approve()
+            self._receive(rma)
+        body = received.with_context(lang="en_US", tz="UTC")._render_field(
+            "body_html", rma.ids
+        )[rma.id]
+        self.assertNotIn("We will review", body)
+        self.assertIn(
+            "Expected back with you by 03/26/2027 (shipping 10-15 days)", body
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestIssue14SlaDemo(TransactionCase):
+    """The demo shows late and on-time RMAs, steps met, missed and running."""
+
+    def test_demo_steps(self):
+        rma = self.env.ref("rma_warranty.demo_rma_submitted", raise_if_not_found=False)
+        if not rma or not rma.sla_step_ids:
+            raise SkipTest("rma_warranty demo data is not installed")
+        steps = self.env["rma.sla.step"].search(
+            [("order_id.company_id", "=", self.env.ref("base.main_company").id)]
+        )
+        self.assertEqual(set(steps.mapped("status")), {"running", "met", "missed"})
+        self.assertTrue(steps.filtered("is_late"))
+        self.assertTrue(
+            steps.filtered(lambda s: s.status == "running" and not s.is_late)
+        )
+        self.assertTrue(rma.sla_is_late)
+        self.assertFalse(self.env.ref("rma_warranty.demo_rma_received").sla_is_late)
+        warehouse = self.env.ref("stock.warehouse0")
+        self.assertEqual(
+            warehouse._get_rma_calendar(),
+            self.env.ref("rma_warranty.demo_rma_sla_calendar"),
+        )
+        self.assertTrue(warehouse._get_rma_calendar().leave_ids)
+        # The report reads the hit rate per step.
+        groups = self.env["rma.sla.step"]._read_group(
+            [("status", "!=", "running"), ("id", "in", steps.ids)],
+            ["step"],
+            ["hit:avg"],
+        )
+        self.assertEqual(dict(groups)["review"], 0.75)

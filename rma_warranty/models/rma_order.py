@@ -1135,50 +1135,54 @@ class RmaOrder(models.Model):
         return policies
 
     def _rma_sla_start(self, step, lines=None, start=None):
-        """Open the service-level ``step`` (a key of ``rma.sla.step.step``, or
-        several keys) of these
-        RMAs, or of ``lines`` (their units) for the unit steps, at ``start`` (now).
+        """Open the service-level ``step`` (a key of ``rma.sla.step.step``, or a
+        tuple of keys) of these RMAs, or of ``lines`` (their units) for the unit
+        steps, at ``start`` (now).
 
         Called by the transitions (submit, receipt, quote accepted...); a step that
         an RMA or unit already has (running or closed) is not opened again, nor one
-        whose target is 0. Deadlines are planned once per calendar and start.
+        whose target is 0. Deadlines are planned once per calendar, start and
+        target; the steps are created in one batch.
         """
         start = start or fields.Datetime.now()
-        if not isinstance(step, str):
-            return self.env["rma.sla.step"].union(
-                *(self._rma_sla_start(key, lines=lines, start=start) for key in step)
-            )
-        unit, fname = self.env["rma.sla.step"]._rma_sla_targets()[step]
+        keys = (step,) if isinstance(step, str) else tuple(step)
+        targets = self.env["rma.sla.step"]._rma_sla_targets()
         owners = lines if lines is not None else self
         # sudo: the steps are records of the transition the caller was allowed to
         # run (its own access checks); users do not create or edit them directly.
-        existing = {
-            (s.order_id, s.line_id) for s in self.sudo().sla_step_ids if s.step == step
-        }
+        existing = {(s.order_id, s.line_id, s.step) for s in self.sudo().sla_step_ids}
         policies = self._rma_sla_policies(lines)
-        defaults = self.env["rma.warranty.policy"].default_get([fname])
+        defaults = None
         pending = []
-        for owner in owners:
-            order = owner if owner._name == "rma.order" else owner.order_id
-            line = (
-                owner if owner._name == "rma.order.line" else self.env["rma.order.line"]
-            )
-            if (order, line) in existing:
-                continue
-            policy = policies.get(owner)
-            amount = policy[fname] if policy else defaults.get(fname, 0)
-            if amount <= 0:
-                continue
-            calendar = order.warehouse_id._get_rma_calendar()
-            pending.append((order, line, (calendar, start, unit, amount)))
+        for key in keys:
+            unit, fname = targets[key]
+            for owner in owners:
+                order = owner if owner._name == "rma.order" else owner.order_id
+                line = (
+                    owner
+                    if owner._name == "rma.order.line"
+                    else self.env["rma.order.line"]
+                )
+                if (order, line, key) in existing:
+                    continue
+                policy = policies.get(owner)
+                if not policy and defaults is None:
+                    defaults = self.env["rma.warranty.policy"].default_get(
+                        [target[1] for target in targets.values()]
+                    )
+                amount = policy[fname] if policy else defaults.get(fname, 0)
+                if amount <= 0:
+                    continue
+                calendar = order.warehouse_id._get_rma_calendar()
+                pending.append((order, line, key, (calendar, start, unit, amount)))
         if not pending:
             return self.env["rma.sla.step"]
         deadlines = self.env["rma.sla.step"]._rma_sla_compute_deadlines(
-            key for __, __, key in pending
+            plan for __, __, __, plan in pending
         )
         vals_list = [
-            order._prepare_rma_sla_step_vals(step, line, start, deadlines[key])
-            for order, line, key in pending
+            order._prepare_rma_sla_step_vals(key, line, start, deadlines[plan])
+            for order, line, key, plan in pending
         ]
         return self.env["rma.sla.step"].sudo().create(vals_list).with_env(self.env)
 

@@ -47,6 +47,7 @@ class RmaSlaStep(models.Model):
             "status",
             "hit",
             "overdue_notified",
+            "activity_id",
         }
     )
 
@@ -260,7 +261,14 @@ class RmaSlaStep(models.Model):
         Called by ``_cron_rma_sla_overdue``; may be overridden."""
         self.ensure_one()
         order = self.order_id
-        user = self.user_id or order.user_id
+        # Someone must act: the step's responsible, the RMA's, the activity type's
+        # default user (Settings > Activity Types), else the administrator.
+        user = (
+            self.user_id
+            or order.user_id
+            or activity_type.default_user_id
+            or self.env.ref("base.user_admin", raise_if_not_found=False)
+        )
         label = dict(self._fields["step"]._description_selection(self.env))[self.step]
         deadline = format_datetime(self.env, self.date_deadline)
         if self.line_id:
@@ -282,7 +290,7 @@ class RmaSlaStep(models.Model):
             "activity_type_id": activity_type.id,
             "res_model_id": model_id,
             "res_id": order.id,
-            "user_id": user.id or False,
+            "user_id": user.id,
             "date_deadline": fields.Date.context_today(self),
             "summary": self.env._("Late: %(step)s", step=label),
             "note": Markup("<p>%s</p>") % note,

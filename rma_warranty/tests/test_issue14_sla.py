@@ -311,9 +311,16 @@ class TestIssue14SlaOverdue(SlaCommon):
 
     def test_cron_once_per_late_step(self):
         rma = self._late_rma()
+        with freeze_time("2027-03-01 09:00:00"):
+            unassigned = self._submitted(user_id=False)
         Step = self.env["rma.sla.step"]
         with freeze_time("2027-03-03 09:00:00"):  # both steps are late
             done = Step._cron_rma_sla_overdue()
+            # Nobody responsible: the activity still has someone to act.
+            self.assertEqual(
+                unassigned.sla_step_ids.activity_id.user_id,
+                self.env.ref("base.user_admin"),
+            )
             self.assertEqual(done & rma.sla_step_ids, rma.sla_step_ids)
             activities = rma.sla_step_ids.activity_id
             self.assertEqual(len(activities), 2)

@@ -3,8 +3,11 @@
 reviewed and when the unit is expected back (with the transit time); nobody else
 reads those dates."""
 
+from datetime import timedelta
+
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .test_issue14_sla import SlaCommon
@@ -79,3 +82,30 @@ class TestIssue14SlaPortal(SlaCommon, HttpCase):
         page = self._page(rma, None, token=rma.access_token)
         self.assertEqual(page.status_code, 200)
         self.assertIn("We will review your request by", page.text)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue14SlaTour(SlaCommon, HttpCase):
+    """What the staff clicks: the late filter, the steps of an RMA, the report."""
+
+    def test_sla_backend_tour(self):
+        manager = new_test_user(
+            self.env,
+            "sla_tour_manager",
+            groups="rma_warranty.group_rma_manager,stock.group_stock_user",
+        )
+        late_customer = self.env["res.partner"].create({"name": "SLA Tour Customer"})
+        on_time = self.env["res.partner"].create({"name": "SLA Tour On Time"})
+        late = self._new_rma(
+            late_customer, [(self.product_untracked, None, 1.0)], user_id=manager.id
+        )
+        fresh = self._new_rma(on_time, [(self.product_untracked, None, 1.0)])
+        with freeze_time(fields.Datetime.now() - timedelta(days=10)):
+            late.action_submit()
+            # A closed step too, for the report.
+            closed = self._submitted()
+            closed.action_approve()
+        fresh.action_submit()
+        self.assertTrue(late.sla_is_late)
+        self.assertFalse(fresh.sla_is_late)
+        self.start_tour("/odoo", "rma_sla_tour", login=manager.login)

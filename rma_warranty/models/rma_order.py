@@ -1080,6 +1080,21 @@ class RmaOrder(models.Model):
             max=self.transit_days_max,
         )
 
+    def _message_post_after_hook(self, message, msg_values):
+        """A reply of the staff to the customer (a message, not an internal note
+        nor one of the automatic mails, which are notifications) is the first
+        response of the request."""
+        res = super()._message_post_after_hook(message, msg_values)
+        if (
+            msg_values.get("message_type") == "comment"
+            and msg_values.get("subtype_id")
+            == self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+            and self.env.user._is_internal()
+            and message.author_id == self.env.user.partner_id
+        ):
+            self._rma_sla_stop("response")
+        return res
+
     def _rma_sla_customer_sentences(self):
         """What the customer (or distributor) may expect, as whole sentences: when
         the request is reviewed, the quote sent, the units back. Shown on the

@@ -190,6 +190,33 @@ class TestIssue14SlaSteps(SlaCommon):
         # Approving again (refused) closes nothing twice.
         self.assertEqual(len(quick.sla_step_ids), 2)
 
+    def test_staff_reply_is_the_first_response(self):
+        with freeze_time("2027-03-01 09:00:00"):
+            rma = self._submitted()
+        with freeze_time("2027-03-01 09:30:00"):
+            # An internal note or a customer's message is no response.
+            rma.with_user(self.rma_user).message_post(
+                body="Checked the logs.",
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            rma.message_post(
+                body="Any news?",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                author_id=self.end_user.id,
+            )
+            self.assertEqual(self._step(rma, "response").status, "running")
+            rma.with_user(self.rma_user).message_post(
+                body="We are looking into it.",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        response = self._step(rma, "response")
+        self.assertEqual((response.status, response.hit), ("met", 1))
+        self.assertEqual(response.date_done, datetime(2027, 3, 1, 9, 30))
+        self.assertEqual(self._step(rma, "review").status, "running")
+
     def _swap_rma(self):
         self._put_in_stock(self.product_untracked, qty=10)
         with freeze_time("2027-03-01 09:00:00"):
@@ -277,6 +304,41 @@ class TestIssue14SlaSteps(SlaCommon):
         self.assertTrue(
             self.env["rma.sla.step"].with_user(self.rma_user).search_count([]) >= 2
         )
+
+    def test_other_company_steps_are_hidden(self):
+        company_b = self.env["res.company"].create({"name": "SLA Company B"})
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", company_b.id)], limit=1
+        )
+        partner_b = self.env["res.partner"].create(
+            {"name": "SLA B Customer", "company_id": company_b.id}
+        )
+        rma_b = (
+            self.env["rma.order"]
+            .with_company(company_b)
+            .create(
+                {
+                    "company_id": company_b.id,
+                    "partner_id": partner_b.id,
+                    "warehouse_id": warehouse_b.id,
+                    "user_id": False,
+                    "line_ids": [
+                        Command.create(
+                            {"product_id": self.product_untracked.id, "quantity": 1}
+                        )
+                    ],
+                }
+            )
+        )
+        rma_b.action_submit()
+        self.assertEqual(rma_b.sla_step_ids.company_id, company_b)
+        self.assertEqual(rma_b.sla_step_ids.warehouse_id, warehouse_b)
+        visible = (
+            self.env["rma.sla.step"]
+            .with_user(self.rma_user)
+            .search([("order_id", "=", rma_b.id)])
+        )
+        self.assertFalse(visible)
 
 
 @tagged("post_install", "-at_install")

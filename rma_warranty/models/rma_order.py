@@ -260,6 +260,7 @@ class RmaOrder(models.Model):
         string="Next Deadline",
         compute="_compute_sla_deadline",
         store=True,
+        index="btree_not_null",
         help="Earliest deadline of the service-level steps still running.",
     )
     sla_is_late = fields.Boolean(

@@ -618,6 +618,24 @@ class TestIssue14SlaMail(SlaCommon):
         )
 
 
+DEMO_STEPS = [
+    f"rma_warranty.demo_rma_sla_{name}"
+    for name in (
+        "submitted_response",
+        "submitted_review",
+        "approved_response",
+        "approved_review",
+        "received_response",
+        "received_review",
+        "received_swap",
+        "in_progress_review",
+        "in_progress_swap",
+        "done_replace_review",
+        "done_replace_swap",
+    )
+]
+
+
 @tagged("post_install", "-at_install")
 class TestIssue14SlaDemo(TransactionCase):
     """The demo shows late and on-time RMAs, steps met, missed and running."""
@@ -627,7 +645,14 @@ class TestIssue14SlaDemo(TransactionCase):
         if not rma or not rma.sla_step_ids:
             raise SkipTest("rma_warranty demo data is not installed")
         steps = self.env["rma.sla.step"].search(
-            [("order_id.company_id", "=", self.env.ref("base.main_company").id)]
+            [("id", "in", [self.env.ref(xmlid).id for xmlid in DEMO_STEPS])]
+        )
+        self.assertEqual(len(steps), len(DEMO_STEPS))
+        # One step of each kind per RMA or unit (the transitions' own are replaced).
+        demo_orders = steps.order_id
+        self.assertEqual(
+            len(demo_orders.sla_step_ids),
+            len({(s.order_id, s.line_id, s.step) for s in demo_orders.sla_step_ids}),
         )
         self.assertEqual(set(steps.mapped("status")), {"running", "met", "missed"})
         self.assertTrue(steps.filtered("is_late"))

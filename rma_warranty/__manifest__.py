@@ -72,6 +72,12 @@
         "views/stock_lot_portal_templates.xml",
         "views/rma_portal_request_templates.xml",
         "views/sale_order_portal_templates.xml",
+        # Service levels (issue 14)
+        "security/rma_sla_security.xml",
+        "data/ir_cron_data.xml",
+        "views/stock_warehouse_views.xml",
+        "views/rma_transit_rule_views.xml",
+        "views/rma_sla_step_views.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -88,6 +94,7 @@
         # ---- after-sales analytics (issue 14) ----
         "demo/rma_analytics_demo.xml",
         "demo/rma_complaint_demo.xml",  # issue 14
+        "demo/rma_sla_demo.xml",  # service levels (issue 14)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

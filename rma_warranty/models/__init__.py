@@ -32,3 +32,7 @@ from . import sale_order_line
 from . import repair_order
 from . import payment_transaction
 from . import rma_complaint  # issue 14: complaints and disputes
+
+# Service levels (issue 14)
+from . import rma_sla_step
+from . import rma_transit_rule

@@ -10,12 +10,20 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
-from odoo.tools import consteq, email_normalize, format_date, html2plaintext
+from odoo.tools import (
+    consteq,
+    email_normalize,
+    format_date,
+    format_datetime,
+    html2plaintext,
+)
 from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.misc import clean_context, hmac
 
 from ..exceptions import RmaTooManyRequests
 from ..locking import lock_rows_nowait
+from .rma_sla_step import SLA_SHIPPING_STEPS
+from .rma_sla_step import SLA_TARGETS as SLA_STEPS
 
 _logger = logging.getLogger(__name__)
 
@@ -243,6 +251,41 @@ class RmaOrder(models.Model):
         help="One-time token of the portal form that filed this request: the same "
         "form sent twice files one request.",
     )
+    # ---- Service levels (issue 14) ----
+    sla_step_ids = fields.One2many(
+        comodel_name="rma.sla.step",
+        inverse_name="order_id",
+        string="Service Levels",
+        readonly=True,
+    )
+    sla_deadline = fields.Datetime(
+        string="Next Deadline",
+        compute="_compute_sla_deadline",
+        store=True,
+        index="btree_not_null",
+        help="Earliest deadline of the service-level steps still running.",
+    )
+    sla_is_late = fields.Boolean(
+        string="Late",
+        compute="_compute_sla_is_late",
+        search="_search_sla_is_late",
+        help="A service-level step is running past its deadline.",
+    )
+    date_expected = fields.Date(
+        string="Expected Back",
+        compute="_compute_date_expected",
+        # compute_sudo: the portal page and mails show the date to customers who
+        # may not read the steps and transit rules it is computed from.
+        compute_sudo=True,
+        help="When the customer can expect the unit back: the deadline of the "
+        "running shipping step plus the longest transit time to their region.",
+    )
+    transit_days_min = fields.Integer(
+        compute="_compute_date_expected", compute_sudo=True
+    )
+    transit_days_max = fields.Integer(
+        compute="_compute_date_expected", compute_sudo=True
+    )
 
     # ---- Complaints and remote solution (issue 14) ----
     remote_solution = fields.Text(
@@ -442,6 +485,7 @@ class RmaOrder(models.Model):
         orders._write_decision(
             {"state": "submitted", "date_submitted": fields.Datetime.now()}
         )
+        orders._rma_sla_start(("response", "review"))
         orders.line_ids._freeze_entitlement()
         orders._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return True
@@ -457,6 +501,7 @@ class RmaOrder(models.Model):
         now = fields.Datetime.now()
         for order in orders:
             order._write_decision(order._approval_vals(numbers[order], now))
+        orders._rma_sla_stop(("response", "review"))
         orders._create_receipts()
         held = orders._rma_quote_before_shipping()
         (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")
@@ -472,6 +517,7 @@ class RmaOrder(models.Model):
             self.env._("Cannot reject %(refs)s in state %(states)s."),
         )
         orders._write_decision({"state": "rejected", "reject_reason": reason.strip()})
+        orders._rma_sla_stop(("response", "review"))
         orders._rma_send_mail("rma_warranty.mail_template_rma_rejected")
         return True
 
@@ -615,6 +661,7 @@ class RmaOrder(models.Model):
             lambda p: p.state not in ("done", "cancel")
         ).action_cancel()
         orders._write_decision({"state": "cancelled"})
+        orders._rma_sla_stop(SLA_STEPS, drop=True)
         return True
 
     def action_draft(self):
@@ -1055,6 +1102,239 @@ class RmaOrder(models.Model):
                 "rma_warranty.mail_template_rma_done"
             )
 
+    # ---- Service levels (issue 14) ----
+
+    @api.depends("sla_step_ids.status", "sla_step_ids.date_deadline")
+    def _compute_sla_deadline(self):
+        for order in self:
+            running = order.sla_step_ids.filtered(lambda s: s.status == "running")
+            order.sla_deadline = min(running.mapped("date_deadline"), default=False)
+
+    @api.depends("sla_deadline")
+    def _compute_sla_is_late(self):
+        now = fields.Datetime.now()
+        for order in self:
+            order.sla_is_late = bool(order.sla_deadline and order.sla_deadline < now)
+
+    def _search_sla_is_late(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        late = [("sla_deadline", "<", fields.Datetime.now())]
+        if (operator == "=") == bool(value):
+            return late
+        return [
+            "|",
+            ("sla_deadline", "=", False),
+            ("sla_deadline", ">=", fields.Datetime.now()),
+        ]
+
+    @api.depends(
+        "sla_step_ids.status",
+        "sla_step_ids.date_deadline",
+        "partner_id.country_id",
+        "partner_id.state_id",
+        "partner_id.zip",
+        "warehouse_id",
+    )
+    def _compute_date_expected(self):
+        rules = {}
+        for warehouse, orders in self.grouped("warehouse_id").items():
+            rules[warehouse] = self.env["rma.transit.rule"]._find_for_partner(
+                orders.partner_id, warehouse
+            )
+        for order in self:
+            rule = rules.get(order.warehouse_id, {}).get(order.partner_id)
+            order.transit_days_min = rule.days_min if rule else 0
+            order.transit_days_max = rule.days_max if rule else 0
+            running = order.sla_step_ids.filtered(
+                lambda s: s.status == "running" and s.step in SLA_SHIPPING_STEPS
+            )
+            deadline = max(running.mapped("date_deadline"), default=False)
+            order.date_expected = (
+                fields.Date.add(
+                    fields.Date.context_today(order, deadline),
+                    days=order.transit_days_max,
+                )
+                if deadline
+                else False
+            )
+
+    def _rma_expected_label(self):
+        """ "12/05/2026 (shipping 7-8 days)": the expected return date for people,
+        with the transit range to the customer's region; empty without a date."""
+        self.ensure_one()
+        if not self.date_expected:
+            return ""
+        date = format_date(self.env, self.date_expected)
+        if not self.transit_days_max:
+            return date
+        if self.transit_days_min == self.transit_days_max:
+            return self.env._(
+                "%(date)s (shipping %(days)s days)",
+                date=date,
+                days=self.transit_days_max,
+            )
+        return self.env._(
+            "%(date)s (shipping %(min)s-%(max)s days)",
+            date=date,
+            min=self.transit_days_min,
+            max=self.transit_days_max,
+        )
+
+    def _message_post_after_hook(self, message, msg_values):
+        """A reply of the staff to the customer (a message, not an internal note
+        nor one of the automatic mails, which are notifications) is the first
+        response of the request."""
+        res = super()._message_post_after_hook(message, msg_values)
+        if (
+            msg_values.get("message_type") == "comment"
+            and msg_values.get("subtype_id")
+            == self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+            and self.env.user._is_internal()
+            and message.author_id == self.env.user.partner_id
+        ):
+            self._rma_sla_stop("response")
+        return res
+
+    def _rma_sla_customer_sentences(self):
+        """What the customer (or distributor) may expect, as whole sentences: when
+        the request is reviewed, the quote sent, the units back. Shown on the
+        portal page of the RMA (the request's confirmation too) and in its mails;
+        called on the RMA in sudo there, after the page's access check."""
+        self.ensure_one()
+        # sudo: the customer reads their RMA's dates, not its steps (see above).
+        running = self.sudo().sla_step_ids.filtered(lambda s: s.status == "running")
+        deadlines = {}
+        for step in running:
+            deadlines[step.step] = max(
+                deadlines.get(step.step, step.date_deadline), step.date_deadline
+            )
+        sentences = []
+        if "review" in deadlines:
+            sentences.append(
+                self.env._(
+                    "We will review your request by %(date)s.",
+                    date=format_datetime(self.env, deadlines["review"]),
+                )
+            )
+        if "quote" in deadlines:
+            sentences.append(
+                self.env._(
+                    "You will receive the repair quote by %(date)s.",
+                    date=format_date(self.env, deadlines["quote"]),
+                )
+            )
+        if self.date_expected:
+            sentences.append(
+                self.env._(
+                    "Expected back with you by %(date)s.",
+                    date=self._rma_expected_label(),
+                )
+            )
+        return sentences
+
+    def _rma_sla_policies(self, lines=None):
+        """``{line or order: policy}``: the warranty policy giving the targets of
+        each unit of ``lines``, and of each RMA of ``self`` (its first unit's, else
+        the company default), read in one go."""
+        lines = lines if lines is not None else self.env["rma.order.line"]
+        products = lines.product_id | self.line_ids.product_id
+        by_product = products._get_warranty_policies()
+        policies = {}
+        for line in lines:
+            policies[line] = by_product.get(line.product_id)
+        for order in self:
+            first = order.line_ids[:1].product_id
+            policies[order] = (
+                by_product.get(first) or order.company_id.rma_warranty_policy_id
+            )
+        return policies
+
+    def _rma_sla_start(self, step, lines=None, start=None):
+        """Open the service-level ``step`` (a key of ``rma.sla.step.step``, or a
+        tuple of keys) of these RMAs, or of ``lines`` (their units) for the unit
+        steps, at ``start`` (now).
+
+        Called by the transitions (submit, receipt, quote accepted...); a step that
+        an RMA or unit already has (running or closed) is not opened again, nor one
+        whose target is 0. Deadlines are planned once per calendar, start and
+        target; the steps are created in one batch.
+        """
+        start = start or fields.Datetime.now()
+        keys = (step,) if isinstance(step, str) else tuple(step)
+        targets = self.env["rma.sla.step"]._rma_sla_targets()
+        owners = lines if lines is not None else self
+        # sudo: the steps are records of the transition the caller was allowed to
+        # run (its own access checks); users do not create or edit them directly.
+        existing = {(s.order_id, s.line_id, s.step) for s in self.sudo().sla_step_ids}
+        policies = self._rma_sla_policies(lines)
+        defaults = None
+        pending = []
+        for key in keys:
+            unit, fname = targets[key]
+            for owner in owners:
+                order = owner if owner._name == "rma.order" else owner.order_id
+                line = (
+                    owner
+                    if owner._name == "rma.order.line"
+                    else self.env["rma.order.line"]
+                )
+                if (order, line, key) in existing:
+                    continue
+                policy = policies.get(owner)
+                if not policy and defaults is None:
+                    defaults = self.env["rma.warranty.policy"].default_get(
+                        [target[1] for target in targets.values()]
+                    )
+                amount = policy[fname] if policy else defaults.get(fname, 0)
+                if amount <= 0:
+                    continue
+                calendar = order.warehouse_id._get_rma_calendar()
+                pending.append((order, line, key, (calendar, start, unit, amount)))
+        if not pending:
+            return self.env["rma.sla.step"]
+        deadlines = self.env["rma.sla.step"]._rma_sla_compute_deadlines(
+            plan for __, __, __, plan in pending
+        )
+        vals_list = [
+            order._prepare_rma_sla_step_vals(key, line, start, deadlines[plan])
+            for order, line, key, plan in pending
+        ]
+        return self.env["rma.sla.step"].sudo().create(vals_list).with_env(self.env)
+
+    def _prepare_rma_sla_step_vals(self, step, line, start, deadline):
+        """Values of the service-level ``step`` of this RMA (of its unit ``line``
+        if any) started at ``start`` and due at ``deadline``. Called by
+        ``_rma_sla_start``; may be overridden."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "line_id": line.id or False,
+            "step": step,
+            "user_id": self.user_id.id or False,
+            "date_start": start,
+            "date_deadline": deadline,
+        }
+
+    def _rma_sla_stop(self, steps, lines=None, drop=False):
+        """Close the running ``steps`` (keys) of these RMAs, or only those of
+        ``lines`` (their units): met or missed as of now. ``drop`` removes them
+        instead (an RMA cancelled has no service level to keep). Called by the
+        transitions (approve, reject, quote sent, unit shipped, cancel)."""
+        steps = (steps,) if isinstance(steps, str) else tuple(steps)
+        # sudo: see _rma_sla_start; the caller ran the transition.
+        running = self.sudo().sla_step_ids.filtered(
+            lambda s: (
+                s.status == "running"
+                and s.step in steps
+                and (lines is None or s.line_id in lines)
+            )
+        )
+        if drop:
+            running.unlink()
+            return running.browse()
+        return running._rma_sla_close().with_env(self.env)
+
     def _rma_send_mail(self, template_xmlid):
         """Post the template of this step in the chatter, to the customer.
 
@@ -1178,6 +1458,7 @@ class RmaOrder(models.Model):
             order._write_decision(
                 {"state": "submitted", "date_submitted": fields.Datetime.now()}
             )
+            order._rma_sla_start(("response", "review"))
             order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order
 

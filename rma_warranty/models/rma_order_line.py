@@ -1819,3 +1819,39 @@ class RmaOrderLine(models.Model):
         coverages = self.env["stock.lot"].sudo()._warranty_grant_post_repair(grants)
         self.order_id._rma_send_service_report()
         return coverages
+
+    # ---- Service levels (issue 14) ----
+
+    def _rma_sla_receipt_step(self):
+        """The service-level step a unit starts when it is received, from its
+        resolution and entitlement: swap, free repair, or the paid repair's quote
+        (none if the quote was already sent, as when paid before shipping)."""
+        self.ensure_one()
+        if self.resolution == "replace":
+            return "swap"
+        if self.resolution == "repair":
+            if self.entitlement_free_repair:
+                return "free_repair"
+            if self.quote_id.state not in ("sent", "sale"):
+                return "quote"
+        return False
+
+    def _rma_sla_moves_done(self, moves):
+        """Units received start their step; units shipped back to the customer
+        close theirs. Invoked by ``stock.move._action_done`` with its done RMA
+        ``moves`` (of these units)."""
+        done = moves.filtered(lambda m: m.state == "done")
+        received = done.filtered(
+            lambda m: m.location_id.usage == "customer"
+        ).rma_line_id.filtered(lambda line: line._is_fully_received())
+        for step, lines in received.grouped(
+            lambda line: line._rma_sla_receipt_step()
+        ).items():
+            if step:
+                lines.order_id._rma_sla_start(step, lines=lines)
+        shipped = done.filtered(
+            lambda m: m.location_dest_id.usage == "customer"
+        ).rma_line_id
+        shipped.order_id._rma_sla_stop(
+            ("swap", "free_repair", "paid_repair"), lines=shipped
+        )

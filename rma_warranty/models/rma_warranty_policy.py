@@ -127,6 +127,16 @@ class RmaWarrantyPolicy(models.Model):
         string="Free Repair within (working days)", default=10
     )
     sla_quote_days = fields.Integer(string="Quote within (working days)", default=3)
+    # Issue 14, service levels: first response and paid repair targets.
+    sla_response_hours = fields.Integer(
+        string="First Response within (working hours)", default=2
+    )
+    sla_paid_repair_days = fields.Integer(
+        string="Paid Repair within (working days)",
+        default=10,
+        help="Working days from the acceptance of the repair quote to the repaired "
+        "unit shipped. 0: no target.",
+    )
     note = fields.Html(string="Terms", translate=True)
 
     _sql_constraints = [

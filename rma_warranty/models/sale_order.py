@@ -132,6 +132,7 @@ class SaleOrder(models.Model):
                     template, subtype_xmlid="mail.mt_comment"
                 )
         self.filtered(lambda q: q.state == "draft").write({"state": "sent"})
+        self.rma_line_id.order_id._rma_sla_stop("quote", lines=self.rma_line_id)
 
     def _rma_send_quote_with_copies(self, template, copies):
         """Post ``template`` on this quote to its recipients and to ``copies``, as
@@ -461,6 +462,7 @@ class SaleOrder(models.Model):
         self.repair_order_ids.filtered(
             lambda r: r.state == "draft"
         )._action_repair_confirm()
+        self.rma_line_id.order_id._rma_sla_start("paid_repair", lines=self.rma_line_id)
         self.rma_line_id.order_id.filtered(
             "shipping_hold"
         )._rma_release_shipping_if_paid()

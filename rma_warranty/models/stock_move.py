@@ -83,6 +83,7 @@ class StockMove(models.Model):
         lines = rma_moves.rma_line_id
         if lines:
             lines._check_received_quantity()
+            lines._rma_sla_moves_done(rma_moves)  # service levels (issue 14)
             lines.order_id._update_state_from_lines()
         moves._warranty_after_delivery()
         return moves

@@ -27,6 +27,21 @@ class StockWarehouse(models.Model):
         check_company=True,
         copy=False,
     )
+    # ---- Service levels (issue 14) ----
+    rma_resource_calendar_id = fields.Many2one(
+        comodel_name="resource.calendar",
+        string="Service Calendar",
+        check_company=True,
+        help="Working days, hours and public holidays (global time off) of this "
+        "service centre, for its service-level deadlines. Empty: the company's "
+        "service calendar (Settings).",
+    )
+
+    def _get_rma_calendar(self):
+        """Calendar that counts this service centre's working time for its
+        deadlines: its own, else the company's (``res.company._get_rma_calendar``)."""
+        self.ensure_one()
+        return self.rma_resource_calendar_id or self.company_id._get_rma_calendar()
 
     def _get_locations_values(self, vals, code=False):
         values = super()._get_locations_values(vals, code=code)

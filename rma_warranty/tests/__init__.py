@@ -57,3 +57,8 @@ from . import test_issue14_complaint
 from . import test_issue14_complaint_mail
 from . import test_issue14_complaint_portal
 from . import test_issue14_complaint_concurrency
+# Service levels (issue 14)
+from . import test_issue14_sla
+from . import test_issue14_sla_concurrency
+from . import test_issue14_sla_repair
+from . import test_issue14_sla_portal

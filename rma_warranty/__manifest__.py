@@ -55,7 +55,6 @@
         # issue 14: complaints and solved without return
         "views/rma_complaint_views.xml",
         "wizard/rma_order_solve_views.xml",
-        "views/rma_complaint_portal_templates.xml",
         "wizard/rma_warranty_code_generate_views.xml",
         "wizard/rma_warranty_code_redeem_views.xml",
         "views/rma_warranty_code_views.xml",
@@ -72,6 +71,8 @@
         "views/stock_lot_portal_templates.xml",
         "views/rma_portal_request_templates.xml",
         "views/sale_order_portal_templates.xml",
+        # issue 14: complaints (inherit the RMA and quote portal pages above)
+        "views/rma_complaint_portal_templates.xml",
         # Service levels (issue 14)
         "security/rma_sla_security.xml",
         "data/ir_cron_data.xml",

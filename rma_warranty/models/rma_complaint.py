@@ -407,6 +407,8 @@ class RmaComplaint(models.Model):
         company, about ``rma`` (an rma.order, possibly empty), is counted on: the
         one place that chooses it (the RMA's service centre may have a calendar
         of its own). Called by ``_prepare_create_values``; may be overridden."""
+        if rma:
+            return rma.warehouse_id._get_rma_calendar()
         return self.env.company._get_rma_calendar()
 
     @api.model

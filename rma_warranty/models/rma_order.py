@@ -584,6 +584,8 @@ class RmaOrder(models.Model):
                 "date_done": fields.Datetime.now(),
             }
         )
+        # Solving the problem is the response and the review of the request.
+        orders._rma_sla_stop(("response", "review"))
         orders._rma_send_mail("rma_warranty.mail_template_rma_solved")
         return True
 

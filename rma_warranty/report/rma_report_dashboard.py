@@ -139,19 +139,15 @@ class RmaReportDashboard(models.AbstractModel):
             "turnaround": self._dashboard_turnaround,
             "cost": self._dashboard_cost,
             "rating": self._dashboard_rating,
+            "sla": self._dashboard_sla,
         }
 
     @api.model
     def _dashboard_late_domain(self):
-        """Domain of the late RMAs among the open ones: a late activity (the
-        *Overdue* filter of the RMAs). May be overridden (e.g. by service levels)."""
-        return [
-            (
-                "activity_date_deadline",
-                "<",
-                fields.Date.to_string(fields.Date.context_today(self)),
-            )
-        ]
+        """Domain of the late RMAs among the open ones: a service-level step
+        running past its deadline (the *Late (Service Level)* filter of the RMAs).
+        May be overridden."""
+        return [("sla_is_late", "=", True)]
 
     @api.model
     def _dashboard_overview(self, params):
@@ -367,3 +363,47 @@ class RmaReportDashboard(models.AbstractModel):
             domain, [], ["rating:avg", "__count"]
         )
         return {"average": round(average, 2) if count else None, "count": count}
+
+    @api.model
+    def _dashboard_sla(self, params):
+        """Service levels of the steps closed in the period (in the service
+        centre): the hit rate (%) over all steps and per step, from one grouped
+        query on ``rma.sla.step``."""
+        Step = self.env["rma.sla.step"]
+        rows = Step._read_group(
+            [
+                *self._dashboard_domain(params, "date_done"),
+                ("status", "in", ("met", "missed")),
+            ],
+            ["step", "status"],
+            ["__count"],
+        )
+        labels = dict(Step._fields["step"]._description_selection(self.env))
+        per_step = {}
+        for step, status, count in rows:
+            per_step.setdefault(step, {"met": 0, "missed": 0})[status] += count
+        met = sum(counts["met"] for counts in per_step.values())
+        missed = sum(counts["missed"] for counts in per_step.values())
+        return {
+            "hit_rate": self._dashboard_hit_rate(met, missed),
+            "met": met,
+            "missed": missed,
+            "steps": [
+                {
+                    "step": step,
+                    "label": labels[step],
+                    "hit_rate": self._dashboard_hit_rate(
+                        counts["met"], counts["missed"]
+                    ),
+                    **counts,
+                }
+                for step, counts in sorted(
+                    per_step.items(), key=lambda item: list(labels).index(item[0])
+                )
+            ],
+        }
+
+    @api.model
+    def _dashboard_hit_rate(self, met, missed):
+        """Percentage of ``met`` among the closed steps, None with none closed."""
+        return round(100.0 * met / (met + missed), 1) if met + missed else None

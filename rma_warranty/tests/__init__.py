@@ -52,13 +52,16 @@ from . import test_issue13_views
 # ---- after-sales analytics (issue 14) ----
 from . import test_issue14_analytics
 from . import test_issue14_analytics_tour
+
 # issue 14: complaints and disputes, solved without return
 from . import test_issue14_complaint
 from . import test_issue14_complaint_mail
 from . import test_issue14_complaint_portal
 from . import test_issue14_complaint_concurrency
+
 # Service levels (issue 14)
 from . import test_issue14_sla
 from . import test_issue14_sla_concurrency
 from . import test_issue14_sla_repair
 from . import test_issue14_sla_portal
+from . import test_issue14_wiring

@@ -5,7 +5,6 @@ the decision fields refused over RPC, companies, the backend form and the RMA's
 button; and the RMA closed as solved without a return."""
 
 from datetime import date, datetime
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -119,9 +118,9 @@ class TestIssue14Complaint(ComplaintCommon):
         # Friday (still working) then Saturday morning, the new calendar's hours.
         self.assertEqual(complaint.date_deadline, datetime(2026, 11, 28, 12, 0))
 
-    def test_calendar_gets_the_rma(self):
-        """``_rma_calendar`` is told the RMA of the complaint: the hook a service
-        centre's own calendar plugs into."""
+    def test_calendar_of_the_rmas_service_centre(self):
+        """A complaint about an RMA counts its deadline on the calendar of that
+        RMA's service centre; one without an RMA on the company's."""
         self.company.rma_resource_calendar_id = self.calendar
         saturday_centre = self.env["resource.calendar"].create(
             {"name": "Saturday Centre", "tz": "UTC"}
@@ -132,16 +131,9 @@ class TestIssue14Complaint(ComplaintCommon):
             )
         ]
         rma = self._new_rma(self.end_user, [(self.product_untracked, None, 1.0)])
-        Complaint = self.registry["rma.complaint"]
-        original = Complaint._rma_calendar
-
-        def rma_calendar(model, rma=None):
-            return saturday_centre if rma else original(model, rma)
-
-        with (
-            patch.object(Complaint, "_rma_calendar", rma_calendar),
-            freeze_time(FRIDAY),
-        ):
+        rma.warehouse_id.rma_resource_calendar_id = saturday_centre
+        self.assertEqual(self.env["rma.complaint"]._rma_calendar(rma), saturday_centre)
+        with freeze_time(FRIDAY):
             with_rma, without = self.env["rma.complaint"].create(
                 [
                     {

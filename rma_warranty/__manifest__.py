@@ -58,6 +58,11 @@
         "views/stock_lot_portal_templates.xml",
         "views/rma_portal_request_templates.xml",
         "views/sale_order_portal_templates.xml",
+        # Distributor channel (issue 14)
+        "data/mail_template_distributor_data.xml",
+        "views/rma_distributor_rule_views.xml",
+        "views/rma_order_distributor_views.xml",
+        "views/rma_distributor_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -71,6 +76,8 @@
         "demo/rma_demo.xml",
         "demo/rma_repair_demo.xml",
         "demo/rma_portal_quote_demo.xml",
+        # Distributor channel (issue 14)
+        "demo/rma_distributor_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

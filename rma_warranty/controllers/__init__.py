@@ -5,3 +5,4 @@ from . import portal_units
 from . import portal_request
 from . import portal_quote
 from . import rating
+from . import portal_distributor

@@ -31,3 +31,4 @@ from . import rma_warranty_code
 from . import sale_order_line
 from . import repair_order
 from . import payment_transaction
+from . import rma_distributor_rule  # Distributor channel (issue 14)

@@ -48,3 +48,8 @@ from . import test_portal_rating
 from . import test_portal_matrix
 from . import test_portal_journey
 from . import test_issue13_views
+
+# Distributor channel (issue 14)
+from . import test_issue14_channel
+from . import test_issue14_channel_mail
+from . import test_issue14_channel_portal

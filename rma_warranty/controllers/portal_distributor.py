@@ -24,8 +24,13 @@ class RmaPortalDistributor(RmaPortal):
             rma_sudo = self._rma_check_access(rma_id, access_token)
         except (AccessError, MissingError):
             return request.not_found()
+        user = request.env.user
         try:
-            rma_sudo._portal_distributor_decide(choice, request.env.user.partner_id)
+            # sudo: the route checked that the user reads the RMA; the RMA checks
+            # that the user is its distributor's. As the user, for the tracking.
+            rma_sudo.with_user(user).sudo()._portal_distributor_decide(
+                choice, user.partner_id
+            )
         except AccessError as error:
             return self._rma_document_unavailable(rma_sudo, access_token, error)
         except UserError as error:

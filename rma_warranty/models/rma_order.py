@@ -1971,17 +1971,12 @@ class RmaOrder(models.Model):
         return True
 
     def _portal_distributor_is_assigned(self, partner):
-        """Whether ``partner`` (the logged-in user's) belongs to the distributor
-        assigned to this RMA."""
+        """Whether ``partner`` (the logged-in user's, given by the portal: the
+        environment of a record checked by the portal is the superuser's)
+        belongs to the distributor assigned to this RMA."""
         self.ensure_one()
-        user = self.env.user
         entity = partner.commercial_partner_id
-        return bool(
-            entity
-            and not user._is_public()
-            and partner == user.partner_id
-            and entity == self.distributor_commercial_id
-        )
+        return bool(entity and entity == self.distributor_commercial_id)
 
     def _portal_distributor_choice_available(self, partner):
         """Whether the portal page offers ``partner`` the choice to handle this

@@ -1790,7 +1790,8 @@ class RmaOrder(models.Model):
         """``(route, distributor)`` of this RMA (sudo) being submitted, in this
         order: filed by a distributor (or for a distributor's own entity: we
         handle it), sold through a distributor (the serial), a distributor set by
-        staff, the region rule of the customer's address (``regions``: the
+        staff (kept; we handle the request until staff assign it to the
+        distributor), the region rule of the customer's address (``regions``: the
         ``rma.distributor.rule._find_for_partners`` answer), else none. Called by
         ``_rma_route_distributor``; may be overridden."""
         self.ensure_one()
@@ -1840,8 +1841,10 @@ class RmaOrder(models.Model):
         for (route, distributor_id), order_ids in groups.items():
             vals = {
                 "distributor_route": route,
+                # A distributor staff set by hand is recorded; staff hand the
+                # request over with Assign to Distributor.
                 "handling": "distributor_pending"
-                if route in ("serial", "region", "manual")
+                if route in ("serial", "region")
                 else "vendor",
             }
             if distributor_id:

@@ -288,6 +288,15 @@ class TestChannelHandling(ChannelCommon):
         self.rma.action_distributor_escalate()
         self.assertEqual(self.rma.handling, "escalated")
 
+    def test_distributor_set_by_hand_is_kept_until_assigned(self):
+        rma = self._submitted(self.belgian, distributor_id=self.dist_state.id)
+        self.assertEqual((rma.distributor_route, rma.handling), ("manual", "vendor"))
+        self.assertEqual(rma.distributor_id, self.dist_state)
+        self.assertFalse(self._mails_to(rma, self.dist_state))
+        rma.action_distributor_assign()
+        self.assertEqual(rma.handling, "distributor_pending")
+        self.assertTrue(self._mails_to(rma, self.dist_state))
+
     def test_staff_reassign(self):
         rma = self._submitted(self.end_user)
         self.assertEqual(rma.handling, "vendor")

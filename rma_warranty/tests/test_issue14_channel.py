@@ -3,11 +3,15 @@
 found by the serial it sold or by the customer's region, assigned, notified,
 handling or escalating it, and getting the copies of what it handles."""
 
+import logging
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import RmaCommon
+from .common import CommittedCase, RmaCommon
+
+_logger = logging.getLogger(__name__)
 
 
 class ChannelCommon(RmaCommon):
@@ -194,6 +198,24 @@ class TestChannelRouting(ChannelCommon):
         self.office.rma_reseller = True
         self.assertEqual(rma.sold_by_commercial_id, self.office)
 
+    def test_demo_request_awaits_its_distributor(self):
+        rma = self.env.ref(
+            "rma_warranty.demo_rma_distributor_pending", raise_if_not_found=False
+        )
+        if not rma:
+            self.skipTest("no demo data")
+        if rma.state == "draft":
+            # A database updated since: demo functions run at install only.
+            rma.action_submit()
+        distributor = self.env.ref("rma_warranty.demo_partner_distributor")
+        self.assertEqual(rma.distributor_route, "region")
+        self.assertEqual(rma.handling, "distributor_pending")
+        self.assertEqual(rma.distributor_id, distributor)
+        portal_user = self.env.ref("rma_warranty.demo_user_distributor")
+        self.assertTrue(
+            rma.sudo()._portal_distributor_choice_available(portal_user.partner_id)
+        )
+
     def test_rule_needs_a_distributor(self):
         with self.assertRaises(UserError):
             self.env["rma.distributor.rule"].create(
@@ -240,6 +262,7 @@ class TestChannelRouting(ChannelCommon):
             counts.append(self.cr.sql_log_count - before)
             # Serial and region routes await their distributor; "none" does not.
             self.assertEqual(len(pending), len(rmas) - len(range(2, size, 3)))
+        _logger.info("Routing queries for 5 and 50 RMAs: %s", counts)
         self.assertEqual(counts[0], counts[1], counts)
 
 
@@ -346,3 +369,76 @@ class TestChannelHandling(ChannelCommon):
             "handle", portal.partner_id
         )
         self.assertEqual(self.rma.handling, "distributor")
+
+
+@tagged("post_install", "-at_install")
+class TestChannelConcurrency(CommittedCase):
+    """The distributor's choice made twice at once (two tabs, two workers): one
+    of them is made, the other refused."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            product = env["product.product"].create(
+                {"name": "Channel Concurrency Gadget", "type": "consu"}
+            )
+            customer, distributor = env["res.partner"].create(
+                [
+                    {"name": "Channel Concurrent Customer"},
+                    {
+                        "name": "Channel Concurrent Distributor",
+                        "is_company": True,
+                        "rma_reseller": True,
+                    },
+                ]
+            )
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", env.company.id)], limit=1
+            )
+            rma = env["rma.order"].create(
+                {
+                    "partner_id": customer.id,
+                    "distributor_id": distributor.id,
+                    "warehouse_id": warehouse.id,
+                    "line_ids": [Command.create({"product_id": product.id})],
+                }
+            )
+            rma.action_submit()
+            rma.action_distributor_assign()
+            self.ids = {
+                "rma": rma.id,
+                "product": product.id,
+                "partners": [customer.id, distributor.id],
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            rma = env["rma.order"].browse(self.ids["rma"]).exists()
+            if rma:
+                rma.activity_ids.unlink()
+                self._delete_rma(cr, rma)
+            env.invalidate_all()
+            env["product.product"].browse(self.ids["product"]).unlink()
+            env["res.partner"].browse(self.ids["partners"]).unlink()
+
+    def test_two_workers_choose_once(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            rma1 = self._env(cr1)["rma.order"].browse(self.ids["rma"])
+            rma2 = self._env(cr2)["rma.order"].browse(self.ids["rma"])
+            self.assertEqual(rma1.handling, "distributor_pending")
+            self.assertEqual(rma2.handling, "distributor_pending")
+            rma1.action_distributor_handle()
+            with self.assertRaisesRegex(UserError, "being processed"):
+                rma2.action_distributor_escalate()
+            cr1.commit()
+            with self.assertRaisesRegex(UserError, "being processed"):
+                rma2.action_distributor_handle()
+            cr2.rollback()
+        with self.registry.cursor() as cr3:
+            rma3 = self._env(cr3)["rma.order"].browse(self.ids["rma"])
+            self.assertEqual(rma3.handling, "distributor")
+            with self.assertRaisesRegex(UserError, "no longer await"):
+                rma3.action_distributor_handle()

@@ -1982,14 +1982,18 @@ class RmaOrder(models.Model):
         return bool(entity and entity == self.distributor_commercial_id)
 
     def _portal_distributor_choice_available(self, partner):
-        """Whether the portal page offers ``partner`` the choice to handle this
-        request or to escalate it. Called in sudo by ``_portal_page_values``."""
+        """What the portal page offers ``partner`` to decide on this request:
+        ``both`` (handle it or escalate it: it awaits its distributor's choice),
+        ``escalate`` (its distributor handles it and may still hand it to us),
+        or False. Called in sudo by ``_portal_page_values``."""
         self.ensure_one()
-        return bool(
-            self.handling == "distributor_pending"
-            and self.state == "submitted"
-            and self._portal_distributor_is_assigned(partner)
-        )
+        if not self._portal_distributor_is_assigned(partner):
+            return False
+        if self.handling == "distributor_pending" and self.state == "submitted":
+            return "both"
+        if self.handling == "distributor" and self.state not in CLOSED_STATES:
+            return "escalate"
+        return False
 
     def _portal_distributor_decide(self, choice, partner):
         """The choice (``handle`` or ``escalate``) of ``partner``, a portal user

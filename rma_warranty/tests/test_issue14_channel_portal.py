@@ -54,6 +54,10 @@ class TestChannelPortal(ChannelPortalWorld, HttpCase):
             response.headers["Location"].endswith(f"/my/rmas/{self.pending.id}")
         )
         self.assertEqual(self.pending.handling, "distributor")
+        # Handling it, the distributor may still escalate it.
+        page = self._get(f"/my/rmas/{self.pending.id}")
+        self.assertIn('id="rma_distributor_escalate"', page.text)
+        self.assertNotIn('id="rma_distributor_handle"', page.text)
         # A second click (or a second tab) is refused, clearly.
         response = self._post(self._url(self.pending, "escalate"), csrf)
         self.assertEqual(response.status_code, 303)

@@ -320,7 +320,11 @@ class TestPortalMatrix(PortalMatrixWorld, HttpCase):
                 == rma.distributor_id.commercial_partner_id
                 and rma.handling in ("distributor_pending", "distributor")
             )
-            offered = assigned and rma.state == "submitted"
+            offered = assigned and (
+                rma.state == "submitted"
+                if rma.handling == "distributor_pending"
+                else rma.state not in ("done", "rejected", "cancelled")
+            )
             if rma in self._visible(user):
                 response = self._get(f"/my/rmas/{rma.id}")
                 self.assertEqual(

@@ -390,14 +390,17 @@ class RmaOrder(models.Model):
     @api.onchange("line_ids")
     def _onchange_line_ids(self):
         """Units identified by serial tell who bought them: the customer when none
-        is set, the distributor when someone else bought them."""
+        is set, the distributor when a distributor (``res.partner.
+        _rma_is_distributor``) other than the customer bought them."""
         buyers = self.line_ids.origin_partner_id
         if not buyers:
             return
         if not self.partner_id:
             self.partner_id = buyers[0]
         elif not self.distributor_id:
-            resellers = buyers - self.partner_id.commercial_partner_id
+            resellers = (buyers - self.partner_id.commercial_partner_id).filtered(
+                lambda buyer: buyer._rma_is_distributor()
+            )
             if resellers:
                 self.distributor_id = resellers[0]
 

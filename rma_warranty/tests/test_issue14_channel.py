@@ -7,7 +7,7 @@ import logging
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CommittedCase, RmaCommon
 
@@ -215,6 +215,20 @@ class TestChannelRouting(ChannelCommon):
         self.assertTrue(
             rma.sudo()._portal_distributor_choice_available(portal_user.partner_id)
         )
+
+    def test_form_names_only_a_distributor(self):
+        """The backend form fills the distributor from the serial's buyer only
+        when that buyer is a distributor."""
+        for lot, expected in ((self.lot_office, False), (self.lots[1], True)):
+            with self.subTest(lot=lot.name):
+                form = Form(self.env["rma.order"].with_user(self.rma_user))
+                form.partner_id = self.end_user
+                with form.line_ids.new() as unit:
+                    unit.lot_id = lot
+                self.assertEqual(
+                    form.distributor_id == self.distributor, expected, lot.name
+                )
+                self.assertEqual(bool(form.distributor_id), expected, lot.name)
 
     def test_rule_needs_a_distributor(self):
         with self.assertRaises(UserError):

@@ -8,6 +8,7 @@ what they find against our serials and says what it could not read.
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 
@@ -22,6 +23,7 @@ except ImportError:  # pragma: no cover - openpyxl is in Odoo's requirements
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 MAX_SERIALS = 200
+MAX_CELLS = 50  # per row
 # Something a serial number may be: letters, digits and separators, 4 to 64 long.
 TOKEN = re.compile(r"(?<![\w./-])[A-Za-z0-9][A-Za-z0-9._/-]{2,62}[A-Za-z0-9](?![\w/-])")
 # "Serial: X", "S/N X", "SN# X", "序列号：X" on a line of the text.
@@ -92,7 +94,10 @@ class ServiceSheet:
         for index, row in enumerate(rows):
             if index >= MAX_ROWS:
                 break
-            cells = ["" if cell is None else str(cell).strip() for cell in row]
+            cells = [
+                "" if cell is None else str(cell).strip()
+                for cell in itertools.islice(row, MAX_CELLS)
+            ]
             if serial_col is None:
                 found = [
                     i for i, cell in enumerate(cells) if SERIAL_HEADERS.match(cell)

@@ -7,7 +7,7 @@ staff, never silently dropped, and never said whose they are."""
 import io
 from email.message import EmailMessage
 
-from odoo.tests import tagged
+from odoo.tests import BaseCase, tagged
 
 from .. import service_sheet
 from .test_issue11_intake_mail import IntakeMailCommon
@@ -198,3 +198,44 @@ class TestChannelServiceSheet(IntakeMailCommon):
         self.assertFalse(rma.line_ids)
         self.assertFalse(rma.mail_unmatched_serials)
         self.assertNotIn("serial", self._notes(rma).lower())
+
+
+@tagged("post_install", "-at_install")
+class TestServiceSheetReader(BaseCase):
+    """What the reader takes for a serial number, without the database."""
+
+    def test_labelled_and_unlabelled_words(self):
+        sheet = service_sheet.read_mail(
+            "Order SO0042 of 2025-01-10, 3 units, invoice 123456.\n"
+            "Serial: 98765432, AB-12-CD\n"
+            "序列号：SN2024X1\n",
+            [],
+        )
+        # Words with letters and digits are candidates (matched, never listed);
+        # numbers are serials only where the text names them so.
+        self.assertIn("SO0042", sheet.serials)
+        self.assertNotIn("2025-01-10", sheet.serials)
+        self.assertNotIn("123456", sheet.serials)
+        self.assertEqual(sheet.labelled, {"98765432", "AB-12-CD", "SN2024X1"})
+
+    def test_sheet_without_a_serial_header(self):
+        sheet = service_sheet.read_mail(
+            "", [("units.csv", b"NAS,QN464-1801\nNAS,QN464-1802\n", None)]
+        )
+        self.assertEqual(list(sheet.serials), ["QN464-1801", "QN464-1802"])
+        self.assertFalse(sheet.labelled)
+
+    def test_other_files_are_no_sheets(self):
+        sheet = service_sheet.read_mail(
+            "", [("photo.jpg", b"\xff\xd8\xff QN464-1801", None)]
+        )
+        self.assertFalse(sheet.serials)
+        self.assertFalse(sheet.problems)
+
+    def test_too_many_serials(self):
+        rows = "Serial\n" + "".join(
+            f"SN-{index:05d}\n" for index in range(service_sheet.MAX_SERIALS + 10)
+        )
+        sheet = service_sheet.read_mail("", [("many.csv", rows, None)])
+        self.assertEqual(len(sheet.serials), service_sheet.MAX_SERIALS)
+        self.assertIn(("", "too_many"), sheet.problems)

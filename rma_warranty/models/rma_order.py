@@ -1450,6 +1450,9 @@ class RmaOrder(models.Model):
         state = self.state
         if state == "draft":
             return self.env._("Your request is not submitted yet.")
+        if state == "submitted" and self._portal_distributor_next_step():
+            # Distributor channel (issue 14)
+            return self._portal_distributor_next_step()
         if state == "submitted":
             return self.env._(
                 "Our after-sales team is reviewing your request: you will receive "
@@ -1997,6 +2000,26 @@ class RmaOrder(models.Model):
         if self.handling == "distributor" and self.state not in CLOSED_STATES:
             return "escalate"
         return False
+
+    def _portal_distributor_next_step(self):
+        """The next step of this submitted request while a distributor has it
+        (for its portal page), or an empty string. Called by
+        ``_portal_next_step``."""
+        self.ensure_one()
+        name = self.distributor_id.commercial_partner_id.name
+        if self.handling == "distributor_pending":
+            return self.env._(
+                "Your request was passed to your distributor %(distributor)s, who "
+                "handles it or hands it to our after-sales team.",
+                distributor=name,
+            )
+        if self.handling == "distributor":
+            return self.env._(
+                "Your distributor %(distributor)s handles your request and will "
+                "contact you. Please do not ship anything before that.",
+                distributor=name,
+            )
+        return ""
 
     def _portal_distributor_decide(self, choice, partner):
         """The choice (``handle`` or ``escalate``) of ``partner``, a portal user

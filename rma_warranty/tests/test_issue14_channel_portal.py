@@ -72,6 +72,7 @@ class TestChannelPortal(ChannelPortalWorld, HttpCase):
         page = self._get(f"/my/rmas/{self.pending.id}")
         self.assertEqual(page.status_code, 200)
         self.assertNotIn('id="rma_distributor_choice"', page.text)
+        self.assertIn("passed to your distributor", page.text)
         response = self._post(self._url(self.pending), self._csrf(self.pending))
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.pending.handling, "distributor_pending")

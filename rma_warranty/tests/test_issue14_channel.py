@@ -7,7 +7,7 @@ import logging
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import CommittedCase, RmaCommon
 
@@ -456,3 +456,22 @@ class TestChannelConcurrency(CommittedCase):
             self.assertEqual(rma3.handling, "distributor")
             with self.assertRaisesRegex(UserError, "no longer await"):
                 rma3.action_distributor_handle()
+
+
+@tagged("post_install", "-at_install")
+class TestChannelAssignTour(ChannelCommon, HttpCase):
+    def test_assign_tour(self):
+        """Staff pick a distributor on a request we handle and click Assign to
+        Distributor: it awaits the distributor's choice, which was notified."""
+        rma = self._submitted(self.end_user)
+        self.assertEqual(rma.handling, "vendor")
+        self.start_tour(
+            f"/odoo/action-rma_warranty.rma_order_action/{rma.id}",
+            "rma_distributor_assign_tour",
+            login=self.rma_user.login,
+        )
+        self.assertEqual(rma.distributor_id, self.dist_state)
+        self.assertEqual(
+            (rma.distributor_route, rma.handling), ("manual", "distributor_pending")
+        )
+        self.assertTrue(self._mails_to(rma, self.dist_state))

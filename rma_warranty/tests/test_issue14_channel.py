@@ -475,3 +475,17 @@ class TestChannelAssignTour(ChannelCommon, HttpCase):
             (rma.distributor_route, rma.handling), ("manual", "distributor_pending")
         )
         self.assertTrue(self._mails_to(rma, self.dist_state))
+
+    def test_rule_tour(self):
+        """A manager gives a region to a distributor in Configuration."""
+        self.start_tour(
+            "/odoo/action-rma_warranty.rma_distributor_rule_action",
+            "rma_distributor_rule_tour",
+            login=self.rma_manager.login,
+        )
+        rule = self.env["rma.distributor.rule"].search(
+            [("country_id", "=", self.env.ref("base.lu").id)]
+        )
+        self.assertEqual(rule.distributor_id, self.dist_zip)
+        self.assertEqual(rule.zip_prefix, "L-1")
+        self.assertEqual(rule.company_id, self.company)

@@ -79,6 +79,11 @@
         "views/stock_warehouse_views.xml",
         "views/rma_transit_rule_views.xml",
         "views/rma_sla_step_views.xml",
+        # Distributor channel (issue 14)
+        "data/mail_template_distributor_data.xml",
+        "views/rma_distributor_rule_views.xml",
+        "views/rma_order_distributor_views.xml",
+        "views/rma_distributor_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -96,6 +101,8 @@
         "demo/rma_analytics_demo.xml",
         "demo/rma_complaint_demo.xml",  # issue 14
         "demo/rma_sla_demo.xml",  # service levels (issue 14)
+        # Distributor channel (issue 14)
+        "demo/rma_distributor_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -6,3 +6,4 @@ from . import portal_request
 from . import portal_quote
 from . import rating
 from . import portal_complaint  # issue 14: complaints and disputes
+from . import portal_distributor

@@ -20,6 +20,8 @@ from odoo.tools import (
 from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.misc import clean_context, hmac
 
+from .. import service_sheet
+from ..chatter import log_notes
 from ..exceptions import RmaTooManyRequests
 from ..locking import lock_rows_nowait
 from .rma_sla_step import SLA_SHIPPING_STEPS
@@ -301,6 +303,53 @@ class RmaOrder(models.Model):
         readonly=True,
     )
     complaint_count = fields.Integer(compute="_compute_complaint_count")
+    # ---- Distributor channel (issue 14): fields ----
+    _rma_decision_fields = _rma_decision_fields | {
+        "distributor_route",
+        "handling",
+        "mail_unmatched_serials",
+    }
+    distributor_route = fields.Selection(
+        selection=[
+            ("serial", "Sold Through the Distributor"),
+            ("region", "Region of the Customer"),
+            ("filed", "Filed by a Distributor"),
+            ("manual", "Assigned by Staff"),
+            ("none", "No Distributor"),
+        ],
+        string="Distributor Found By",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="How the distributor of this request was found when it was submitted: "
+        "the distributor we sold its units to, the region rule of the customer's "
+        "address, the distributor that filed it, staff, or none (we handle it).",
+    )
+    handling = fields.Selection(
+        selection=[
+            ("vendor", "By Us"),
+            ("distributor_pending", "Awaiting the Distributor"),
+            ("distributor", "By the Distributor"),
+            ("escalated", "Escalated to Us"),
+        ],
+        string="Handled By",
+        default="vendor",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        help="Who handles this request: the distributor it was assigned to chooses "
+        "to handle it itself or to escalate it to us; without a distributor, we do.",
+    )
+    mail_unmatched_serials = fields.Text(
+        string="Serials Not Matched",
+        readonly=True,
+        copy=False,
+        groups="rma_warranty.group_rma_user",
+        help="Serial numbers of the service form mailed that did not become units: "
+        "unknown, or not among the units the sender or its customers received.",
+    )
 
     _sql_constraints = [
         (
@@ -378,20 +427,21 @@ class RmaOrder(models.Model):
     @api.depends(
         "commercial_partner_id",
         "line_ids.lot_id.warranty_sold_to_id.commercial_partner_id",
-        "line_ids.lot_id.warranty_sold_to_id.is_company",
+        "line_ids.lot_id.warranty_sold_to_id.commercial_partner_id.rma_reseller",
     )
     def _compute_sold_by_commercial_id(self):
-        """The company we sold the units to, when it is not the customer's entity
-        (an individual who sold a unit on is no distributor: it does not read
-        the RMAs of later owners). Units sold to several distributors: the first
-        unit's."""
+        """The distributor we sold the units to (``res.partner._rma_is_distributor``),
+        when it is not the customer's entity (anybody else who sold a unit on is
+        no distributor: it does not read the RMAs of later owners). Units sold to
+        several distributors: the first unit's."""
         # sudo: who bought a unit decides who reads the RMA; whoever files or
         # changes it (a portal user, staff without stock rights) may not read it.
         for rma, rma_sudo in zip(self, self.sudo(), strict=True):
             sellers = rma_sudo.line_ids.lot_id.warranty_sold_to_id.commercial_partner_id
             rma.sold_by_commercial_id = sellers.filtered(
                 lambda seller, rma_sudo=rma_sudo: (
-                    seller.is_company and seller != rma_sudo.commercial_partner_id
+                    seller._rma_is_distributor()
+                    and seller != rma_sudo.commercial_partner_id
                 )
             )[:1]
 
@@ -400,14 +450,17 @@ class RmaOrder(models.Model):
     @api.onchange("line_ids")
     def _onchange_line_ids(self):
         """Units identified by serial tell who bought them: the customer when none
-        is set, the distributor when someone else bought them."""
+        is set, the distributor when a distributor (``res.partner.
+        _rma_is_distributor``) other than the customer bought them."""
         buyers = self.line_ids.origin_partner_id
         if not buyers:
             return
         if not self.partner_id:
             self.partner_id = buyers[0]
         elif not self.distributor_id:
-            resellers = buyers - self.partner_id.commercial_partner_id
+            resellers = (buyers - self.partner_id.commercial_partner_id).filtered(
+                lambda buyer: buyer._rma_is_distributor()
+            )
             if resellers:
                 self.distributor_id = resellers[0]
 
@@ -457,6 +510,8 @@ class RmaOrder(models.Model):
                 "An RMA awaits the payment of its repair quotes only from Approve; "
                 "the payment or Release Shipping lifts the hold."
             )
+        if fname in ("distributor_route", "handling", "mail_unmatched_serials"):
+            return self._rma_distributor_decision_message(fname)
         return super()._rma_decision_message(fname)
 
     @api.model
@@ -487,6 +542,8 @@ class RmaOrder(models.Model):
         )
         orders._rma_sla_start(("response", "review"))
         orders.line_ids._freeze_entitlement()
+        # Distributor channel (issue 14): assign and notify the distributor.
+        orders._rma_route_distributor()._rma_notify_distributor()
         orders._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return True
 
@@ -1461,6 +1518,10 @@ class RmaOrder(models.Model):
                 {"state": "submitted", "date_submitted": fields.Datetime.now()}
             )
             order._rma_sla_start(("response", "review"))
+        # Distributor channel (issue 14): units of the service form, routing.
+        order._rma_mail_service_sheet(msg_dict)
+        if order.partner_id:
+            order._rma_route_distributor()._rma_notify_distributor()
             order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order
 
@@ -1772,6 +1833,9 @@ class RmaOrder(models.Model):
         state = self.state
         if state == "draft":
             return self.env._("Your request is not submitted yet.")
+        if state == "submitted" and self._portal_distributor_next_step():
+            # Distributor channel (issue 14)
+            return self._portal_distributor_next_step()
         if state == "submitted":
             return self.env._(
                 "Our after-sales team is reviewing your request: you will receive "
@@ -1916,6 +1980,10 @@ class RmaOrder(models.Model):
             "rating_token": self._portal_rating_token(
                 partner or self.env["res.partner"]
             ),
+            # Distributor channel (issue 14): Handle / Escalate buttons.
+            "distributor_choice": self._portal_distributor_choice_available(
+                partner or self.env["res.partner"]
+            ),
         }
 
     # ---- Rating and mail recipients -------------------------------------------------
@@ -2033,12 +2101,13 @@ class RmaOrder(models.Model):
 
     def _rma_mail_copies_distributor(self):
         """Whether the customer emails of this RMA also go to its distributor: when
-        the distributor filed it (channel Distributor) for a customer of another
-        commercial entity. A reseller recorded only because it sold the units gets
-        no copy (it filed nothing; it still reads the RMA on its portal)."""
+        the distributor filed it (channel Distributor) or handles it (``handling``,
+        issue 14) for a customer of another commercial entity. A reseller recorded
+        only because it sold the units gets no copy (it filed nothing and handles
+        nothing; it still reads the RMA on its portal)."""
         self.ensure_one()
         return bool(
-            self.channel == "distributor"
+            (self.channel == "distributor" or self.handling == "distributor")
             and self.distributor_id
             and self.distributor_id.commercial_partner_id != self.commercial_partner_id
         )
@@ -2051,9 +2120,11 @@ class RmaOrder(models.Model):
 
         The context key ``rma_mail_recipients`` sends an email to one side only:
         ``customer`` or ``copy`` (the done email, whose rating links are the
-        customer's)."""
+        customer's), or ``distributor`` (the distributor assigned, issue 14)."""
         self.ensure_one()
         side = self.env.context.get("rma_mail_recipients")
+        if side == "distributor":
+            return self.distributor_id.filtered("email")
         partners = self.env["res.partner"]
         if side != "copy":
             partners |= self.partner_id
@@ -2073,6 +2144,445 @@ class RmaOrder(models.Model):
         """The ``partner_to`` of the RMA's mail templates (ids, comma-separated)."""
         self.ensure_one()
         return ",".join(str(pid) for pid in self._rma_mail_partners().ids)
+
+    # ---- Distributor channel (issue 14) ----
+    #
+    # SINNEN: an end user goes to its distributor first; when it comes to us, we
+    # find the distributor by the serial (whom we sold the unit to) or by the
+    # region it bought in, and the distributor handles the case or escalates it
+    # to us. The distributor of a request is routed once, when it is submitted
+    # (``action_submit``, ``message_new``): every channel. ``handling`` and
+    # ``distributor_route`` are decisions, changed by the actions below only.
+
+    def _rma_distributor_decision_message(self, fname):
+        """The sentence naming the action that decides ``fname``, a field of the
+        distributor channel. Called by ``_rma_decision_message``."""
+        if fname == "handling":
+            return self.env._(
+                "Who handles an RMA changes only with its actions: the distributor "
+                "assigned handles it or escalates it, and staff reassign it with "
+                "Assign to Distributor."
+            )
+        if fname == "distributor_route":
+            return self.env._(
+                "How the distributor of an RMA was found is recorded when it is "
+                "submitted or assigned to a distributor."
+            )
+        return self.env._(
+            "The serial numbers not matched are those of the service form mailed: "
+            "they are recorded when the email is received."
+        )
+
+    def _rma_route_address(self):
+        """The partner whose address places the customer in a region: the contact
+        when it has a country, else its commercial entity."""
+        self.ensure_one()
+        if self.partner_id.country_id:
+            return self.partner_id
+        return self.commercial_partner_id
+
+    def _rma_route_decide(self, regions):
+        """``(route, distributor)`` of this RMA (sudo) being submitted, in this
+        order: filed by a distributor (or for a distributor's own entity: we
+        handle it), sold through a distributor (the serial), a distributor set by
+        staff (kept; we handle the request until staff assign it to the
+        distributor), the region rule of the customer's address (``regions``: the
+        ``rma.distributor.rule._find_for_partners`` answer), else none. Called by
+        ``_rma_route_distributor``; may be overridden."""
+        self.ensure_one()
+        entity = self.commercial_partner_id
+        no_one = self.env["res.partner"]
+        if (self.channel == "distributor" and self.distributor_id) or (
+            entity and entity._rma_is_distributor()
+        ):
+            return "filed", no_one
+        if self.sold_by_commercial_id:
+            if self.distributor_commercial_id == self.sold_by_commercial_id:
+                return "serial", self.distributor_id
+            return "serial", self.sold_by_commercial_id
+        distributor = self.distributor_commercial_id
+        if distributor and distributor != entity and distributor._rma_is_distributor():
+            return "manual", self.distributor_id
+        region = regions.get(self._rma_route_address()) if entity else None
+        if region and region.commercial_partner_id != entity:
+            return "region", region
+        return "none", no_one
+
+    def _rma_route_distributor(self):
+        """Find and assign the distributor of these submitted requests, in batch
+        (one search of region rules per company, one write per outcome). Those
+        routed already (``distributor_route`` set) stay as they are: staff
+        reassign with ``action_distributor_assign``. Returns the RMAs now awaiting
+        their distributor's choice, for ``_rma_notify_distributor``. Called by
+        ``action_submit`` and ``message_new``."""
+        orders = self.filtered(lambda order: not order.distributor_route)
+        if not orders:
+            return self.browse()
+        # sudo: whom we sold the units to and the region rules decide the route;
+        # whoever submits (a portal user, staff without stock rights) may read
+        # neither. Only the route and the distributor are taken.
+        orders_sudo = orders.sudo()
+        Rule = self.env["rma.distributor.rule"].sudo()  # sudo: see the comment above
+        regions = {}
+        for company, company_orders in orders_sudo.grouped("company_id").items():
+            addresses = self.env["res.partner"].union(
+                *(order._rma_route_address() for order in company_orders)
+            )
+            regions.update(Rule._find_for_partners(addresses, company))
+        groups = defaultdict(list)
+        for order, order_sudo in zip(orders, orders_sudo, strict=True):
+            route, distributor = order_sudo._rma_route_decide(regions)
+            groups[route, distributor.id].append(order.id)
+        for (route, distributor_id), order_ids in groups.items():
+            vals = {
+                "distributor_route": route,
+                # A distributor staff set by hand is recorded; staff hand the
+                # request over with Assign to Distributor.
+                "handling": "distributor_pending"
+                if route in ("serial", "region")
+                else "vendor",
+            }
+            if distributor_id:
+                vals["distributor_id"] = distributor_id
+            self.browse(order_ids)._write_decision(vals)
+        return orders.filtered(lambda order: order.handling == "distributor_pending")
+
+    def _rma_notify_distributor(self):
+        """Mail the distributor assigned to each of these RMAs the request, with
+        the choice to handle it or to escalate it to us (its portal page).
+        Invoked after ``_rma_route_distributor`` and by
+        ``action_distributor_assign``."""
+        self.with_context(rma_mail_recipients="distributor")._rma_send_mail(
+            "rma_warranty.mail_template_rma_distributor_assigned"
+        )
+
+    def _rma_lock_handling(self, handlings, message, states=None):
+        """Lock these open RMAs (in ``states`` when given) and check that their
+        ``handling`` is one of ``handlings``, for the exactly-once actions below:
+        a double click or a second worker is refused. ``message``: the caller's
+        whole sentence with ``%(refs)s``. Returns the RMAs without the caller's
+        ``default_*`` keys."""
+        if not self:
+            return self
+        self.check_access("write")
+        lock_rows_nowait(
+            self,
+            lambda: self.env._(
+                "This RMA is being processed by someone else right now. "
+                "Reload it and try again."
+            ),
+        )
+        self.invalidate_recordset(["handling", "state"])
+        wrong = self.filtered(
+            lambda order: (
+                order.handling not in handlings
+                or order.state in CLOSED_STATES
+                or (states is not None and order.state not in states)
+            )
+        )
+        if wrong:
+            raise UserError(message % {"refs": ", ".join(wrong.mapped("name"))})
+        # A new context on purpose: keys are removed, which kwargs cannot do.
+        return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
+
+    def action_distributor_handle(self):
+        """The distributor assigned handles these requests itself (before we
+        approve them): it gets the copies of their customer emails from now on."""
+        orders = self._rma_lock_handling(
+            ("distributor_pending",),
+            self.env._(
+                "%(refs)s no longer await the distributor's choice: reload the page."
+            ),
+            states=("draft", "submitted"),
+        )
+        orders._write_decision({"handling": "distributor"})
+        log_notes(
+            (
+                order,
+                Markup("<p>%s</p>")
+                % self.env._(
+                    "%(distributor)s handles this request.",
+                    distributor=order.distributor_id.display_name,
+                ),
+            )
+            for order in orders
+        )
+        return True
+
+    def action_distributor_escalate(self):
+        """The distributor assigned escalates these requests to us: we handle
+        them, and their responsible gets a to-do."""
+        orders = self._rma_lock_handling(
+            ("distributor_pending", "distributor"),
+            self.env._("%(refs)s are not handled by a distributor: reload the page."),
+        )
+        orders._write_decision({"handling": "escalated"})
+        log_notes(
+            (
+                order,
+                Markup("<p>%s</p>")
+                % self.env._(
+                    "%(distributor)s escalated this request to us.",
+                    distributor=order.distributor_id.display_name,
+                ),
+            )
+            for order in orders
+        )
+        for order in orders.filtered("user_id"):
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Escalated by the distributor"),
+                user_id=order.user_id.id,
+            )
+        return True
+
+    def action_distributor_assign(self):
+        """Staff hand these requests to the distributor set on them (or reassign
+        them to another one) and notify it, whatever routing found."""
+        if not self.env.user.has_group("rma_warranty.group_rma_user"):
+            raise AccessError(
+                self.env._("Only after-sales staff assign requests to distributors.")
+            )
+        orders = self._rma_lock_handling(
+            ("vendor", "distributor_pending", "distributor", "escalated"),
+            self.env._("%(refs)s are closed: they cannot be assigned any more."),
+        )
+        missing = orders.filtered(
+            lambda order: (
+                not order.distributor_id
+                or not order.distributor_id._rma_is_distributor()
+                or order.distributor_commercial_id == order.commercial_partner_id
+            )
+        )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Choose, as the distributor of %(refs)s, a distributor that "
+                    "resells our products and is not the customer.",
+                    refs=", ".join(missing.mapped("name")),
+                )
+            )
+        orders._write_decision(
+            {"distributor_route": "manual", "handling": "distributor_pending"}
+        )
+        orders._rma_notify_distributor()
+        return True
+
+    def _portal_distributor_is_assigned(self, partner):
+        """Whether ``partner`` (the logged-in user's, given by the portal: the
+        environment of a record checked by the portal is the superuser's)
+        belongs to the distributor assigned to this RMA."""
+        self.ensure_one()
+        entity = partner.commercial_partner_id
+        return bool(entity and entity == self.distributor_commercial_id)
+
+    def _portal_distributor_choice_available(self, partner):
+        """What the portal page offers ``partner`` to decide on this request:
+        ``both`` (handle it or escalate it: it awaits its distributor's choice),
+        ``escalate`` (its distributor handles it and may still hand it to us),
+        or False. Called in sudo by ``_portal_page_values``."""
+        self.ensure_one()
+        if not self._portal_distributor_is_assigned(partner):
+            return False
+        if self.handling == "distributor_pending" and self.state == "submitted":
+            return "both"
+        if self.handling == "distributor" and self.state not in CLOSED_STATES:
+            return "escalate"
+        return False
+
+    def _portal_distributor_next_step(self):
+        """The next step of this submitted request while a distributor has it
+        (for its portal page), or an empty string. Called by
+        ``_portal_next_step``."""
+        self.ensure_one()
+        name = self.distributor_id.commercial_partner_id.name
+        if self.handling == "distributor_pending":
+            return self.env._(
+                "Your request was passed to your distributor %(distributor)s, who "
+                "handles it or hands it to our after-sales team.",
+                distributor=name,
+            )
+        if self.handling == "distributor":
+            return self.env._(
+                "Your distributor %(distributor)s handles your request and will "
+                "contact you. Please do not ship anything before that.",
+                distributor=name,
+            )
+        return ""
+
+    def _portal_distributor_decide(self, choice, partner):
+        """The choice (``handle`` or ``escalate``) of ``partner``, a portal user
+        of the distributor assigned. Invoked in sudo by POST
+        /my/rmas/<id>/distributor/<choice> once the route checked that the user
+        reads the RMA: the customer (or anyone with the RMA's link) is refused
+        here."""
+        self.ensure_one()
+        if not self._portal_distributor_is_assigned(partner):
+            raise AccessError(
+                self.env._(
+                    "Only the distributor this request was assigned to chooses "
+                    "whether to handle it."
+                )
+            )
+        if choice == "handle":
+            return self.action_distributor_handle()
+        if choice == "escalate":
+            return self.action_distributor_escalate()
+        raise UserError(self.env._("Choose to handle the request or to escalate it."))
+
+    # Service form by email: how many of its serial numbers the chatter lists.
+    _SERVICE_SHEET_NOTE_MAX = 50
+
+    def _rma_mail_service_sheet(self, msg_dict):
+        """Units from the service form of the email ``msg_dict`` that filed this
+        request: the serial numbers in its text and in its CSV or XLSX
+        attachments (``rma_warranty.service_sheet``) become units when the
+        sender's commercial entity (or, for a distributor, its customers)
+        received them; the others, unknown or received by someone else, are
+        listed for staff (``mail_unmatched_serials`` and an internal note),
+        without saying whose they are. Called by ``message_new``."""
+        self.ensure_one()
+        attachments = [
+            (attachment[0], attachment[1], None)
+            for attachment in msg_dict.get("attachments") or ()
+        ]
+        sheet = service_sheet.read_mail(
+            html2plaintext(msg_dict.get("body") or ""), attachments
+        )
+        if not sheet.serials and not sheet.problems:
+            return
+        lots_by_serial = self._rma_service_sheet_lots(list(sheet.serials))
+        vals_list, unknown, foreign = [], [], []
+        for serial, fault in sheet.serials.items():
+            lots = lots_by_serial.get(serial)
+            if not lots:
+                if serial in sheet.labelled:
+                    unknown.append(serial)
+                continue
+            mine = lots.filtered(self._rma_service_sheet_may_file)
+            if len(mine) != 1:  # someone else's, or several products: staff choose
+                (unknown if mine else foreign).append(serial)
+                continue
+            vals_list.append(self._prepare_service_sheet_line_vals(mine, fault))
+        lines = self.env["rma.order.line"].create(vals_list)
+        self._rma_service_sheet_report(lines, unknown, foreign, sheet.problems)
+
+    def _rma_service_sheet_lots(self, serials):
+        """``{serial: lots}`` of our serials named exactly ``serials`` (sudo), of
+        this RMA's company or of none: one search. Called by
+        ``_rma_mail_service_sheet``."""
+        if not serials:
+            return {}
+        # sudo: the mail gateway's user need not read serials; the units are
+        # checked to be the sender's (_rma_service_sheet_may_file) before any of
+        # them is filed, and nothing of the others is told to the sender.
+        lots_sudo = (
+            self.env["stock.lot"]
+            .sudo()  # sudo: see the comment above
+            .search(
+                [
+                    ("name", "in", serials),
+                    ("company_id", "in", [False, self.company_id.id]),
+                ]
+            )
+        )
+        return lots_sudo.grouped("name")
+
+    def _rma_service_sheet_may_file(self, lot):
+        """Whether the sender of this RMA's service form (its customer) may file
+        ``lot``: we delivered it to the customer's entity (a distributor: the
+        units it sold on to its customers too), or it is registered to it."""
+        entity = self.commercial_partner_id
+        return bool(
+            entity
+            and entity
+            in (
+                lot.warranty_sold_to_id.commercial_partner_id
+                | lot.warranty_owner_id.commercial_partner_id
+            )
+        )
+
+    def _prepare_service_sheet_line_vals(self, lot, fault):
+        """Values of the unit ``lot`` (sudo) of the service form mailed, with the
+        ``fault`` its row describes. Called by ``_rma_mail_service_sheet``; may be
+        overridden."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "product_id": lot.product_id.id,
+            "lot_id": lot.id,
+            "quantity": 1.0,
+            "fault_description": fault or False,
+        }
+
+    def _rma_service_sheet_report(self, lines, unknown, foreign, problems):
+        """Say in the chatter what the service form gave: the units added, the
+        serial numbers ``unknown`` and ``foreign`` (received by someone else),
+        kept in ``mail_unmatched_serials``, and the attachments that could not be
+        read (``problems``). Called by ``_rma_mail_service_sheet``."""
+        self.ensure_one()
+        shown = self._SERVICE_SHEET_NOTE_MAX
+        paragraphs = []
+        if lines:
+            paragraphs.append(
+                self.env._(
+                    "Units added from the service form: %(serials)s.",
+                    serials=", ".join(lines.lot_id.mapped("name")[:shown]),
+                )
+            )
+        unmatched = []
+        if unknown:
+            unmatched.append(
+                self.env._(
+                    "Not found among our serial numbers: %(serials)s.",
+                    serials=", ".join(unknown[:shown]),
+                )
+            )
+        if foreign:
+            unmatched.append(
+                self.env._(
+                    "Not among the units the sender or its customers received: "
+                    "%(serials)s.",
+                    serials=", ".join(foreign[:shown]),
+                )
+            )
+        paragraphs += unmatched
+        sizes = f"{service_sheet.MAX_FILE_BYTES / 1024 / 1024:g}"
+        messages = {
+            "too_large": lambda name: self.env._(
+                "The attachment %(name)s was not read: it is larger than %(size)s MB.",
+                name=name,
+                size=sizes,
+            ),
+            "broken": lambda name: self.env._(
+                "The attachment %(name)s could not be read as a CSV or XLSX sheet.",
+                name=name,
+            ),
+            "no_reader": lambda name: self.env._(
+                "The attachment %(name)s is an XLSX sheet, which this server cannot "
+                "read: ask for it as CSV.",
+                name=name,
+            ),
+            "too_many": lambda name: self.env._(
+                "The email names more than %(count)s serial numbers: only the "
+                "first %(count)s were read.",
+                count=service_sheet.MAX_SERIALS,
+            ),
+        }
+        paragraphs += [messages[kind](name) for name, kind in problems]
+        if unmatched:
+            self._write_decision({"mail_unmatched_serials": "\n".join(unmatched)})
+        if paragraphs:
+            log_notes(
+                [
+                    (
+                        self,
+                        Markup("").join(
+                            Markup("<p>%s</p>") % text for text in paragraphs
+                        ),
+                    )
+                ]
+            )
 
     # ---- Portal requests ------------------------------------------------------------
 
@@ -2440,13 +2950,14 @@ class RmaOrder(models.Model):
         # who may register it (rma.warranty.registration) or file it first.
         bought_from_reseller = (
             not filer.is_company
-            and sold_to.rma_reseller
+            and sold_to
+            and sold_to._rma_is_distributor()
             and not lot.warranty_registration_ids
         )
         return bool(
             not owner
             or owner in owners
-            or (filer.is_company and sold_to == filer)
+            or (filer._rma_is_distributor() and sold_to == filer)
             or bought_from_reseller
         )
 

@@ -673,12 +673,12 @@ class RmaOrderLine(models.Model):
                 order.partner_id = buyer
             elif (
                 buyer
-                and buyer.is_company
+                and buyer._rma_is_distributor()
                 and buyer != order.partner_id.commercial_partner_id
                 and (not order.distributor_id)
             ):
-                # Sold to a company other than who complains: that buyer is the
-                # reseller (an individual who sold the unit on is not: it would
+                # Sold to a distributor other than who complains: that buyer is
+                # the reseller (anybody else who sold the unit on is not: it would
                 # read the RMAs of its later owners in the portal).
                 order.distributor_id = buyer
 

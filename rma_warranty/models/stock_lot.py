@@ -1054,12 +1054,13 @@ class StockLot(models.Model):
     @api.model
     def _portal_units_domain(self):
         """Units the current user may see in the portal: owned by their commercial
-        entity or, for a distributor (a company), sold to it; of the user's
-        companies. An individual who sold on a unit we sold it sees it no more."""
+        entity or, for a distributor (``res.partner._rma_is_distributor``), sold
+        to it; of the user's companies. Anybody else who sold on a unit we sold
+        it sees it no more."""
         user = self.env.user
         partner = user.partner_id.commercial_partner_id
         owned = [("warranty_owner_id.commercial_partner_id", "=", partner.id)]
-        if partner.is_company:
+        if partner._rma_is_distributor():
             owned = expression.OR(
                 [
                     owned,

@@ -70,6 +70,11 @@ ROUTES = {
     ): "_matrix_complaint_page",
     ("/my/complaints/new", "portal_complaint_form"): "_matrix_complaint_form",
     ("/my/complaints/new", "portal_complaint_submit"): "_matrix_complaint_submit",
+    # Distributor channel (issue 14)
+    (
+        "/my/rmas/<int:rma_id>/distributor/<any(handle,escalate):choice>",
+        "portal_rma_distributor_choice",
+    ): "_matrix_rma_distributor_choice",
 }
 # Our three reports, reached by the backend's report URLs.
 REPORTS = {
@@ -314,6 +319,44 @@ class TestPortalMatrix(ComplaintMatrixMixin, PortalMatrixWorld, HttpCase):
             # The RMA's own token (its emails' link) opens it to anyone.
             response = self._get(f"{url}?access_token={rma.access_token}")
             self.assertEqual(response.status_code, 200, url)
+
+    def _matrix_rma_distributor_choice(self, user):
+        """Issue 14: the choice to handle or escalate a request is offered to the
+        users of the distributor it awaits, and anyone else's POST (by id, with
+        the RMA's token) is refused without changing it."""
+        page = self._get("/warranty/check")
+        csrf = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
+        for rma in self.rmas:
+            assigned = bool(
+                user
+                and user.partner_id.commercial_partner_id
+                == rma.distributor_id.commercial_partner_id
+                and rma.handling in ("distributor_pending", "distributor")
+            )
+            offered = assigned and (
+                rma.state == "submitted"
+                if rma.handling == "distributor_pending"
+                else rma.state not in ("done", "rejected", "cancelled")
+            )
+            if rma in self._visible(user):
+                response = self._get(f"/my/rmas/{rma.id}")
+                self.assertEqual(
+                    'id="rma_distributor_choice"' in response.text, offered, rma.name
+                )
+            if assigned:  # its choice to make (TestChannelPortal makes it)
+                continue
+            for query in ("", f"?access_token={rma.access_token}"):
+                url = f"/my/rmas/{rma.id}/distributor/escalate{query}"
+                response = self.opener.post(
+                    self.base_url() + url,
+                    data={"csrf_token": csrf},
+                    allow_redirects=False,
+                )
+                if user:
+                    self.assertIn(response.status_code, (403, 404, 409), url)
+                else:
+                    self.assertRedirectedAway(response, url)
+                self.assertNotEqual(rma.handling, "escalated", url)
 
     def _matrix_rma_authorisation(self, user):
         for rma in self.rmas:

@@ -559,6 +559,11 @@ class RmaOrder(models.Model):
         for order in orders:
             order._write_decision(order._approval_vals(numbers[order], now))
         orders._rma_sla_stop(("response", "review"))
+        # Distributor channel: approving a request its distributor has not taken
+        # up yet means we handle it (tracked, like the distributor's own choice).
+        orders.filtered(lambda o: o.handling == "distributor_pending")._write_decision(
+            {"handling": "vendor"}
+        )
         orders._create_receipts()
         held = orders._rma_quote_before_shipping()
         (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")

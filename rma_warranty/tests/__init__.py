@@ -65,6 +65,7 @@ from . import test_issue14_sla_concurrency
 from . import test_issue14_sla_repair
 from . import test_issue14_sla_portal
 from . import test_issue14_wiring
+
 # Distributor channel (issue 14)
 from . import test_issue14_channel
 from . import test_issue14_channel_mail

@@ -320,6 +320,17 @@ class TestChannelHandling(ChannelCommon):
         with self.assertRaises(UserError):
             self.rma.action_distributor_escalate()
 
+    def test_approving_a_pending_request_means_we_handle_it(self):
+        self.assertEqual(self.rma.handling, "distributor_pending")
+        self.rma.action_approve()
+        self.assertEqual(self.rma.handling, "vendor")
+        with self.assertRaises(UserError):
+            self.rma.action_distributor_handle()
+        handled = self._submitted(self.end_user, self.lots[1])
+        handled.action_distributor_handle()
+        handled.action_approve()
+        self.assertEqual(handled.handling, "distributor")
+
     def test_escalate_after_handling(self):
         self.rma.action_distributor_handle()
         self.rma.action_distributor_escalate()

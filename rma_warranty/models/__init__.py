@@ -35,5 +35,6 @@ from . import rma_complaint  # issue 14: complaints and disputes
 
 # Service levels (issue 14)
 from . import rma_sla_step
+from . import rma_region_mixin
 from . import rma_transit_rule
 from . import rma_distributor_rule  # Distributor channel (issue 14)

@@ -15,6 +15,7 @@ class RmaDistributorRule(models.Model):
     """
 
     _name = "rma.distributor.rule"
+    _inherit = ["rma.region.mixin"]
     _description = "Distributor Assignment Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -26,19 +27,6 @@ class RmaDistributorRule(models.Model):
         required=True,
         index=True,
         default=lambda self: self.env.company,
-    )
-    country_id = fields.Many2one(
-        comodel_name="res.country",
-        required=True,
-        index=True,
-    )
-    state_ids = fields.Many2many(
-        comodel_name="res.country.state",
-        domain="[('country_id', '=', country_id)]",
-        help="Only customers in these states (all of the country when empty).",
-    )
-    zip_prefix = fields.Char(
-        help="Only customers whose zip code starts with this text (any when empty).",
     )
     distributor_id = fields.Many2one(
         comodel_name="res.partner",
@@ -62,28 +50,7 @@ class RmaDistributorRule(models.Model):
                     )
                 )
 
-    @api.constrains("state_ids", "country_id")
-    def _check_states(self):
-        for rule in self:
-            if rule.state_ids.country_id - rule.country_id:
-                raise ValidationError(
-                    self.env._("The states of a rule are states of its country.")
-                )
-
     # ---- Business methods -----------------------------------------------------------
-
-    def _rma_specificity(self, partner):
-        """How specifically this rule matches ``partner``'s address (a tuple,
-        higher wins), or None when it does not match."""
-        self.ensure_one()
-        if partner.country_id != self.country_id:
-            return None
-        if self.state_ids and partner.state_id not in self.state_ids:
-            return None
-        prefix = (self.zip_prefix or "").strip().upper()
-        if prefix and not (partner.zip or "").strip().upper().startswith(prefix):
-            return None
-        return (len(prefix), bool(self.state_ids), -self.sequence, -self.id)
 
     @api.model
     def _find_for_partners(self, partners, company=None):
@@ -101,13 +68,7 @@ class RmaDistributorRule(models.Model):
                 ("country_id", "in", partners.country_id.ids),
             ]
         )
-        found = {}
-        for partner in partners:
-            best = None
-            for rule in rules:
-                score = rule._rma_specificity(partner)
-                if score is not None and (best is None or score > best[0]):
-                    best = (score, rule)
-            if best:
-                found[partner] = best[1].distributor_id
-        return found
+        return {
+            partner: rule.distributor_id
+            for partner, rule in rules._rma_best_for(partners).items()
+        }

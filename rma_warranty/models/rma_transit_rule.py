@@ -8,6 +8,7 @@ class RmaTransitRule(models.Model):
     inside the province, 10-15 outside)."""
 
     _name = "rma.transit.rule"
+    _inherit = ["rma.region.mixin"]
     _description = "RMA Regional Transit Time"
     _order = "sequence, id"
     _check_company_auto = True
@@ -27,13 +28,6 @@ class RmaTransitRule(models.Model):
         check_company=True,
         help="Empty: every service centre of the company.",
     )
-    country_id = fields.Many2one(comodel_name="res.country", required=True)
-    state_ids = fields.Many2many(
-        comodel_name="res.country.state",
-        domain="[('country_id', '=', country_id)]",
-        help="Empty: the whole country.",
-    )
-    zip_prefix = fields.Char(help="Only addresses whose zip code starts with it.")
     days_min = fields.Integer(string="From (days)", required=True, default=1)
     days_max = fields.Integer(string="To (days)", required=True, default=1)
 
@@ -47,38 +41,21 @@ class RmaTransitRule(models.Model):
 
     # ---- Business methods -----------------------------------------------------------
 
-    def _rma_specificity(self, warehouse):
-        """Sort key: the rule most specific to ``warehouse`` and an address first."""
+    def _rma_transit_score(self, partner, warehouse):
+        """The region's score of ``partner`` (``_rma_region_score``), a rule of
+        ``warehouse`` itself before one of every service centre; None outside."""
         self.ensure_one()
-        return (
-            not (self.warehouse_id and self.warehouse_id == warehouse),
-            not self.zip_prefix,
-            not self.state_ids,
-            self.sequence,
-            self.id,
-        )
-
-    def _rma_matches(self, partner, warehouse):
-        self.ensure_one()
-        return (
-            self.country_id == partner.country_id
-            and (not self.warehouse_id or self.warehouse_id == warehouse)
-            and (not self.state_ids or partner.state_id in self.state_ids)
-            and (
-                not self.zip_prefix
-                or (partner.zip or "")
-                .replace(" ", "")
-                .upper()
-                .startswith(self.zip_prefix.replace(" ", "").upper())
-            )
-        )
+        score = self._rma_region_score(partner)
+        if score is None or (self.warehouse_id and self.warehouse_id != warehouse):
+            return None
+        return (bool(self.warehouse_id), *score)
 
     @api.model
     def _find_for_partner(self, partners, warehouse):
         """``{partner: rule}`` for the addresses ``partners`` shipped to or from
         ``warehouse``: the most specific matching rule (a rule of the warehouse
-        before one of every centre, one with a zip prefix, then with states, then
-        by sequence). Partners no rule covers are absent. One search per call."""
+        before one of every centre, then as ``rma.region.mixin`` ranks them).
+        Partners no rule covers are absent. One search per call."""
         countries = partners.country_id
         if not countries or not warehouse:
             return {}
@@ -88,10 +65,7 @@ class RmaTransitRule(models.Model):
                 ("country_id", "in", countries.ids),
                 ("warehouse_id", "in", [False, warehouse.id]),
             ]
-        ).sorted(lambda rule: rule._rma_specificity(warehouse))
-        result = {}
-        for partner in partners:
-            rule = next((r for r in rules if r._rma_matches(partner, warehouse)), None)
-            if rule:
-                result[partner] = rule
-        return result
+        )
+        return rules._rma_best_for(
+            partners, lambda rule, partner: rule._rma_transit_score(partner, warehouse)
+        )

@@ -70,3 +70,4 @@ from . import test_issue14_wiring
 from . import test_issue14_channel
 from . import test_issue14_channel_mail
 from . import test_issue14_channel_portal
+from . import test_issue14_region

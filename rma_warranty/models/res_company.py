@@ -211,7 +211,18 @@ class ResCompany(models.Model):
         company defaults to), and its ``alias_id`` and ``alias_name`` would name
         the RMA alias on every company.
         """
-        companies = self.filtered(lambda company: not company.rma_alias_id)
+        return self._rma_create_aliases_of(
+            "rma_alias_id",
+            "rma",
+            lambda company, name: company._prepare_rma_alias_vals(name),
+        )
+
+    def _rma_create_aliases_of(self, field, base, prepare):
+        """Give every company of ``self`` whose alias ``field`` is empty an alias
+        named ``base`` (then ``base-<company>``) when free in its alias domain,
+        else none yet, from ``prepare(company, name)`` (its values hook). Called
+        by ``_rma_create_aliases`` and ``_rma_create_complaint_aliases``."""
+        companies = self.filtered(lambda company: not company[field])
         if not companies:
             return self.env["mail.alias"]
         companies.check_access("write")
@@ -219,15 +230,15 @@ class ResCompany(models.Model):
         vals_list = []
         companies = companies.sorted("id")
         for company in companies:
-            name = company._rma_alias_name(taken)
+            name = company._rma_alias_name(taken, base)
             taken.add((company.alias_domain_id.id, name))
-            vals_list.append(company._prepare_rma_alias_vals(name))
+            vals_list.append(prepare(company, name))
         # sudo: aliases are technical records only administrators create; the
         # caller may write these companies (checked above), whose after-sales
         # set-up this is.
         aliases = self.env["mail.alias"].sudo().create(vals_list)
         for company, alias in zip(companies, aliases, strict=True):
-            company.rma_alias_id = alias
+            company[field] = alias
         return aliases
 
     def _rma_alias_names_taken(self):
@@ -259,10 +270,10 @@ class ResCompany(models.Model):
         }
         return taken
 
-    def _rma_alias_name(self, taken):
-        """The name of this company's RMA alias: ``rma``, else ``rma-<company>``,
+    def _rma_alias_name(self, taken, base="rma"):
+        """The name of an alias of this company: ``base``, else ``base-<company>``,
         the first not in ``taken`` (``_rma_alias_names_taken``) for its alias
-        domain; False when both are taken. Called by ``_rma_create_aliases``."""
+        domain; False when both are taken. Called by ``_rma_create_aliases_of``."""
         self.ensure_one()
         domain_id = self.alias_domain_id.id
         slug = re.sub(
@@ -271,7 +282,7 @@ class ResCompany(models.Model):
         return next(
             (
                 candidate
-                for candidate in ("rma", slug and f"rma-{slug}")
+                for candidate in (base, slug and f"{base}-{slug}")
                 if candidate and (domain_id, candidate) not in taken
             ),
             False,
@@ -304,49 +315,16 @@ class ResCompany(models.Model):
         ``rma-complaints`` (then ``rma-complaints-<company>``) when free in its
         alias domain, else none yet, for the manager to name it in the settings.
         Made as the RMA alias (see ``_rma_create_aliases``)."""
-        companies = self.filtered(lambda company: not company.rma_complaint_alias_id)
-        if not companies:
-            return self.env["mail.alias"]
-        companies.check_access("write")
-        taken = companies._rma_alias_names_taken()
-        vals_list = []
-        companies = companies.sorted("id")
-        for company in companies:
-            domain_id = company.alias_domain_id.id
-            slug = re.sub(
-                "-+",
-                "-",
-                self.env["mail.alias"]._sanitize_alias_name(company.name) or "",
-            ).strip("-")
-            name = next(
-                (
-                    candidate
-                    for candidate in (
-                        "rma-complaints",
-                        slug and f"rma-complaints-{slug}",
-                    )
-                    if candidate and (domain_id, candidate) not in taken
-                ),
-                False,
-            )
-            taken.add((domain_id, name))
-            vals_list.append(company._prepare_rma_complaint_alias_vals(name))
-        # sudo: aliases are technical records only administrators create; the
-        # caller may write these companies (checked above).
-        aliases = self.env["mail.alias"].sudo().create(vals_list)
-        for company, alias in zip(companies, aliases, strict=True):
-            company.rma_complaint_alias_id = alias
-        return aliases
+        return self._rma_create_aliases_of(
+            "rma_complaint_alias_id",
+            "rma-complaints",
+            lambda company, name: company._prepare_rma_complaint_alias_vals(name),
+        )
 
     def _prepare_rma_complaint_alias_vals(self, name):
         """Values of this company's complaints alias, named ``name`` (False: none
         yet). Called by ``_rma_create_complaint_aliases``; may be overridden."""
-        self.ensure_one()
         return {
-            "alias_name": name,
-            "alias_domain_id": self.alias_domain_id.id,
+            **self._prepare_rma_alias_vals(name),
             "alias_model_id": self.env["ir.model"]._get_id("rma.complaint"),
-            "alias_defaults": repr({"company_id": self.id, "channel": "email"}),
-            "alias_parent_model_id": self.env["ir.model"]._get_id("res.company"),
-            "alias_parent_thread_id": self.id,
         }

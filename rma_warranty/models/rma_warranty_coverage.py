@@ -20,6 +20,9 @@ KINDS = [
     ("extended", "Extended"),
     ("post_repair", "Post-Repair"),
     ("goodwill", "Goodwill"),
+    # Issue 15, upgrade on registration: the upgraded terms a registration within
+    # the grace period adds right after the standard period (SolaX).
+    ("upgrade", "Registration Upgrade"),
 ]
 ORIGINS = [
     ("delivery", "Delivery"),
@@ -44,7 +47,11 @@ KIND_ENTITLEMENT = {
     "extended": "extended",
     "post_repair": "post_repair",
     "goodwill": "goodwill",
+    "upgrade": "warranty",
 }
+# Kinds that make the warranty terms of a unit or of a component: a component with
+# its own period of these kinds is covered by it, not by the whole unit's.
+TERMS_KINDS = ("standard", "upgrade")
 ENTITLEMENT_RANK = {key: rank for rank, (key, _label) in enumerate(ENTITLEMENTS)}
 
 
@@ -95,7 +102,7 @@ class Void(NamedTuple):
 # Kinds of coverage a void takes away whenever they run: the warranty the unit was
 # sold with and its extensions. Post-repair and goodwill periods that start after
 # the void are new decisions (a paid repair, staff's goodwill) and still count.
-VOIDED_KINDS = ("standard", "extended")
+VOIDED_KINDS = ("standard", "upgrade", "extended")
 
 
 class Entitlement(NamedTuple):
@@ -243,11 +250,12 @@ class RmaWarrantyCoverage(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_system_standard(self):
-        """Standard periods made by deliveries and registrations are rebuilt by
-        Recompute (``stock.lot._warranty_recompute_standard``, which removes them
-        as the system); nobody removes them by hand, RPC included."""
+        """Standard (and upgrade) periods made by deliveries and registrations
+        are rebuilt by Recompute (``stock.lot._warranty_recompute_standard``,
+        which removes them as the system); nobody removes them by hand, RPC
+        included."""
         if not self.env.su and self.filtered(
-            lambda p: p.kind == "standard" and p.origin in ("delivery", "registration")
+            lambda p: p.kind in TERMS_KINDS and p.origin in ("delivery", "registration")
         ):
             raise UserError(
                 self.env._(
@@ -490,8 +498,9 @@ class RmaWarrantyCoverage(models.Model):
     def _applicable_periods(self, periods, component_id):
         """The ``Period`` rows of a unit that cover ``component_id`` (0 / False:
         the whole unit): a component with its own standard period is covered by
-        that period, not by the unit's; the other periods of the whole unit cover
-        every component."""
+        that period (and its own upgrade), not by the unit's standard and upgrade
+        periods (``TERMS_KINDS``); the other periods of the whole unit cover every
+        component."""
         own_standard = component_id and any(
             p.kind == "standard" and p.component_id == component_id for p in periods
         )
@@ -501,7 +510,7 @@ class RmaWarrantyCoverage(models.Model):
             if (
                 p.component_id == component_id
                 if p.component_id
-                else not (own_standard and p.kind == "standard")
+                else not (own_standard and p.kind in TERMS_KINDS)
             )
         ]
 

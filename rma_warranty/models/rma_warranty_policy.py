@@ -67,7 +67,17 @@ class RmaWarrantyPolicy(models.Model):
         string="Registration Grace (days)",
         default=90,
         help="Days after the purchase within which a registration moves the start of "
-        "the warranty to the purchase date.",
+        "the warranty to the purchase date (registration start basis) and grants "
+        "the upgrade on registration.",
+    )
+    # Issue 15, upgrade on registration (SolaX: 5 -> 10 years once registered).
+    registration_upgrade_months = fields.Integer(
+        string="Upgrade on Registration (months)",
+        default=0,
+        help="Months of warranty added to the whole unit, right after its standard "
+        "warranty, when its owner registers it within the registration grace "
+        "period after the purchase. Components with their own length get their "
+        "own upgrade on their row. 0: no upgrade.",
     )
     post_repair_days = fields.Integer(
         string="Post-Repair Warranty (days)",
@@ -144,7 +154,8 @@ class RmaWarrantyPolicy(models.Model):
             "lengths_positive",
             (
                 "CHECK(warranty_months > 0 AND swap_days >= 0 AND post_repair_days >= 0"
-                " AND max_total_months >= 0 AND registration_grace_days >= 0)"
+                " AND max_total_months >= 0 AND registration_grace_days >= 0"
+                " AND registration_upgrade_months >= 0)"
             ),
             (
                 "Warranty lengths cannot be negative, and the standard warranty lasts "
@@ -181,3 +192,18 @@ class RmaWarrantyPolicy(models.Model):
             self.swap_days,
             tuple((row.component_id.id, row.months) for row in self.component_ids),
         )
+
+    def _upgrade_lengths(self):
+        """(unit upgrade months, ((component id, months, upgrade months), ...)) a
+        registration within the grace period adds, components without an upgrade
+        left out; None when the policy grants no upgrade. Read once per policy:
+        see ``_standard_lengths``."""
+        self.ensure_one()
+        components = tuple(
+            (row.component_id.id, row.months, row.upgrade_months)
+            for row in self.component_ids
+            if row.upgrade_months
+        )
+        if not (self.registration_upgrade_months or components):
+            return None
+        return self.registration_upgrade_months, components

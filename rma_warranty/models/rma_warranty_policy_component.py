@@ -24,6 +24,14 @@ class RmaWarrantyPolicyComponent(models.Model):
         required=True,
         help="Standard warranty of this component, counted from the unit's start.",
     )
+    # Issue 15, upgrade on registration.
+    upgrade_months = fields.Integer(
+        string="Upgrade on Registration (months)",
+        default=0,
+        help="Months added to this component's warranty, right after it, when the "
+        "unit is registered within the policy's grace period. 0: no upgrade (the "
+        "whole unit's upgrade does not cover a component with its own length).",
+    )
 
     _sql_constraints = [
         (
@@ -32,4 +40,9 @@ class RmaWarrantyPolicyComponent(models.Model):
             "A component appears once per policy.",
         ),
         ("months_positive", "CHECK(months > 0)", "Give a positive number of months."),
+        (
+            "upgrade_months_positive",
+            "CHECK(upgrade_months >= 0)",
+            "The upgrade on registration cannot be negative.",
+        ),
     ]

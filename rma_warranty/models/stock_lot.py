@@ -16,6 +16,7 @@ from ..search import searched_codes
 from .rma_warranty_coverage import (
     ENTITLEMENTS,
     KIND_ENTITLEMENT,
+    TERMS_KINDS,
     VOIDED_KINDS,
     Period,
     Void,
@@ -158,11 +159,12 @@ class StockLot(models.Model):
         ENTITLEMENTS) on ``today``: a kind applies when a period of it covers
         today and no period of a better kind does. None for an unknown kind.
         Called by ``_search_warranty_kind``."""
-        coverage_kind = {
-            entitlement: kind for kind, entitlement in KIND_ENTITLEMENT.items()
-        }
+        # Several kinds may give one entitlement (standard and upgrade: warranty).
+        coverage_kind = defaultdict(tuple)
+        for coverage, entitlement in KIND_ENTITLEMENT.items():
+            coverage_kind[entitlement] += (coverage,)
         covered_at_all = self._get_warranty_covered_domain(
-            tuple(coverage_kind.values()), today
+            tuple(KIND_ENTITLEMENT), today
         )
         in_swap_window = self._get_warranty_covered_domain(
             ("standard",), today, until="swap_date_end"
@@ -174,9 +176,13 @@ class StockLot(models.Model):
         if kind not in coverage_kind:
             return None
         ranked = [key for key, _label in ENTITLEMENTS if key in coverage_kind]
-        better = tuple(coverage_kind[k] for k in ranked[: ranked.index(kind)])
+        better = tuple(
+            coverage
+            for k in ranked[: ranked.index(kind)]
+            for coverage in coverage_kind[k]
+        )
         domain = [
-            *self._get_warranty_covered_domain((coverage_kind[kind],), today),
+            *self._get_warranty_covered_domain(coverage_kind[kind], today),
             "!",
             *in_swap_window,
         ]
@@ -626,13 +632,14 @@ class StockLot(models.Model):
         neither a delivery of ours nor a registration get nothing.
         """
         deliveries = self._warranty_last_deliveries()
-        registrations = {}
+        registrations, all_registrations = {}, defaultdict(list)
         for registration in self.env["rma.warranty.registration"].search(
             [("lot_id", "in", self.ids)], order="date desc, id desc"
         ):
             registrations.setdefault(registration.lot_id.id, registration)
+            all_registrations[registration.lot_id.id].append(registration)
         policies = self.product_id._get_warranty_policies()
-        vals_list, parties, lengths = [], {}, {}
+        vals_list, parties, lengths, upgrades = [], {}, {}, {}
         for lot in self:
             delivery = deliveries.get(lot.id)
             registration = registrations.get(lot.id)
@@ -658,6 +665,21 @@ class StockLot(models.Model):
                 },
                 lengths[policy],
             )
+            # Issue 15: the upgraded terms a registration within the grace gives.
+            if policy not in upgrades:
+                upgrades[policy] = policy._upgrade_lengths()
+            upgrader = upgrades[policy] and lot._warranty_upgrade_registration(
+                policy, all_registrations[lot.id]
+            )
+            if upgrader:
+                vals_list += lot._warranty_upgrade_vals(
+                    policy,
+                    start,
+                    upgrader,
+                    {"move_id": delivery["move_id"] if delivery else False},
+                    lengths[policy],
+                    upgrades[policy],
+                )
         return vals_list, parties
 
     def _warranty_start(self, policy, delivery, registration):
@@ -712,6 +734,59 @@ class StockLot(models.Model):
             ),
         ]
 
+    # ---- Upgrade on registration (issue 15) ----
+
+    def _warranty_upgrade_registration(self, policy, registrations):
+        """The registration that gives this unit the upgraded terms of ``policy``
+        (``registration_upgrade_months`` and the components' ``upgrade_months``),
+        or None: the first of ``registrations`` (this unit's) made within the
+        registration grace period after its purchase. The upgrade belongs to the
+        unit: a later owner who registers it again keeps it; a unit registered
+        late, or never, keeps the standard terms. Called by
+        ``_warranty_standard_vals``; may be overridden (e.g. to require the
+        device to be online)."""
+        self.ensure_one()
+        on_time = [
+            registration
+            for registration in registrations
+            if (registration.date - registration.purchase_date).days
+            <= policy.registration_grace_days
+        ]
+        return min(on_time, key=lambda r: (r.date, r.id), default=None)
+
+    def _warranty_upgrade_vals(
+        self, policy, start, registration, extra, lengths, upgrade_lengths
+    ):
+        """Upgrade periods of this unit given by ``registration``: one for the
+        whole unit and one per component with an upgrade of its own, each right
+        after the standard period of the same scope (which starts on ``start``),
+        with the registration as their origin. ``lengths``:
+        ``policy._standard_lengths()``; ``upgrade_lengths``:
+        ``policy._upgrade_lengths()``. Built by ``_prepare_warranty_coverage_vals``
+        like every period; called by ``_warranty_standard_vals``."""
+        self.ensure_one()
+        months = lengths[0]
+        unit_upgrade, components = upgrade_lengths
+        extra = dict(
+            extra,
+            origin="registration",
+            registration_id=registration.id,
+            partner_id=registration.partner_id.id,
+            policy_id=policy.id,
+        )
+        scopes = [(False, months, unit_upgrade)] if unit_upgrade else []
+        scopes += components
+        return [
+            self._prepare_warranty_coverage_vals(
+                "upgrade",
+                period_end(start, standard_months) + DAY,
+                period_end(start, standard_months + upgrade_months),
+                component_id,
+                **extra,
+            )
+            for component_id, standard_months, upgrade_months in scopes
+        ]
+
     def _warranty_recompute_standard(self):
         """Rebuild the standard coverage of these units from their delivery and
         registration (after a delivery, a registration, an invoice)."""
@@ -725,7 +800,7 @@ class StockLot(models.Model):
         Coverage.search(
             [
                 ("lot_id", "in", lots.ids),
-                ("kind", "=", "standard"),
+                ("kind", "in", TERMS_KINDS),
                 ("origin", "in", ("delivery", "registration")),
             ]
         ).unlink()

@@ -71,3 +71,6 @@ from . import test_issue14_channel
 from . import test_issue14_channel_mail
 from . import test_issue14_channel_portal
 from . import test_issue14_region
+
+# Warranty upgrade on registration (issue 15)
+from . import test_issue15_upgrade

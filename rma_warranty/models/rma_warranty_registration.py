@@ -70,6 +70,14 @@ class RmaWarrantyRegistration(models.Model):
         help="Invoice or receipt of the purchase.",
     )
     note = fields.Text()
+    # Issue 15: the periods this registration gives (standard from the purchase,
+    # upgrade within the grace period), rebuilt with the unit's standard coverage.
+    coverage_ids = fields.One2many(
+        comodel_name="rma.warranty.coverage",
+        inverse_name="registration_id",
+        string="Coverage Given",
+        readonly=True,
+    )
 
     @api.constrains("purchase_date", "date", "lot_id")
     def _check_dates(self):

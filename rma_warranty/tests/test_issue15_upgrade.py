@@ -11,7 +11,7 @@ from lxml import html
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import format_date
 
 from ..models.rma_warranty_coverage import Period, Void, period_end
@@ -124,6 +124,10 @@ class TestIssue15Upgrade(UpgradeCommon):
         self.assertEqual(upgrades.registration_id, registration)
         self.assertEqual(upgrades.partner_id, self.end_user)
         self.assertEqual(upgrades.policy_id, self.policy)
+        self.assertEqual(registration.coverage_ids, upgrades)
+        # Staff see them on the registration's form.
+        form = Form(registration.with_user(self.rma_user))
+        self.assertEqual(len(form.coverage_ids), 2)
         # Year 8: in warranty, free repair, covered to the end of the tenth year.
         answer = lot._get_warranty_entitlement(on_date=D(2032, 6, 1))[lot]
         self.assertEqual(answer.kind, "warranty")

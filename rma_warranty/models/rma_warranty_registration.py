@@ -182,6 +182,28 @@ class RmaWarrantyRegistration(models.Model):
             )
             for registration in self
         )
+        self._log_upgraded()
+
+    def _log_upgraded(self):
+        """Issue 15: note on each serial a registration upgraded until when it is
+        covered now (its upgrade periods, see ``stock.lot._warranty_upgrade_vals``),
+        in one batch. Called by ``_log_registered``, whose access check covers it."""
+        notes = []
+        for registration in self:
+            upgrades = registration.coverage_ids.filtered(lambda p: p.kind == "upgrade")
+            if not upgrades:
+                continue
+            notes.append(
+                (
+                    registration.lot_id,
+                    self.env._(
+                        "Warranty upgraded by this registration, within the grace "
+                        "period: covered until %(date)s.",
+                        date=format_date(self.env, max(upgrades.mapped("date_end"))),
+                    ),
+                )
+            )
+        log_notes(notes)
 
     @api.model
     def _prepare_register_vals(self, lot, partner, purchase_date, attachments):

@@ -125,6 +125,11 @@ class TestIssue15Upgrade(UpgradeCommon):
         self.assertEqual(upgrades.partner_id, self.end_user)
         self.assertEqual(upgrades.policy_id, self.policy)
         self.assertEqual(registration.coverage_ids, upgrades)
+        self.assertIn(
+            "Warranty upgraded by this registration, within the grace period: "
+            f"covered until {format_date(self.env, period_end(start, 120))}.",
+            lot.message_ids.mapped("body")[0],
+        )
         # Staff see them on the registration's form.
         form = Form(registration.with_user(self.rma_user))
         self.assertEqual(len(form.coverage_ids), 2)
@@ -181,6 +186,7 @@ class TestIssue15Upgrade(UpgradeCommon):
         self._register(lot, D(2025, 2, 1), D(2025, 2, 1) + datetime.timedelta(days=91))
         self.assertNotIn("upgrade", lot.warranty_coverage_ids.mapped("kind"))
         self.assertEqual(lot.warranty_owner_id, self.end_user)
+        self.assertNotIn("Warranty upgraded", " ".join(lot.message_ids.mapped("body")))
         answer = lot._get_warranty_entitlement(on_date=D(2032, 6, 1))[lot]
         self.assertEqual(answer.kind, "none")
         # On the last day of the grace it is granted.

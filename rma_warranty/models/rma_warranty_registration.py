@@ -29,7 +29,8 @@ class RmaWarrantyRegistration(models.Model):
     """An owner registers a unit: serial, purchase date and proof of purchase.
 
     The owner of the serial becomes the registrant and its standard coverage is
-    recomputed by its policy (registration-based policies start at the purchase).
+    recomputed by its policy (registration-based policies start at the purchase;
+    a registration within the grace period gets the policy's upgrade, issue 15).
     """
 
     _name = "rma.warranty.registration"

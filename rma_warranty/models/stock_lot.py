@@ -488,9 +488,11 @@ class StockLot(models.Model):
 
         The one place the addon builds a period: called by
         ``_warranty_period_vals`` (standard periods of deliveries and
-        registrations, also for the install backfill), ``_warranty_extension_vals``
-        (extensions sold, ``sale.order.line._prepare_warranty_extension_vals``,
-        and codes redeemed, ``rma.warranty.code._redeem``), ``_warranty_copy_to``
+        registrations, also for the install backfill), ``_warranty_upgrade_vals``
+        (upgrade periods of registrations within the grace period),
+        ``_warranty_extension_vals`` (extensions sold,
+        ``sale.order.line._prepare_warranty_extension_vals``, and codes redeemed,
+        ``rma.warranty.code._redeem``), ``_warranty_copy_to``
         (a replacement unit, ``rma.order.line._warranty_transfer_coverage``) and
         ``_warranty_grant_post_repair`` (a repaired unit delivered back,
         ``rma.order.line._rma_after_redelivery``). Override it to add to every

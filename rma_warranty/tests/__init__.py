@@ -71,3 +71,7 @@ from . import test_issue14_channel
 from . import test_issue14_channel_mail
 from . import test_issue14_channel_portal
 from . import test_issue14_region
+
+# Advance replacement (issue 15)
+from . import test_issue15_advance
+from . import test_issue15_advance_concurrency

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import RmaCommon
 
@@ -71,6 +71,7 @@ class AdvanceCommon(RmaCommon):
         )
         cls.product.warranty_policy_id = cls.policy
         cls.end_user.tz = "UTC"
+        cls.distributor.email = "rma@nordic-distribution.example.com"
         cls.lots = cls._create_lots(cls.product, [f"SN-ADV-{i}" for i in range(3)])
         with freeze_time("2027-03-01 10:00:00"):
             cls._sell(cls.end_user, cls.product, lots=cls.lots, price=480.0)
@@ -284,3 +285,71 @@ class TestIssue15Advance(AdvanceCommon):
             with self.assertRaises(AccessError):
                 line.write(vals)
         self.assertEqual(rma.line_ids.advance_state, "awaiting")
+
+    def test_distributor_copy_of_the_due_date(self):
+        rma = self._shipped(
+            self.lots[0], channel="distributor", distributor_id=self.distributor.id
+        )
+        shipped = self._messages(rma, "return the faulty unit")
+        self.assertEqual(len(shipped), 1)
+        self.assertIn(self.distributor, shipped.partner_ids)
+        self.assertIn(self.end_user, shipped.partner_ids)
+        with freeze_time("2027-03-16 10:00:00"):
+            rma.line_ids._cron_rma_advance()
+        self.assertIn(self.distributor, self._messages(rma, "reminder").partner_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue15AdvancePortal(AdvanceCommon, HttpCase):
+    """The customer reads the due date of the faulty unit on the RMA's portal page;
+    another partner and a wrong token read nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_end = new_test_user(
+            cls.env,
+            "advance_portal_end",
+            groups="base.group_portal",
+            partner_id=cls.end_user.id,
+        )
+        other = cls.env["res.partner"].create(
+            {"name": "Advance Other Customer", "email": "adv-other@example.com"}
+        )
+        cls.user_other = new_test_user(
+            cls.env,
+            "advance_portal_other",
+            groups="base.group_portal",
+            partner_id=other.id,
+        )
+
+    def _page(self, rma, user=None, token=None):
+        if user:
+            self.authenticate(user.login, user.login)
+        else:
+            self.authenticate(None, None)
+        url = rma.access_url + (f"?access_token={token}" if token else "")
+        return self.url_open(url, allow_redirects=False)
+
+    def test_customer_sees_the_due_date(self):
+        rma = self._shipped(self.lots[0])
+        page = self._page(rma, self.user_end)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("return the faulty unit by", page.text)
+        self.assertIn("03/17/2027", page.text)
+        with freeze_time("2027-03-16 10:00:00"):
+            self._receive(rma)
+        page = self._page(rma, self.user_end)
+        self.assertNotIn("return the faulty unit by", page.text)
+        self.assertIn("Faulty Unit Returned", page.text)
+
+    def test_other_partner_and_wrong_token_see_nothing(self):
+        rma = self._shipped(self.lots[0])
+        for user, token in ((self.user_other, None), (None, "not-the-token")):
+            page = self._page(rma, user, token=token)
+            self.assertNotEqual(page.status_code, 200)
+            self.assertNotIn("03/17/2027", page.text)
+        rma._portal_ensure_token()
+        page = self._page(rma, None, token=rma.access_token)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("03/17/2027", page.text)

@@ -596,6 +596,8 @@ class RmaOrderLine(models.Model):
         return lines
 
     def write(self, vals):
+        if "advance_replacement" in vals:
+            self._rma_advance_check_flag()  # advance replacement (issue 15)
         locked = {"product_id", "lot_id", "quantity", "order_id"} & set(vals)
         if locked and any(line.state not in ("draft", "submitted") for line in self):
             raise UserError(
@@ -1949,6 +1951,19 @@ class RmaOrderLine(models.Model):
         arrives (an advance replacement)."""
         self.ensure_one()
         return self.advance_replacement and self.resolution == "replace"
+
+    def _rma_advance_check_flag(self):
+        """Once its replacement left, a unit stays an advance replacement: its
+        faulty unit is awaited, charged or back. Called by ``write``."""
+        shipped = self.filtered("advance_state")
+        if shipped:
+            raise UserError(
+                self.env._(
+                    "%(units)s: the replacement already left; the unit stays an "
+                    "advance replacement.",
+                    units=", ".join(shipped.mapped("display_name")),
+                )
+            )
 
     def _rma_advance_policies(self):
         """{product: rma.warranty.policy} of these units (one lookup)."""

@@ -5,11 +5,12 @@ calendar, the customer is reminded once, an overdue unit is invoiced once, a lat
 arrival credits that invoice, customer-caused damage is charged once."""
 
 from datetime import date, datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import RmaCommon
@@ -167,7 +168,7 @@ class TestIssue15Advance(AdvanceCommon):
         )
         rma.action_submit()
         rma.action_approve()
-        with self.assertRaisesRegex(Exception, "Nothing to process"):
+        with self.assertRaisesRegex(UserError, "Nothing to process"):
             rma.action_process()
         self.assertFalse(rma.line_ids.advance_state)
 
@@ -285,6 +286,9 @@ class TestIssue15Advance(AdvanceCommon):
             with self.assertRaises(AccessError):
                 line.write(vals)
         self.assertEqual(rma.line_ids.advance_state, "awaiting")
+        with self.assertRaisesRegex(UserError, "already left"):
+            line.advance_replacement = False
+        self.assertTrue(rma.line_ids.advance_replacement)
 
     def test_distributor_copy_of_the_due_date(self):
         rma = self._shipped(
@@ -353,3 +357,95 @@ class TestIssue15AdvancePortal(AdvanceCommon, HttpCase):
         page = self._page(rma, None, token=rma.access_token)
         self.assertEqual(page.status_code, 200)
         self.assertIn("03/17/2027", page.text)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue15AdvanceTour(AdvanceCommon, HttpCase):
+    """An RMA user ticks Advance Replacement on an approved RMA's unit and processes
+    it: the replacement's delivery is made before the faulty unit arrives."""
+
+    def test_advance_tour(self):
+        with freeze_time("2027-03-11 10:00:00"):
+            rma = self._new_rma(
+                self.end_user,
+                [
+                    {
+                        "product_id": self.product.id,
+                        "lot_id": self.lots[0].id,
+                        "resolution": "replace",
+                    }
+                ],
+            )
+            rma.action_submit()
+            rma.action_approve()
+        self.start_tour(
+            f"/odoo/action-rma_warranty.rma_order_action/{rma.id}",
+            "rma_advance_tour",
+            login=self.rma_user.login,
+        )
+        line = rma.line_ids
+        self.assertTrue(line.advance_replacement)
+        self.assertFalse(line.qty_received)
+        delivery = self._deliveries(rma)
+        self.assertEqual(len(delivery), 1)
+        self.assertEqual(delivery.location_id, self.stock_location)
+        self.assertEqual(rma.state, "in_progress")
+
+
+@tagged("post_install", "-at_install")
+class TestIssue15AdvancePerformance(AdvanceCommon):
+    """The reminder run of the scheduled action: the same queries for 3 units as
+    for 9 (the emails, one composer for the batch, are Odoo's and left out)."""
+
+    def _awaiting(self, count):
+        rmas = self.env["rma.order"].create(
+            [
+                {
+                    "partner_id": self.end_user.id,
+                    "warehouse_id": self.warehouse.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.product_untracked.id,
+                                "resolution": "replace",
+                                "advance_replacement": True,
+                            }
+                        )
+                    ],
+                }
+                for __ in range(count)
+            ]
+        )
+        # The superuser stands for the deliveries that set them awaiting.
+        rmas.line_ids.write(
+            {
+                "advance_state": "awaiting",
+                "advance_due_date": "2027-03-17",
+                "advance_remind_date": "2027-03-16",
+            }
+        )
+        return rmas.line_ids
+
+    def _count_queries(self, lines):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        lines = lines.browse(lines.ids)
+        Order = type(self.env["rma.order"])
+        with (
+            patch.object(Order, "_rma_send_mail", lambda orders, xmlid: None),
+            freeze_time("2027-03-16 10:00:00"),
+        ):
+            start = self.env.cr.sql_log_count
+            done = lines._cron_rma_advance()
+            self.env.flush_all()
+            count = self.env.cr.sql_log_count - start
+        self.assertEqual(done, lines)
+        self.assertTrue(all(lines.mapped("advance_reminded")))
+        return count
+
+    def test_reminders_query_count_constant(self):
+        self._count_queries(self._awaiting(1))  # warm the caches
+        few = self._count_queries(self._awaiting(3))
+        many = self._count_queries(self._awaiting(9))
+        self.assertEqual(many, few)
+        self.assertLess(few, 20)

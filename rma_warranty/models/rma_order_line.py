@@ -1916,7 +1916,8 @@ class RmaOrderLine(models.Model):
         (none if the quote was already sent, as when paid before shipping)."""
         self.ensure_one()
         if self.resolution == "replace":
-            return "swap"
+            # Advance replacement (issue 15): the replacement already left.
+            return False if self.advance_state else "swap"
         if self.resolution == "repair":
             if self.entitlement_free_repair:
                 return "free_repair"

@@ -150,6 +150,8 @@ class TestIssue15Advance(AdvanceCommon):
         line = rma.line_ids
         self.assertEqual(line.advance_state, "returned")
         self.assertEqual(rma.state, "done")
+        # The replacement left before: its arrival starts no swap step.
+        self.assertFalse(rma.sla_step_ids.filtered(lambda s: s.status == "running"))
         with freeze_time("2027-03-25 10:00:00"):
             self.assertFalse(line._cron_rma_advance())
         self.assertFalse(line.advance_charge_move_id)

@@ -84,6 +84,9 @@
         "views/rma_distributor_rule_views.xml",
         "views/rma_order_distributor_views.xml",
         "views/rma_distributor_portal_templates.xml",
+        # Advance replacement (issue 15)
+        "data/mail_template_advance_data.xml",
+        "data/ir_cron_advance_data.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -103,6 +106,7 @@
         "demo/rma_sla_demo.xml",  # service levels (issue 14)
         # Distributor channel (issue 14)
         "demo/rma_distributor_demo.xml",
+        "demo/rma_advance_demo.xml",  # advance replacement (issue 15)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

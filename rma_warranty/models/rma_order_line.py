@@ -1,11 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, format_date
+from odoo.tools import SQL, float_compare, float_is_zero, format_date
 from odoo.tools.misc import clean_context
 
 from ..chatter import log_notes
@@ -22,6 +24,24 @@ DAMAGE_CLASSES = [
     ("self_repair", "Customer-caused: self-repair"),
 ]
 CUSTOMER_DAMAGE = ("housing", "self_repair")
+# Advance replacement (issue 15): where the faulty unit of a replacement shipped
+# first stands, and its decision fields.
+ADVANCE_STATES = [
+    ("awaiting", "Faulty Unit Awaited"),
+    ("returned", "Faulty Unit Returned"),
+    ("charged", "Charged: Not Returned"),
+    ("returned_late", "Returned After the Charge"),
+]
+ADVANCE_FIELDS = (
+    "advance_state",
+    "advance_due_date",
+    "advance_remind_date",
+    "advance_reminded",
+    "advance_charge_move_id",
+    "advance_credit_move_id",
+    "advance_damage_move_id",
+)
+ADVANCE_CRON_BATCH = 200
 # The entitlement frozen on submission and its override: decision fields.
 ENTITLEMENT_FIELDS = (
     "entitlement_kind",
@@ -61,6 +81,7 @@ class RmaOrderLine(models.Model):
             "qc_result",
             "qc_date",
             "qc_user_id",
+            *ADVANCE_FIELDS,  # advance replacement (issue 15)
         }
     )
 
@@ -315,6 +336,49 @@ class RmaOrderLine(models.Model):
         index="btree_not_null",
     )
 
+    # ---- Advance replacement (issue 15) ----
+    advance_replacement = fields.Boolean(
+        copy=False,
+        help="Replace: the replacement is shipped before the faulty unit arrives; "
+        "the faulty unit is due back within the policy's working days.",
+    )
+    advance_state = fields.Selection(
+        selection=ADVANCE_STATES,
+        string="Faulty Unit",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    advance_due_date = fields.Date(
+        string="Faulty Unit Due",
+        readonly=True,
+        copy=False,
+        help="Last day for the faulty unit to be back (working days of the service "
+        "calendar from the replacement's delivery).",
+    )
+    advance_remind_date = fields.Date(string="Reminder On", readonly=True, copy=False)
+    advance_reminded = fields.Boolean(string="Reminded", readonly=True, copy=False)
+    advance_charge_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Unreturned Unit Invoice",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    advance_credit_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Late Return Credit Note",
+        readonly=True,
+        copy=False,
+    )
+    advance_damage_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Damage Charge Invoice",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+
     _sql_constraints = [
         (
             "quantity_positive",
@@ -464,7 +528,13 @@ class RmaOrderLine(models.Model):
             line.entitlement_free_repair = line.entitlement_kind not in (False, "none")
 
     @api.depends(
-        "resolution", "quantity", "qty_delivered", "qty_scrapped", "qty_refunded"
+        "resolution",
+        "quantity",
+        "qty_delivered",
+        "qty_scrapped",
+        "qty_refunded",
+        "advance_replacement",
+        "advance_state",
     )
     def _compute_is_resolved(self):
         for line in self:
@@ -483,6 +553,10 @@ class RmaOrderLine(models.Model):
                 )
             else:
                 line.is_resolved = False
+            # Advance replacement (issue 15): shipped is not enough, the faulty
+            # unit must be back (or charged).
+            if line.is_resolved and line._rma_advance_ships_first():
+                line.is_resolved = line.advance_state not in (False, "awaiting")
 
     @api.depends("order_id.name", "product_id.display_name", "lot_id.name")
     def _compute_display_name(self):
@@ -522,6 +596,8 @@ class RmaOrderLine(models.Model):
         return lines
 
     def write(self, vals):
+        if "advance_replacement" in vals:
+            self._rma_advance_check_flag()  # advance replacement (issue 15)
         locked = {"product_id", "lot_id", "quantity", "order_id"} & set(vals)
         if locked and any(line.state not in ("draft", "submitted") for line in self):
             raise UserError(
@@ -539,6 +615,7 @@ class RmaOrderLine(models.Model):
             )
         if vals.get("damage_class") in CUSTOMER_DAMAGE:
             self._rma_void_for_damage()
+            self._rma_advance_charge_damage()  # advance replacement (issue 15)
         return res
 
     def _rma_decision_message(self, fname):
@@ -562,6 +639,12 @@ class RmaOrderLine(models.Model):
             return self.env._(
                 "The state of a unit is the state of its RMA: use the buttons of "
                 "the RMA."
+            )
+        if fname in ADVANCE_FIELDS:
+            return self.env._(
+                "The return of the faulty unit of an advance replacement, its due "
+                "date and its charges follow the replacement's delivery, the "
+                "receipt and the scheduled check of overdue units."
             )
         return super()._rma_decision_message(fname)
 
@@ -1089,7 +1172,12 @@ class RmaOrderLine(models.Model):
             done = self.qty_scrapped
         else:
             return 0.0
-        return max(self.qty_received - done, 0.0)
+        # Advance replacement (issue 15): the replacement does not wait for the
+        # faulty unit.
+        came_in = (
+            self.quantity if self._rma_advance_ships_first() else self.qty_received
+        )
+        return max(came_in - done, 0.0)
 
     def _is_processable(self):
         self.ensure_one()
@@ -1828,7 +1916,8 @@ class RmaOrderLine(models.Model):
         (none if the quote was already sent, as when paid before shipping)."""
         self.ensure_one()
         if self.resolution == "replace":
-            return "swap"
+            # Advance replacement (issue 15): the replacement already left.
+            return False if self.advance_state else "swap"
         if self.resolution == "repair":
             if self.entitlement_free_repair:
                 return "free_repair"
@@ -1855,3 +1944,323 @@ class RmaOrderLine(models.Model):
         shipped.order_id._rma_sla_stop(
             ("swap", "free_repair", "paid_repair"), lines=shipped
         )
+
+    # ---- Advance replacement (issue 15) ----
+
+    def _rma_advance_ships_first(self):
+        """Whether this unit's replacement is shipped before the faulty unit
+        arrives (an advance replacement)."""
+        self.ensure_one()
+        return self.advance_replacement and self.resolution == "replace"
+
+    def _rma_advance_check_flag(self):
+        """Once its replacement left, a unit stays an advance replacement: its
+        faulty unit is awaited, charged or back. Called by ``write``."""
+        shipped = self.filtered("advance_state")
+        if shipped:
+            raise UserError(
+                self.env._(
+                    "%(units)s: the replacement already left; the unit stays an "
+                    "advance replacement.",
+                    units=", ".join(shipped.mapped("display_name")),
+                )
+            )
+
+    def _rma_advance_policies(self):
+        """{product: rma.warranty.policy} of these units (one lookup)."""
+        return self.product_id._get_warranty_policies()
+
+    def _rma_advance_plan(self, start, days):
+        """The local date ``days`` working days of this unit's service calendar
+        after the day of ``start`` (naive UTC): the day itself does not count,
+        public holidays and closures do not either. Calendar days without a
+        calendar."""
+        self.ensure_one()
+        calendar = self.order_id.warehouse_id._get_rma_calendar()
+        tz = pytz.timezone((calendar and calendar.tz) or "UTC")
+        day = pytz.utc.localize(start).astimezone(tz).date()
+        if days <= 0:
+            return day
+        if not calendar:
+            return day + timedelta(days=days)
+        next_day = tz.localize(datetime.combine(day + timedelta(days=1), time.min))
+        found = calendar.plan_days(
+            days,
+            next_day.astimezone(pytz.utc).replace(tzinfo=None),
+            compute_leaves=True,
+        )
+        if not found:
+            return day + timedelta(days=days)
+        return pytz.utc.localize(found).astimezone(tz).date()
+
+    def _rma_advance_moves_done(self, moves):
+        """The replacement of an advance replacement was delivered: the faulty
+        unit is due (customer and distributor are told when); the faulty unit
+        arrived: it is returned, and a charge already invoiced for it is
+        credited. Invoked by ``stock.move._action_done`` with its done RMA
+        ``moves`` (of these units)."""
+        done = moves.filtered(lambda m: m.state == "done")
+        lines = done.rma_line_id.filtered(lambda line: line.advance_replacement)
+        if not lines:
+            return
+        received = done.filtered(
+            lambda m: m.location_id.usage == "customer"
+        ).rma_line_id.filtered(lambda line: line in lines and line._is_fully_received())
+        shipped = done.filtered(
+            lambda m: m.location_dest_id.usage == "customer"
+        ).rma_line_id.filtered(
+            lambda line: (
+                line in lines
+                and line.resolution == "replace"
+                and not line.advance_state
+            )
+        )
+        # Shipped after the faulty unit came in: nothing is awaited.
+        (shipped & received).filtered(
+            lambda line: not line.advance_state
+        )._write_decision({"advance_state": "returned"})
+        shipped = shipped.filtered(lambda line: not line._is_fully_received())
+        if shipped:
+            shipped._rma_advance_set_due(max(done.mapped("date")))
+        in_time = received.filtered(lambda line: line.advance_state == "awaiting")
+        in_time._write_decision({"advance_state": "returned"})
+        late = received.filtered(lambda line: line.advance_state == "charged")
+        if late:
+            late._rma_advance_credit_late()
+        received.filtered("damage_class")._rma_advance_charge_damage()
+
+    def _rma_advance_set_due(self, start):
+        """The faulty units of these advance replacements, delivered at
+        ``start``, are due: their due and reminder dates from their policy, and
+        the shipped email (customer and distributor copy) that says when.
+        Called by ``_rma_advance_moves_done``."""
+        policies = self._rma_advance_policies()
+        for line in self:
+            policy = policies.get(line.product_id)
+            due_days = policy.advance_due_days if policy else 3
+            remind_days = min(policy.advance_reminder_days if policy else 1, due_days)
+            line._write_decision(
+                {
+                    "advance_state": "awaiting",
+                    "advance_due_date": line._rma_advance_plan(start, due_days),
+                    "advance_remind_date": line._rma_advance_plan(
+                        start, due_days - remind_days
+                    ),
+                }
+            )
+        self.order_id._rma_send_mail("rma_warranty.mail_template_rma_advance_shipped")
+
+    def _rma_advance_credit_late(self):
+        """The faulty units of these lines arrived after their charge: the
+        charge is credited through Odoo's reversal (reconciled with the invoice
+        while it is unpaid). Called by ``_rma_advance_moves_done``."""
+        # sudo: whoever validated the receipt (stock rights) brings the unit in;
+        # the credit of the charge follows from that receipt, by the system.
+        for line in self.sudo():  # sudo: see the comment above
+            charge = line.advance_charge_move_id
+            unpaid = charge.payment_state == "not_paid"
+            credit = charge._reverse_moves(
+                [line._prepare_advance_credit_vals(charge)], cancel=unpaid
+            )
+            if credit.state == "draft":
+                credit.action_post()
+            line.write(
+                {"advance_state": "returned_late", "advance_credit_move_id": credit.id}
+            )
+        log_notes(
+            [
+                (
+                    line.order_id,
+                    self.env._(
+                        "%(unit)s: the faulty unit arrived after it was charged; "
+                        "the charge is credited.",
+                        unit=line.display_name,
+                    ),
+                )
+                for line in self
+            ]
+        )
+
+    def _prepare_advance_credit_vals(self, charge):
+        """Default values of the reversal of ``charge``, the unreturned-unit
+        invoice of this line. Called by ``_rma_advance_credit_late``; may be
+        overridden."""
+        self.ensure_one()
+        return {
+            "ref": self.env._(
+                "Reversal of: %(invoice)s, faulty unit of %(unit)s returned",
+                invoice=charge.name,
+                unit=self.display_name,
+            ),
+            "invoice_date": fields.Date.context_today(self),
+        }
+
+    def _rma_advance_invoice(self, vals_list):
+        """Post the customer invoices of ``vals_list`` (advance replacement
+        charges). The callers checked the access to the units (or are the
+        scheduled action)."""
+        # sudo: the charges are the policy's, decided by the caller, not by the
+        # user (a service user or a stock user may not invoice).
+        moves = (
+            self.env["account.move"]
+            .sudo()  # sudo: see the comment above
+            .with_context(
+                clean_context(self.env.context), default_move_type="out_invoice"
+            )
+            .create(vals_list)
+        )
+        moves.action_post()
+        return moves
+
+    def _prepare_advance_invoice_vals(self, product, price, ref):
+        """Values of a customer invoice of this unit's RMA for ``product`` at
+        ``price`` (0: its sales price); ``ref``: the invoice's reference.
+        Called by ``_rma_advance_charge_overdue`` and
+        ``_rma_advance_charge_damage``; may be overridden."""
+        self.ensure_one()
+        order = self.order_id
+        # The unit itself: its quantity; a service (the damage charge): once.
+        qty = self.quantity if product.type == "consu" else 1.0
+        line_vals = {"product_id": product.id, "quantity": qty}
+        if price:
+            line_vals["price_unit"] = price
+        return {
+            "move_type": "out_invoice",
+            "partner_id": order.partner_id.id,
+            "company_id": order.company_id.id,
+            "invoice_origin": order.name,
+            "ref": ref,
+            "invoice_line_ids": [Command.create(line_vals)],
+        }
+
+    def _rma_advance_charge_overdue(self):
+        """Invoice the unreturned faulty units of these (locked, overdue) lines
+        at their policy's price, and tell the customer. Called by
+        ``_cron_rma_advance``."""
+        policies = self._rma_advance_policies()
+        vals_list = []
+        for line in self:
+            policy = policies.get(line.product_id)
+            vals_list.append(
+                line._prepare_advance_invoice_vals(
+                    line.replacement_product_id or line.product_id,
+                    policy.advance_charge_price if policy else 0.0,
+                    self.env._(
+                        "RMA %(rma)s: faulty unit of %(unit)s not returned by %(date)s",
+                        rma=line.order_id.name,
+                        unit=line.display_name,
+                        date=format_date(self.env, line.advance_due_date),
+                    ),
+                )
+            )
+        moves = self._rma_advance_invoice(vals_list)
+        for line, move in zip(self, moves, strict=True):
+            line._write_decision(
+                {"advance_state": "charged", "advance_charge_move_id": move.id}
+            )
+        self.order_id._rma_send_mail("rma_warranty.mail_template_rma_advance_overdue")
+        self.order_id._update_state_from_lines()
+        return moves
+
+    def _rma_advance_charge_damage(self):
+        """The faulty unit of an advance replacement arrived with customer-caused
+        damage: its policy's damage charge is invoiced, once (a double click or
+        a second diagnosis finds it invoiced)."""
+        policies = self._rma_advance_policies()
+        lines = self.filtered(
+            lambda line: (
+                line.advance_replacement
+                and line.damage_class in CUSTOMER_DAMAGE
+                and not line.advance_damage_move_id
+                and not line._rma_qty_is_zero(line.qty_received)
+                and policies.get(line.product_id)
+                and policies[line.product_id].advance_damage_product_id
+            )
+        )
+        if not lines:
+            return self.env["account.move"]
+        lines.check_access("write")
+        lock_rows_nowait(
+            lines,
+            lambda: self.env._("The damage of these units is being charged right now."),
+        )
+        lines.invalidate_recordset(["advance_damage_move_id"])
+        lines = lines.filtered(lambda line: not line.advance_damage_move_id)
+        labels = dict(self._fields["damage_class"]._description_selection(self.env))
+        vals_list = [
+            line._prepare_advance_invoice_vals(
+                policies[line.product_id].advance_damage_product_id,
+                policies[line.product_id].advance_damage_amount,
+                self.env._(
+                    "RMA %(rma)s: %(damage)s found on the faulty unit of %(unit)s",
+                    rma=line.order_id.name,
+                    damage=labels[line.damage_class],
+                    unit=line.display_name,
+                ),
+            )
+            for line in lines
+        ]
+        moves = self._rma_advance_invoice(vals_list)
+        for line, move in zip(lines, moves, strict=True):
+            line._write_decision({"advance_damage_move_id": move.id})
+        log_notes(
+            [
+                (
+                    line.order_id,
+                    self.env._(
+                        "%(unit)s: customer-caused damage found on the faulty unit; "
+                        "%(invoice)s charges it.",
+                        unit=line.display_name,
+                        invoice=move.name,
+                    ),
+                )
+                for line, move in zip(lines, moves, strict=True)
+            ]
+        )
+        return moves
+
+    def _cron_rma_advance(self, limit=ADVANCE_CRON_BATCH):
+        """Remind the customers of faulty units due soon (once per unit) and
+        charge those overdue (once per unit). The units are selected ``FOR UPDATE
+        SKIP LOCKED`` and their state written in the same transaction: two runs
+        at once share them out, a later run finds them done. Called by the
+        scheduled action; on a recordset, only those units are considered."""
+        today = fields.Date.context_today(self)
+        self.flush_model(["advance_state", "advance_due_date", "advance_remind_date"])
+        only = SQL("AND id IN %s", tuple(self.ids)) if self else SQL()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM rma_order_line
+                    WHERE advance_state = 'awaiting' AND advance_due_date < %s %s
+                    ORDER BY advance_due_date, id
+                    LIMIT %s
+                      FOR UPDATE SKIP LOCKED""",
+                today,
+                only,
+                limit,
+            )
+        )
+        overdue = self.browse(row[0] for row in self.env.cr.fetchall())
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM rma_order_line
+                    WHERE advance_state = 'awaiting' AND advance_reminded IS NOT TRUE
+                      AND advance_remind_date <= %s AND advance_due_date >= %s %s
+                    ORDER BY advance_due_date, id
+                    LIMIT %s
+                      FOR UPDATE SKIP LOCKED""",
+                today,
+                today,
+                only,
+                limit,
+            )
+        )
+        remind = self.browse(row[0] for row in self.env.cr.fetchall())
+        if remind:
+            remind._write_decision({"advance_reminded": True})
+            remind.order_id._rma_send_mail(
+                "rma_warranty.mail_template_rma_advance_reminder"
+            )
+        if overdue:
+            overdue._rma_advance_charge_overdue()
+        return remind | overdue

@@ -147,6 +147,38 @@ class RmaWarrantyPolicy(models.Model):
         help="Working days from the acceptance of the repair quote to the repaired "
         "unit shipped. 0: no target.",
     )
+    # ---- Advance replacement (issue 15) ----
+    advance_due_days = fields.Integer(
+        string="Faulty Unit Due within (working days)",
+        default=3,
+        help="Advance replacement: working days of the service calendar, from the "
+        "replacement's delivery, within which the faulty unit must be back.",
+    )
+    advance_reminder_days = fields.Integer(
+        string="Remind (working days before due)",
+        default=1,
+        help="The customer is reminded once this many working days before the "
+        "faulty unit is due. 0: on the due day.",
+    )
+    advance_charge_price = fields.Float(
+        string="Unreturned Unit Price",
+        digits="Product Price",
+        help="Invoiced when the faulty unit is not back in time. 0: the sales price "
+        "of the replacement product.",
+    )
+    advance_damage_product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Damage Charge",
+        domain=[("type", "=", "service")],
+        check_company=True,
+        help="Service invoiced when the faulty unit of an advance replacement "
+        "arrives with customer-caused damage. Empty: no charge.",
+    )
+    advance_damage_amount = fields.Float(
+        string="Damage Charge Amount",
+        digits="Product Price",
+        help="Price of the damage charge. 0: the service's sales price.",
+    )
     note = fields.Html(string="Terms", translate=True)
 
     _sql_constraints = [

@@ -84,6 +84,7 @@ class StockMove(models.Model):
         if lines:
             lines._check_received_quantity()
             lines._rma_sla_moves_done(rma_moves)  # service levels (issue 14)
+            lines._rma_advance_moves_done(rma_moves)  # advance replacement (issue 15)
             lines.order_id._update_state_from_lines()
         moves._warranty_after_delivery()
         return moves

@@ -74,3 +74,6 @@ from . import test_issue14_region
 
 # Warranty upgrade on registration (issue 15)
 from . import test_issue15_upgrade
+# Advance replacement (issue 15)
+from . import test_issue15_advance
+from . import test_issue15_advance_concurrency

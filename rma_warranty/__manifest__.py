@@ -84,6 +84,8 @@
         "views/rma_distributor_rule_views.xml",
         "views/rma_order_distributor_views.xml",
         "views/rma_distributor_portal_templates.xml",
+        # On-site repair (issue 15)
+        "data/mail_template_onsite_data.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -103,6 +105,8 @@
         "demo/rma_sla_demo.xml",  # service levels (issue 14)
         # Distributor channel (issue 14)
         "demo/rma_distributor_demo.xml",
+        # On-site repair (issue 15)
+        "demo/rma_onsite_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -71,3 +71,7 @@ from . import test_issue14_channel
 from . import test_issue14_channel_mail
 from . import test_issue14_channel_portal
 from . import test_issue14_region
+
+# On-site repair (issue 15)
+from . import test_issue15_onsite
+from . import test_issue15_onsite_concurrency

@@ -75,3 +75,4 @@ from . import test_issue14_region
 # On-site repair (issue 15)
 from . import test_issue15_onsite
 from . import test_issue15_onsite_concurrency
+from . import test_issue15_onsite_tour

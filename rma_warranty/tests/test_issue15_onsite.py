@@ -261,6 +261,41 @@ class TestIssue15Onsite(OnsiteRepairMixin):
         line.repair_id.action_rma_visit_done()
         self.assertEqual(rma.state, "done")
 
+    def _approval_queries(self, count):
+        lots = self._create_lots(
+            self.product, [f"OS-QC-{count}-{i}" for i in range(count)]
+        )
+        self._sell(self.end_user, self.product, lots=lots)
+        rma = self._new_rma(self.end_user, [self._line_vals(lot) for lot in lots])
+        rma.action_submit()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        rma.action_approve()
+        self.env.flush_all()
+        self.assertFalse(rma.picking_ids)
+        return self.env.cr.sql_log_count - before
+
+    def test_approval_queries_do_not_grow_with_onsite_units(self):
+        self._approval_queries(1)  # warm-up: caches of templates and references
+        self.assertEqual(self._approval_queries(6), self._approval_queries(2))
+
+    def test_demo_onsite_rma(self):
+        rma = self.env.ref("rma_warranty.demo_rma_onsite")
+        line = rma.line_ids
+        self.assertEqual(rma.state, "approved")
+        self.assertFalse(rma.picking_ids)
+        self.assertTrue(line.repair_id.rma_onsite)
+        self.assertIn(line.repair_id.state, ("confirmed", "draft"))
+        self.assertTrue(line.repair_id.rma_visit_date)
+        visit_type = self.env.ref("rma_warranty.mail_activity_type_rma_visit")
+        self.assertTrue(
+            line.repair_id.activity_ids.filtered(
+                lambda a: a.activity_type_id == visit_type
+            )
+        )
+        self.assertTrue(line.order_id.line_ids._rma_onsite_portal_visits())
+
     def test_plan_visit_refused_for_workshop_repair(self):
         rma = self._approved(
             self._line_vals(self._unit("OS-WS", months_ago=40), onsite=False)

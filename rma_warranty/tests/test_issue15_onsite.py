@@ -114,6 +114,12 @@ class TestIssue15Onsite(OnsiteRepairMixin):
         )
         self.assertTrue(rma._rma_onsite_only())
         self.assertIn("at your site", rma._portal_next_step())
+        approved = rma.message_ids.filtered(
+            lambda m: "return authorised" in (m.subject or "")
+        )
+        self.assertEqual(len(approved), 1)
+        self.assertIn("Nothing needs to be shipped", approved.body)
+        self.assertNotIn("Shipping instructions", approved.body)
 
     def test_mixed_rma_receives_only_the_returned_unit(self):
         onsite_lot, returned_lot = self._unit("OS-MX-1"), self._unit("OS-MX-2")
@@ -126,6 +132,11 @@ class TestIssue15Onsite(OnsiteRepairMixin):
         self.assertEqual(receipt.move_ids.rma_line_id, returned)
         self.assertEqual(receipt.move_ids.lot_ids, returned_lot)
         self.assertFalse(rma._rma_onsite_only())
+        approved = rma.message_ids.filtered(
+            lambda m: "return authorised" in (m.subject or "")
+        )
+        self.assertIn("Shipping instructions", approved.body)
+        self.assertIn("repaired at your site", approved.body)
         self._receive(rma)
         # The on-site unit is not awaited: receiving the other one is all.
         self.assertEqual(rma.state, "received")

@@ -87,6 +87,8 @@
         # Advance replacement (issue 15)
         "data/mail_template_advance_data.xml",
         "data/ir_cron_advance_data.xml",
+        # On-site repair (issue 15)
+        "data/mail_template_onsite_data.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -107,6 +109,8 @@
         # Distributor channel (issue 14)
         "demo/rma_distributor_demo.xml",
         "demo/rma_advance_demo.xml",  # advance replacement (issue 15)
+        # On-site repair (issue 15)
+        "demo/rma_onsite_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -1644,7 +1644,10 @@ class RmaOrder(models.Model):
         report."""
         return self.filtered(
             lambda order: any(
-                line.resolution == "repair" and line.repair_id and line.qty_delivered
+                line.resolution == "repair"
+                and line.repair_id
+                # On-site repair (issue 15): repaired where it is.
+                and (line.qty_delivered or line._rma_onsite_repaired())
                 for line in order.line_ids
             )
         )
@@ -1662,6 +1665,33 @@ class RmaOrder(models.Model):
                     refs=", ".join(missing.mapped("name")),
                 )
             )
+
+    # ---- On-site repair (issue 15) ----
+
+    def _rma_onsite_only(self):
+        """Every unit of this RMA is repaired at the customer's: nothing is shipped
+        to us (no receipt, no shipping instructions to follow)."""
+        self.ensure_one()
+        return bool(self.line_ids) and all(
+            line._rma_is_onsite() for line in self.line_ids
+        )
+
+    def _portal_onsite_next_step(self):
+        """The next step of an approved RMA whose units are all repaired on site
+        (for ``_portal_next_step``), else False."""
+        self.ensure_one()
+        if self.state != "approved" or not self._rma_onsite_only():
+            return False
+        if self.line_ids._rma_onsite_portal_visits():
+            return self.env._(
+                "Our technician will repair your units at your site on the planned "
+                "visit below: please keep them available. Nothing needs to be "
+                "shipped."
+            )
+        return self.env._(
+            "Your units will be repaired at your site: we will plan the technician's "
+            "visit and let you know. Nothing needs to be shipped."
+        )
 
     # ---- Portal ---------------------------------------------------------------------
 
@@ -1852,6 +1882,9 @@ class RmaOrder(models.Model):
                 "Accept and pay the repair quote: the shipping instructions and the "
                 "RMA label are released once it is paid."
             )
+        if self._portal_onsite_next_step():
+            # On-site repair (issue 15)
+            return self._portal_onsite_next_step()
         if state == "approved":
             return self.env._(
                 "Ship the units to our service centre with the printed RMA "

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero, format_date
+from odoo.tools import SQL, float_compare, float_is_zero, format_date, format_datetime
 from odoo.tools.misc import clean_context
 
 from ..chatter import log_notes
@@ -535,13 +535,18 @@ class RmaOrderLine(models.Model):
         "qty_refunded",
         "advance_replacement",
         "advance_state",
+        "repair_onsite",
+        "repair_status",
     )
     def _compute_is_resolved(self):
         for line in self:
             done_qty = {
                 "refund": line.qty_refunded,
                 "replace": line.qty_delivered,
-                "repair": line.qty_delivered,
+                # On site (issue 15): repaired where it is, nothing shipped back.
+                "repair": line.quantity
+                if line._rma_onsite_repaired()
+                else line.qty_delivered,
                 "return": line.qty_delivered,
                 "scrap": line.qty_scrapped,
             }
@@ -1116,7 +1121,7 @@ class RmaOrderLine(models.Model):
 
     def _needs_receipt(self):
         self.ensure_one()
-        return self.resolution != "reject"
+        return self.resolution != "reject" and not self._rma_is_onsite()
 
     def _is_fully_received(self):
         self.ensure_one()
@@ -2264,3 +2269,70 @@ class RmaOrderLine(models.Model):
         if overdue:
             overdue._rma_advance_charge_overdue()
         return remind | overdue
+
+    # ---- On-site repair (issue 15) ----
+
+    def _rma_is_onsite(self):
+        """This unit is repaired at the customer's: a repair marked on-site that
+        never came in (a unit already received is repaired in the workshop). It has
+        no receipt and no return delivery; its parts go to the customer's site."""
+        self.ensure_one()
+        return (
+            self.repair_onsite
+            and self.resolution == "repair"
+            and self._rma_qty_is_zero(self.qty_received)
+        )
+
+    def _rma_onsite_repaired(self):
+        """This on-site unit was repaired and its visit closed (the visit result is
+        its passed quality check): it is resolved without a delivery."""
+        self.ensure_one()
+        return self._rma_is_onsite() and self.repair_status == "ready"
+
+    def action_rma_plan_visit(self):
+        """Plan the technician's visit of these on-site units (see
+        ``repair.order.action_rma_plan_visit``)."""
+        missing = self.filtered(lambda line: not line.repair_id.rma_onsite)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "%(units)s: quote the on-site repair first (its repair order "
+                    "holds the visit).",
+                    units=", ".join(missing.mapped("display_name")),
+                )
+            )
+        return self.repair_id.action_rma_plan_visit()
+
+    def _rma_onsite_resolved(self):
+        """These on-site units were repaired on the customer's site (invoked by
+        ``repair.order.action_rma_visit_done``): their RMAs move along (to done
+        when nothing else is left) and the customer gets the service report."""
+        orders = self.order_id
+        # Nothing left to come in: the RMA is under way (else the receipt of its
+        # other units moves it on, as usual).
+        orders.filtered(
+            lambda o: (
+                o.state in ("approved", "received")
+                and all(line._is_fully_received() for line in o.line_ids)
+            )
+        )._write_decision({"state": "in_progress"})
+        orders._rma_sla_stop(("free_repair", "paid_repair"), lines=self)
+        orders._update_state_from_lines()
+        orders._rma_send_mail("rma_warranty.mail_template_rma_repaired_onsite")
+        return True
+
+    def _rma_onsite_portal_visits(self):
+        """The planned visits of these units for the portal page of their RMA:
+        [{"unit", "date", "technician", "done"}] (dates in the reader's language
+        and time zone). Invoked in sudo by the page (``_portal_page_values``), after
+        its access check: the visit is part of the RMA."""
+        return [
+            {
+                "unit": line.display_name,
+                "date": format_datetime(self.env, line.repair_id.rma_visit_date),
+                "technician": line.repair_id.rma_visit_user_id.name or "",
+                "done": line._rma_onsite_repaired(),
+            }
+            for line in self
+            if line._rma_is_onsite() and line.repair_id.rma_visit_date
+        ]

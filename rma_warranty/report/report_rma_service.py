@@ -32,7 +32,9 @@ class ReportRmaService(models.AbstractModel):
         order) of ``orders``. A unit is a dict: ``line``, ``repairs``, ``parts``
         (done repair moves adding a part), ``labour`` and ``shipping`` (lines of its
         quote), ``quote`` (False when none or cancelled) and ``deliveries`` (done
-        pickings that took it back to the customer)."""
+        pickings that took it back to the customer); ``visit``: the on-site
+        repair order of a unit repaired at the customer's (issue 15: its visit
+        date, technician and result), else False."""
         # sudo: the RMAs were checked readable above; the repair orders, quotes and
         # deliveries of their units are shown as part of them.
         lines_sudo = orders.sudo().line_ids.filtered(
@@ -65,6 +67,7 @@ class ReportRmaService(models.AbstractModel):
                     "deliveries": deliveries.get(
                         line, self.env["stock.move"]
                     ).picking_id.sorted("id"),
+                    "visit": line.repair_id if line.repair_id.rma_onsite else False,
                 }
             )
         return units

@@ -74,6 +74,12 @@ from . import test_issue14_region
 
 # Warranty upgrade on registration (issue 15)
 from . import test_issue15_upgrade
+
 # Advance replacement (issue 15)
 from . import test_issue15_advance
 from . import test_issue15_advance_concurrency
+
+# On-site repair (issue 15)
+from . import test_issue15_onsite
+from . import test_issue15_onsite_concurrency
+from . import test_issue15_onsite_tour

@@ -370,7 +370,23 @@ class TestRepairFlow(RmaCommon):
 
     def test_onsite_repair_parts_only(self):
         lot = self._unit("RF-SITE-1", months_ago=40)
-        _rma, line = self._received_repair(lot, repair_onsite=True)
+        rma = self._new_rma(
+            self.end_user,
+            [
+                {
+                    "product_id": self.product.id,
+                    "lot_id": lot.id,
+                    "quantity": 1,
+                    "resolution": "repair",
+                    "repair_onsite": True,
+                }
+            ],
+        )
+        rma.action_submit()
+        rma.action_approve()
+        # On site (issue 15): nothing comes in, the quote follows the approval.
+        self.assertFalse(rma.picking_ids)
+        line = rma.line_ids
         self._diagnose(line)
         line.action_rma_quote()
         self.assertEqual(

@@ -84,6 +84,10 @@
         "views/rma_distributor_rule_views.xml",
         "views/rma_order_distributor_views.xml",
         "views/rma_distributor_portal_templates.xml",
+        # Spare parts (issue 15)
+        "security/rma_spare_part_security.xml",
+        "views/rma_spare_part_views.xml",
+        "views/rma_spare_part_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -103,6 +107,7 @@
         "demo/rma_sla_demo.xml",  # service levels (issue 14)
         # Distributor channel (issue 14)
         "demo/rma_distributor_demo.xml",
+        "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -37,6 +37,14 @@ class ProductTemplate(models.Model):
         help="Product categories (with their sub-categories) this extension applies "
         "to.",
     )
+    # ---- Spare parts (issue 15) ----
+    rma_spare_part_ids = fields.One2many(
+        comodel_name="rma.spare.part",
+        inverse_name="product_tmpl_id",
+        string="Spare Parts",
+        help="Parts of this product staff are offered first when repairing or "
+        "quoting its units, and customers may order from the portal.",
+    )
 
     @api.constrains("is_warranty_extension", "type", "warranty_extension_months")
     def _check_warranty_extension(self):

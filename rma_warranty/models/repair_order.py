@@ -19,6 +19,11 @@ class RepairOrder(models.Model):
     rma_order_id = fields.Many2one(
         related="rma_line_id.order_id", string="RMA", store=True, index=True
     )
+    # ---- Spare parts (issue 15) ----
+    rma_spare_part_ids = fields.One2many(
+        related="product_id.product_tmpl_id.rma_spare_part_ids",
+        string="Spare Parts",
+    )
 
     # ---- Actions ---------------------------------------------------------------------
 

@@ -37,6 +37,16 @@ class SaleOrder(models.Model):
         related="rma_line_id.lot_id", string="RMA Serial Number"
     )
     rma_fee = fields.Boolean(string="Refused Quote Fee", readonly=True, copy=False)
+    # ---- Spare parts (issue 15) ----
+    rma_spare_lot_id = fields.Many2one(
+        comodel_name="stock.lot",
+        string="Spare Parts For",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The serial number whose spare parts its customer ordered with this "
+        "quotation from the portal.",
+    )
 
     def _compute_rma_count(self):
         counts = dict(

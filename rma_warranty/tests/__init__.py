@@ -71,3 +71,4 @@ from . import test_issue14_channel
 from . import test_issue14_channel_mail
 from . import test_issue14_channel_portal
 from . import test_issue14_region
+from . import test_issue15_spares  # Spare parts (issue 15)

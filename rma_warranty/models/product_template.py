@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 
 
 class ProductTemplate(models.Model):
@@ -59,6 +60,33 @@ class ProductTemplate(models.Model):
                         product=template.display_name,
                     )
                 )
+
+    # ---- Spare parts (issue 15) ----
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        """As ``product.product.name_search``: the templates of the spare parts
+        of the product in the context key ``rma_spare_parts_product_id`` (the
+        repair quote's unit product) come first."""
+        parts = self.env["product.product"]._rma_spare_parts_offered()
+        if not parts:
+            return super().name_search(name, args, operator, limit)
+        templates = parts.product_tmpl_id
+        first = super().name_search(
+            name,
+            expression.AND([args or [], [("id", "in", templates.ids)]]),
+            operator,
+            limit,
+        )
+        if limit and len(first) >= limit:
+            return first
+        rest = super().name_search(
+            name,
+            expression.AND([args or [], [("id", "not in", [tid for tid, _ in first])]]),
+            operator,
+            limit and limit - len(first),
+        )
+        return first + rest
 
     # ---- Business methods -----------------------------------------------------------
 

@@ -47,6 +47,12 @@ class SaleOrder(models.Model):
         help="The serial number whose spare parts its customer ordered with this "
         "quotation from the portal.",
     )
+    rma_spare_parts_product_id = fields.Many2one(
+        related="rma_line_id.product_id",
+        string="Repaired Product",
+        help="The product of the RMA unit this repair quote is for: its spare "
+        "parts come first when choosing the quote's products.",
+    )
 
     def _compute_rma_count(self):
         counts = dict(

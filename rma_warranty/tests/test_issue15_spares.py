@@ -505,6 +505,19 @@ class TestSparePartsStaff(SparePartsCommon):
         self.assertIn(
             limited[0][0], (self.part_lcd_product.id, self.part_fan_product.id)
         )
+        # The same on the templates (the product of a quote's line).
+        Template = self.env["product.template"].with_user(self.rma_user)
+        offered = [
+            tid
+            for tid, _ in Template.with_context(
+                rma_spare_parts_product_id=self.product.id
+            ).name_search("Unitsmatch")
+        ]
+        self.assertEqual(
+            set(offered[:2]),
+            set((self.part_lcd_product | self.part_fan_product).product_tmpl_id.ids),
+        )
+        self.assertIn(other.product_tmpl_id.id, offered[2:])
         # A bad context value changes nothing.
         for value in ("x", -1, 2**40, [], [self.product.id, "NAS"]):
             with self.subTest(value=value):
@@ -579,6 +592,18 @@ class TestSparePartsStaff(SparePartsCommon):
         )
         self.assertIn('name="rma_spare_part_ids"', arch)
         self.assertIn("rma_spare_parts_product_id", arch)
+        arch = (
+            self.env["sale.order"]
+            .with_user(self.rma_manager)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn('name="rma_spare_parts_product_id"', arch)
+        self.assertEqual(
+            arch.count(
+                "'rma_spare_parts_product_id': parent.rma_spare_parts_product_id"
+            ),
+            2,
+        )
 
     def test_demo_list(self):
         part = self.env.ref(

@@ -89,6 +89,10 @@
         "data/ir_cron_advance_data.xml",
         # On-site repair (issue 15)
         "data/mail_template_onsite_data.xml",
+        # Spare parts (issue 15)
+        "security/rma_spare_part_security.xml",
+        "views/rma_spare_part_views.xml",
+        "views/rma_spare_part_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -111,6 +115,7 @@
         "demo/rma_advance_demo.xml",  # advance replacement (issue 15)
         # On-site repair (issue 15)
         "demo/rma_onsite_demo.xml",
+        "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -7,3 +7,4 @@ from . import portal_quote
 from . import rating
 from . import portal_complaint  # issue 14: complaints and disputes
 from . import portal_distributor
+from . import portal_spare_parts  # Spare parts (issue 15)

@@ -161,6 +161,7 @@ class RmaWarrantyUnitsPortal(RmaPortal):
             {
                 "unit": lot_sudo._portal_unit_values(detail=True)[0],
                 "offers": lot_sudo._portal_extension_offers(),
+                "spare_parts": lot_sudo._portal_spare_parts(),  # issue 15
                 "page_name": "rma_unit",
                 "error": error,
                 "success": success,

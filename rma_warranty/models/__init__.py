@@ -38,3 +38,4 @@ from . import rma_sla_step
 from . import rma_region_mixin
 from . import rma_transit_rule
 from . import rma_distributor_rule  # Distributor channel (issue 14)
+from . import rma_spare_part  # Spare parts (issue 15)

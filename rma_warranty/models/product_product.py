@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import api, models
+from odoo.osv import expression
 
 
 class ProductProduct(models.Model):
@@ -24,3 +25,42 @@ class ProductProduct(models.Model):
             if policy:
                 result[product] = policy
         return result
+
+    # ---- Spare parts (issue 15) ----
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        """Parts of the spare-parts list of the product in the context key
+        ``rma_spare_parts_product_id`` (a ``product.product`` id: the repaired
+        unit's product, set by the repair order's part lines) come first, then
+        the other matches: staff choosing a part are offered the list's first."""
+        parts = self._rma_spare_parts_offered()
+        if not parts:
+            return super().name_search(name, args, operator, limit)
+        first = super().name_search(
+            name,
+            expression.AND([args or [], [("id", "in", parts.ids)]]),
+            operator,
+            limit,
+        )
+        if limit and len(first) >= limit:
+            return first
+        rest = super().name_search(
+            name,
+            expression.AND([args or [], [("id", "not in", [pid for pid, _ in first])]]),
+            operator,
+            limit and limit - len(first),
+        )
+        return first + rest
+
+    @api.model
+    def _rma_spare_parts_offered(self):
+        """The part products of the spare-parts list of the product named by the
+        context key ``rma_spare_parts_product_id``, or none."""
+        product_id = self.env.context.get("rma_spare_parts_product_id")
+        if isinstance(product_id, (list, tuple)):  # (id, name) from a form
+            product_id = product_id[0] if product_id else None
+        if not isinstance(product_id, int) or not 0 < product_id < 2**31:
+            return self.browse()
+        product = self.browse(product_id).exists()
+        return product.product_tmpl_id.rma_spare_part_ids.part_product_id

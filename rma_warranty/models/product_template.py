@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 
 
 class ProductTemplate(models.Model):
@@ -37,6 +38,14 @@ class ProductTemplate(models.Model):
         help="Product categories (with their sub-categories) this extension applies "
         "to.",
     )
+    # ---- Spare parts (issue 15) ----
+    rma_spare_part_ids = fields.One2many(
+        comodel_name="rma.spare.part",
+        inverse_name="product_tmpl_id",
+        string="Spare Parts",
+        help="Parts of this product staff are offered first when repairing or "
+        "quoting its units, and customers may order from the portal.",
+    )
 
     @api.constrains("is_warranty_extension", "type", "warranty_extension_months")
     def _check_warranty_extension(self):
@@ -51,6 +60,33 @@ class ProductTemplate(models.Model):
                         product=template.display_name,
                     )
                 )
+
+    # ---- Spare parts (issue 15) ----
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        """As ``product.product.name_search``: the templates of the spare parts
+        of the product in the context key ``rma_spare_parts_product_id`` (the
+        repair quote's unit product) come first."""
+        parts = self.env["product.product"]._rma_spare_parts_offered()
+        if not parts:
+            return super().name_search(name, args, operator, limit)
+        templates = parts.product_tmpl_id
+        first = super().name_search(
+            name,
+            expression.AND([args or [], [("id", "in", templates.ids)]]),
+            operator,
+            limit,
+        )
+        if limit and len(first) >= limit:
+            return first
+        rest = super().name_search(
+            name,
+            expression.AND([args or [], [("id", "not in", [tid for tid, _ in first])]]),
+            operator,
+            limit and limit - len(first),
+        )
+        return first + rest
 
     # ---- Business methods -----------------------------------------------------------
 

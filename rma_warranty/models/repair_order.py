@@ -46,6 +46,11 @@ class RepairOrder(models.Model):
         help="What the technician found and did on site: printed on the service "
         "report.",
     )
+    # ---- Spare parts (issue 15) ----
+    rma_spare_part_ids = fields.One2many(
+        related="product_id.product_tmpl_id.rma_spare_part_ids",
+        string="Spare Parts",
+    )
 
     # ---- Actions ---------------------------------------------------------------------
 

@@ -37,6 +37,22 @@ class SaleOrder(models.Model):
         related="rma_line_id.lot_id", string="RMA Serial Number"
     )
     rma_fee = fields.Boolean(string="Refused Quote Fee", readonly=True, copy=False)
+    # ---- Spare parts (issue 15) ----
+    rma_spare_lot_id = fields.Many2one(
+        comodel_name="stock.lot",
+        string="Spare Parts For",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The serial number whose spare parts its customer ordered with this "
+        "quotation from the portal.",
+    )
+    rma_spare_parts_product_id = fields.Many2one(
+        related="rma_line_id.product_id",
+        string="Repaired Product",
+        help="The product of the RMA unit this repair quote is for: its spare "
+        "parts come first when choosing the quote's products.",
+    )
 
     def _compute_rma_count(self):
         counts = dict(

@@ -27,6 +27,10 @@ from .rma_warranty_coverage import (
 DAY = datetime.timedelta(days=1)
 # Extension quotations asked for in the portal: (hits, seconds) per user.
 PORTAL_EXTENSION_LIMIT = (10, 3600)
+# Spare-parts quotations asked for in the portal: (hits, seconds) per user
+# (issue 15); and the most of one part ordered for one unit in one quotation.
+PORTAL_SPARE_PARTS_LIMIT = (10, 3600)
+PORTAL_SPARE_PARTS_MAX_QTY = 99
 
 
 class StockLot(models.Model):
@@ -94,6 +98,12 @@ class StockLot(models.Model):
         comodel_name="rma.warranty.void",
         inverse_name="lot_id",
         string="Warranty Voids",
+    )
+
+    # Spare parts (issue 15): the list of the unit's product, for staff.
+    rma_spare_part_ids = fields.One2many(
+        related="product_id.product_tmpl_id.rma_spare_part_ids",
+        string="Spare Parts",
     )
 
     def _auto_init(self):
@@ -1461,4 +1471,173 @@ class StockLot(models.Model):
                     }
                 )
             ],
+        }
+
+    # ---- Spare parts (issue 15) -----------------------------------------------------
+
+    def _portal_spare_parts_available(self):
+        """The rows of the spare-parts list of this unit's product
+        (``rma.spare.part``, in sudo) its owner may order from the portal: sold
+        in the portal, of a saleable part of the unit's company or of none. In
+        the list's order. ``self`` is a unit found by ``_portal_unit_get``."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        # sudo: the caller found the unit with _portal_unit_get (the access check);
+        # portal users have no rights on the list or the products.
+        return (
+            self.env["rma.spare.part"]
+            .sudo()  # sudo: see the comment above
+            .search(
+                expression.AND(
+                    [
+                        self.env["rma.spare.part"]._get_parts_domain(
+                            self.product_id.product_tmpl_id, company
+                        ),
+                        [
+                            ("portal_published", "=", True),
+                            ("part_product_id.sale_ok", "=", True),
+                        ],
+                    ]
+                )
+            )
+        )
+
+    def _portal_spare_parts(self):
+        """What the unit page shows of its spare parts (sudo record found by
+        ``_portal_unit_get``): ``[{"id", "name", "component", "qty_max",
+        "price"}]``, priced by the customer's pricelist as the quotation's lines
+        will be. A fixed number of queries whatever the number of parts."""
+        self.ensure_one()
+        rows = self._portal_spare_parts_available()
+        if not rows:
+            return []
+        pricelist = self._portal_extension_pricelist()
+        company = self.company_id or self.env.company
+        currency = pricelist.currency_id or company.currency_id
+        prices = pricelist._get_products_price(
+            rows.part_product_id, 1.0, currency=currency
+        )
+        return [
+            {
+                "id": row.id,
+                "name": row.part_product_id.display_name,
+                "component": row.component_id.name or "",
+                "qty_max": self._portal_spare_part_max_qty(row),
+                "price": format_amount(
+                    self.env, prices[row.part_product_id.id], currency
+                ),
+            }
+            for row in rows
+        ]
+
+    def _portal_spare_part_max_qty(self, row):
+        """The most of spare part ``row`` one quotation orders for this unit: the
+        quantity one unit holds, at least one, at most
+        PORTAL_SPARE_PARTS_MAX_QTY."""
+        return max(1, min(int(row.qty_per_unit), PORTAL_SPARE_PARTS_MAX_QTY))
+
+    def _portal_order_spare_parts(self, quantities):
+        """Order spare parts of this unit for the current portal user's commercial
+        entity: the one method of the unit page's Order parts button. ``self`` is
+        a unit found by ``_portal_unit_get`` (the access check), in sudo;
+        ``quantities``: {rma.spare.part id: quantity} as the portal's form posted
+        them (ids and quantities parsed to integers, None for what was not one).
+
+        Creates a quotation from ``_prepare_portal_spare_parts_order_vals``, sent,
+        to sign and pay in Sale's portal, and returns its portal URL. Every call
+        counts against the user's limit (PORTAL_SPARE_PARTS_LIMIT), refused ones
+        too; raises RmaTooManyRequests over it, a UserError for a part not on the
+        unit's list, a wrong quantity or no part at all, leaving no record. The
+        unit is locked first, without waiting, so that two workers taking one
+        click do not make two quotations at once.
+        """
+        self.ensure_one()
+        limit, window = PORTAL_SPARE_PARTS_LIMIT
+        if not self.env["rma.rate.limit"]._hit(
+            "spare_parts_quote_user", self.env.uid, limit, window
+        ):
+            raise RmaTooManyRequests(
+                self.env._(
+                    "You asked for many spare-parts quotations in a short time: wait "
+                    "an hour and try again, or contact us."
+                )
+            )
+        self._warranty_lock()
+        rows = self._portal_spare_parts_available()
+        by_id = {row.id: row for row in rows}
+        ordered = []
+        for part_id, quantity in quantities.items():
+            row = by_id.get(part_id)
+            if row is None:
+                raise UserError(
+                    self.env._(
+                        "This part is not a spare part of serial number %(lot)s: "
+                        "choose among those listed on its page.",
+                        lot=self.name,
+                    )
+                )
+            qty_max = self._portal_spare_part_max_qty(row)
+            if quantity is None or not 0 <= quantity <= qty_max:
+                raise UserError(
+                    self.env._(
+                        "Order between 0 and %(max)s of %(part)s for this unit.",
+                        max=qty_max,
+                        part=row.part_product_id.display_name,
+                    )
+                )
+            if quantity:
+                ordered.append((row, quantity))
+        if not ordered:
+            raise UserError(
+                self.env._("Give the quantity of at least one part to order.")
+            )
+        partner = self.env.user.partner_id.commercial_partner_id
+        company = self.company_id or self.env.company
+        with self.env.cr.savepoint():
+            # sudo: the unit is the user's (checked by the caller) and every part
+            # is on its list; portal users may not create sale orders.
+            order_sudo = (
+                self.env["sale.order"]
+                .with_company(company)
+                .sudo()  # sudo: see the comment above
+                .create(self._prepare_portal_spare_parts_order_vals(ordered, partner))
+            )
+            order_sudo.action_quotation_sent()
+        return order_sudo.get_portal_url()
+
+    def _prepare_portal_spare_parts_order_vals(self, ordered, partner):
+        """Values of the quotation of spare parts of this unit for ``partner`` (a
+        commercial entity): ``ordered`` is [(rma.spare.part, quantity)], one line
+        each from ``_prepare_portal_spare_part_line_vals``, priced by the
+        pricelist the unit page showed, to be signed and paid in full online.
+        Invoked by ``_portal_order_spare_parts``; override to add to it."""
+        self.ensure_one()
+        return {
+            "partner_id": partner.id,
+            "company_id": (self.company_id or self.env.company).id,
+            "pricelist_id": self._portal_extension_pricelist().id,
+            "rma_spare_lot_id": self.id,
+            "require_signature": True,
+            "require_payment": True,
+            "prepayment_percent": 1.0,
+            "order_line": [
+                Command.create(self._prepare_portal_spare_part_line_vals(row, qty))
+                for row, qty in ordered
+            ],
+        }
+
+    def _prepare_portal_spare_part_line_vals(self, row, quantity):
+        """Values of the quotation line of ``quantity`` of spare part ``row`` for
+        this unit, its description naming the unit's serial number. Invoked by
+        ``_prepare_portal_spare_parts_order_vals``; override to add to it."""
+        self.ensure_one()
+        product = row.part_product_id
+        return {
+            "product_id": product.id,
+            "product_uom_qty": quantity,
+            "name": self.env._(
+                "%(part)s (spare part for serial number %(lot)s)",
+                part=product.display_name,
+                lot=self.name,
+            ),
         }

@@ -83,3 +83,4 @@ from . import test_issue15_advance_concurrency
 from . import test_issue15_onsite
 from . import test_issue15_onsite_concurrency
 from . import test_issue15_onsite_tour
+from . import test_issue15_spares  # Spare parts (issue 15)

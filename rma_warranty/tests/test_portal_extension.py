@@ -520,7 +520,8 @@ class TestPortalExtensionQueries(PortalExtensionCommon):
 
     # Queries of one request of a unit's page with offers (session, user, unit,
     # coverage, components, registrations, offers, pricelist, rules): measured.
-    BUDGET = 34
+    # Issue 15 adds one: the unit's spare parts (none here).
+    BUDGET = 35
 
     def _count(self):
         url = f"/my/units/{self.lot_direct.id}"

@@ -12,6 +12,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .test_issue14_complaint_matrix import ComplaintMatrixMixin
+from .test_issue15_spares_matrix import SparePartsMatrixMixin  # issue 15
 from .test_portal_rma import PortalRmaWorld
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -75,6 +76,11 @@ ROUTES = {
         "/my/rmas/<int:rma_id>/distributor/<any(handle,escalate):choice>",
         "portal_rma_distributor_choice",
     ): "_matrix_rma_distributor_choice",
+    # Spare parts (issue 15): check in test_issue15_spares_matrix.py.
+    (
+        "/my/units/<int:lot_id>/parts",
+        "portal_my_unit_order_parts",
+    ): "_matrix_unit_order_parts",
 }
 # Our three reports, reached by the backend's report URLs.
 REPORTS = {
@@ -238,7 +244,9 @@ class TestPortalSoldUnitOwners(PortalMatrixWorld, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalMatrix(ComplaintMatrixMixin, PortalMatrixWorld, HttpCase):
+class TestPortalMatrix(
+    SparePartsMatrixMixin, ComplaintMatrixMixin, PortalMatrixWorld, HttpCase
+):
     """Distributor A, a contact of A, distributor B, the end user of A, another
     end user, a user of another company and the public, against every route,
     report, attachment and public model method: each reaches exactly its own."""

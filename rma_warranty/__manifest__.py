@@ -84,6 +84,7 @@
         "views/rma_distributor_rule_views.xml",
         "views/rma_order_distributor_views.xml",
         "views/rma_distributor_portal_templates.xml",
+        "data/mail_template_swap_data.xml",  # paid swap (issue 15)
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -103,6 +104,7 @@
         "demo/rma_sla_demo.xml",  # service levels (issue 14)
         # Distributor channel (issue 14)
         "demo/rma_distributor_demo.xml",
+        "demo/rma_swap_demo.xml",  # paid swap (issue 15)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -32,11 +32,16 @@ class ReportRmaService(models.AbstractModel):
         order) of ``orders``. A unit is a dict: ``line``, ``repairs``, ``parts``
         (done repair moves adding a part), ``labour`` and ``shipping`` (lines of its
         quote), ``quote`` (False when none or cancelled) and ``deliveries`` (done
-        pickings that took it back to the customer)."""
+        pickings that took it back to the customer). Swapped units (resolution
+        replace, shipped; issue 15) are listed too, with ``swap`` True and
+        ``replacements`` (the done moves that shipped the new unit)."""
         # sudo: the RMAs were checked readable above; the repair orders, quotes and
         # deliveries of their units are shown as part of them.
         lines_sudo = orders.sudo().line_ids.filtered(
-            lambda line: line.resolution == "repair" and line.repair_ids
+            lambda line: (
+                (line.resolution == "repair" and line.repair_ids)
+                or (line.resolution == "replace" and line.qty_delivered)
+            )
         )
         parts = lines_sudo.repair_ids.move_ids.filtered(
             lambda m: m.repair_line_type == "add" and m.state == "done"
@@ -54,6 +59,7 @@ class ReportRmaService(models.AbstractModel):
         units = {order.id: [] for order in orders}
         for line in lines_sudo:
             quote = line.quote_id if line.quote_id in quotes else quotes.browse()
+            shipped = deliveries.get(line, self.env["stock.move"])
             units[line.order_id.id].append(
                 {
                     "line": line,
@@ -62,9 +68,11 @@ class ReportRmaService(models.AbstractModel):
                     "labour": quote_lines.get((quote, "labour"), SaleLine),
                     "shipping": quote_lines.get((quote, "shipping"), SaleLine),
                     "quote": quote,
-                    "deliveries": deliveries.get(
-                        line, self.env["stock.move"]
-                    ).picking_id.sorted("id"),
+                    "deliveries": shipped.picking_id.sorted("id"),
+                    "swap": line.resolution == "replace",
+                    "replacements": shipped
+                    if line.resolution == "replace"
+                    else (self.env["stock.move"]),
                 }
             )
         return units

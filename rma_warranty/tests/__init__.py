@@ -71,3 +71,7 @@ from . import test_issue14_channel
 from . import test_issue14_channel_mail
 from . import test_issue14_channel_portal
 from . import test_issue14_region
+
+# Paid swap (issue 15)
+from . import test_issue15_swap
+from . import test_issue15_swap_portal

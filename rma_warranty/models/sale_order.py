@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import consteq, format_date
 
+from ..locking import lock_rows_nowait
+
 
 class SaleOrder(models.Model):
     _name = "sale.order"
@@ -647,10 +649,21 @@ class SaleOrder(models.Model):
         received later ships when staff process it. Invoked when a quote is
         confirmed, a payment is done (``payment.transaction``) or an invoice paid
         (``account.move``)."""
-        units = (
-            self.filtered(lambda q: q.rma_swap and q.state == "sale")
-            .rma_line_id.filtered(lambda line: line.resolution == "replace")
-            .filtered(lambda line: line.quote_id in self and line._is_processable())
+        units = self.filtered(
+            lambda q: q.rma_swap and q.state == "sale"
+        ).rma_line_id.filtered(lambda line: line.resolution == "replace")
+        if not units:
+            return units
+        # Exactly once: a worker that finds the units locked (another one ships
+        # them, or acts on them) or changed since it started ships nothing; the
+        # payment it processes goes through, and a unit left waiting ships when
+        # staff press Process.
+        try:
+            lock_rows_nowait(units, lambda: "")
+        except UserError:
+            return units.browse()
+        units = units.filtered(
+            lambda line: line.quote_id in self and line._is_processable()
         )
         if units:
             units._run_resolutions()

@@ -75,3 +75,4 @@ from . import test_issue14_region
 # Paid swap (issue 15)
 from . import test_issue15_swap
 from . import test_issue15_swap_portal
+from . import test_issue15_swap_concurrency

@@ -13,9 +13,9 @@ from odoo.tests import TransactionCase, tagged
 
 from .common import RmaCommon
 
-# Measured: what one more unit adds to a batch of swap quotes (its quotation's
-# number, its line, taxes and price).
-QUERIES_PER_EXTRA_UNIT = 60
+# Measured on the demo database: 62 queries for 1 unit, 62 for 3, 77 for 6; a
+# unit more in a batch adds a few queries at most.
+QUERIES_PER_EXTRA_UNIT = 10
 
 
 class PaidSwapMixin(RmaCommon):
@@ -245,8 +245,7 @@ class TestIssue15PaidSwap(PaidSwapMixin):
 
     def test_batch_quote_query_count(self):
         """The swap quotes of many units are made in one batch: three units cost
-        fewer queries than three quotes of one unit (each new quotation still
-        draws its own number and its line's taxes and price)."""
+        about what one costs."""
         counts = []
         rmas = (self._swap_rma(self.old_lots[:1]), self._swap_rma(self.old_lots[1:4]))
         for rma in rmas:

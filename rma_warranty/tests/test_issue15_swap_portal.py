@@ -9,8 +9,10 @@ from odoo.tools import mute_logger
 from .test_portal_quote import PortalQuoteMixin
 
 
-@tagged("post_install", "-at_install")
-class TestIssue15PaidSwapPortal(PortalQuoteMixin, HttpCase):
+class PaidSwapPortalMixin(PortalQuoteMixin):
+    """The portal quote world, with a policy that charges a swap fee and a new
+    unit in stock to ship."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -52,6 +54,9 @@ class TestIssue15PaidSwapPortal(PortalQuoteMixin, HttpCase):
             lambda p: p.picking_type_id == self.warehouse.rma_out_type_id
         )
 
+
+@tagged("post_install", "-at_install")
+class TestIssue15PaidSwapPortal(PaidSwapPortalMixin, HttpCase):
     @mute_logger("odoo.addons.payment.models.payment_transaction")
     def test_sign_and_pay_ships_the_replacement(self):
         rma = self._swap_rma(self.prepaid_lots[0])
@@ -105,3 +110,19 @@ class TestIssue15PaidSwapPortal(PortalQuoteMixin, HttpCase):
         self.assertIn("error", answer.get("result", answer))
         self.assertEqual(quote.state, "sent")
         self.assertFalse(self._deliveries(rma))
+
+
+@tagged("post_install", "-at_install")
+class TestIssue15PaidSwapTour(PaidSwapPortalMixin, HttpCase):
+    """In a browser: the customer signs and pays the swap quote; the replacement
+    ships."""
+
+    def test_sign_and_pay_tour(self):
+        self.portal_user.name = "Erik End User"
+        rma = self._swap_rma(self.prepaid_lots[2])
+        quote = rma.line_ids.quote_id
+        self.start_tour("/my", "rma_portal_swap_tour", login=self.portal_user.login)
+        self.assertEqual(quote.signed_by, "Erik End User")
+        self.assertEqual(quote.state, "sale")
+        self.assertTrue(rma.line_ids.quote_paid)
+        self.assertEqual(len(self._deliveries(rma)), 1)

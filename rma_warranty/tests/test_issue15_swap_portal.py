@@ -30,7 +30,7 @@ class PaidSwapPortalMixin(PortalQuoteMixin):
         cls.spares = cls._create_lots(cls.product, ["SN-SWAP-PORTAL-S0"])
         cls._put_in_stock(cls.product, lots=cls.spares)
 
-    def _swap_rma(self, lot):
+    def _swap_rma(self, lot, quote=True):
         rma = self._new_rma(
             self.end_user,
             [
@@ -46,7 +46,8 @@ class PaidSwapPortalMixin(PortalQuoteMixin):
         rma.action_approve()
         self.assertFalse(rma.shipping_hold, "no repair to pay before shipping")
         self._receive(rma)
-        rma.line_ids.with_user(self.rma_user).action_rma_quote()
+        if quote:
+            rma.line_ids.with_user(self.rma_user).action_rma_quote()
         return rma
 
     def _deliveries(self, rma):
@@ -126,3 +127,20 @@ class TestIssue15PaidSwapTour(PaidSwapPortalMixin, HttpCase):
         self.assertEqual(quote.state, "sale")
         self.assertTrue(rma.line_ids.quote_paid)
         self.assertEqual(len(self._deliveries(rma)), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue15SwapBackendTour(PaidSwapPortalMixin, HttpCase):
+    """In a browser: service staff quote the swap from the unit's form."""
+
+    def test_quote_swap_button(self):
+        rma = self._swap_rma(self.prepaid_lots[1], quote=False)
+        line = rma.line_ids
+        self.start_tour(
+            f"/odoo/action-rma_warranty.rma_order_line_action/{line.id}",
+            "rma_swap_backend_tour",
+            login=self.rma_user.login,
+        )
+        self.assertTrue(line.quote_id.rma_swap)
+        self.assertEqual(line.quote_id.state, "sent")
+        self.assertEqual(len(line.quote_ids), 1)

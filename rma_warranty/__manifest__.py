@@ -93,6 +93,7 @@
         "security/rma_spare_part_security.xml",
         "views/rma_spare_part_views.xml",
         "views/rma_spare_part_portal_templates.xml",
+        "data/mail_template_swap_data.xml",  # paid swap (issue 15)
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -116,6 +117,7 @@
         # On-site repair (issue 15)
         "demo/rma_onsite_demo.xml",
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
+        "demo/rma_swap_demo.xml",  # paid swap (issue 15)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

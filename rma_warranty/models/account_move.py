@@ -92,6 +92,10 @@ class AccountMove(models.Model):
                 .rma_line_id.order_id
             )
             rmas_sudo.filtered("shipping_hold")._rma_release_shipping_if_paid()
+            # Paid swap (issue 15): a paid replacement quote ships its replacement.
+            invoices.sudo().invoice_line_ids.sale_line_ids.order_id.filtered(
+                "rma_swap"
+            )._rma_ship_paid_swaps()
         return res
 
     def action_view_rma(self):

@@ -19,3 +19,5 @@ class PaymentTransaction(models.Model):
         # to release.
         rmas = orders.sale_order_ids.sudo().rma_line_id.order_id
         rmas.filtered("shipping_hold")._rma_release_shipping_if_paid()
+        # Paid swap (issue 15): a paid replacement quote ships its replacement.
+        orders.sale_order_ids.sudo().filtered("rma_swap")._rma_ship_paid_swaps()

@@ -1639,15 +1639,29 @@ class RmaOrder(models.Model):
         shipped = self._rma_repairs_shipped()
         shipped._rma_send_mail("rma_warranty.mail_template_rma_repaired_shipped")
 
+    def _rma_send_swap_report(self):
+        """Mail the service report of these RMAs to their customers: replacement
+        units of theirs were just shipped (a swap, free or paid; issue 15).
+        Invoked by ``stock.move._action_done``."""
+        self.filtered(
+            lambda order: any(
+                line.resolution == "replace" and line.qty_delivered
+                for line in order.line_ids
+            )
+        )._rma_send_mail("rma_warranty.mail_template_rma_swap_shipped")
+
     def _rma_repairs_shipped(self):
-        """These RMAs that have a repaired unit shipped back: they have a service
-        report."""
+        """These RMAs that have a repaired unit shipped back, or a replacement
+        shipped (a swap, issue 15): they have a service report."""
         return self.filtered(
             lambda order: any(
-                line.resolution == "repair"
-                and line.repair_id
-                # On-site repair (issue 15): repaired where it is.
-                and (line.qty_delivered or line._rma_onsite_repaired())
+                (
+                    line.resolution == "repair"
+                    and line.repair_id
+                    # On-site repair (issue 15): repaired where it is.
+                    and (line.qty_delivered or line._rma_onsite_repaired())
+                )
+                or (line.resolution == "replace" and line.qty_delivered)
                 for line in order.line_ids
             )
         )

@@ -1195,6 +1195,13 @@ class RmaOrderLine(models.Model):
             "ready",
         ):
             return False
+        # A paid swap ships once its quote is accepted and paid (issue 15).
+        if (
+            self.resolution == "replace"
+            and self.quote_id.rma_swap
+            and not (self.quote_id.state == "sale" and self.quote_paid)
+        ):
+            return False
         return not self._rma_qty_is_zero(self._qty_to_process())
 
     def _run_resolutions(self):
@@ -1692,7 +1699,9 @@ class RmaOrderLine(models.Model):
         lines._rma_requote()
 
     def _rma_check_quotable(self):
-        for line in self:
+        swaps = self.filtered(lambda line: line.resolution == "replace")
+        swaps._rma_check_swap_quotable()  # paid swap (issue 15)
+        for line in self - swaps:
             problem = False
             if line.resolution != "repair":
                 problem = self.env._("its resolution is not a repair")
@@ -1722,9 +1731,37 @@ class RmaOrderLine(models.Model):
                     )
                 )
 
+    def _rma_check_swap_quotable(self):
+        """A replacement is quoted (a paid swap, issue 15) only when the unit's
+        entitlement does not give a free swap, its RMA is approved, its policy
+        names a swap fee and it has no quote yet."""
+        policies = self.product_id._get_warranty_policies()
+        for line in self:
+            policy = policies.get(line.product_id)
+            problem = False
+            if line.entitlement_swap:
+                problem = self.env._("its entitlement gives a free swap")
+            elif line.state not in ("approved", "received", "in_progress"):
+                problem = self.env._("its RMA is not approved")
+            elif not (policy and policy.swap_fee_product_id):
+                problem = self.env._("its warranty policy names no swap fee")
+            elif line.quote_id.state in ("draft", "sent", "sale"):
+                problem = self.env._("its swap was already quoted")
+            elif line.qty_delivered or line._qty_pending_delivery():
+                problem = self.env._("its replacement is already shipped")
+            if problem:
+                raise UserError(
+                    self.env._(
+                        "%(unit)s cannot be quoted: %(problem)s.",
+                        unit=line.display_name,
+                        problem=problem,
+                    )
+                )
+
     def action_rma_quote(self):
-        """Quote the repair of these units from their tariffs, exactly once (a
-        second click finds the quote made and is refused)."""
+        """Quote the repair (or the paid swap) of these units from their tariffs
+        (their policies), exactly once (a second click finds the quote made and is
+        refused)."""
         lines = self._rma_lock(
             self.env._(
                 "Someone else is quoting %(units)s right now: reload it and try again."
@@ -1763,7 +1800,11 @@ class RmaOrderLine(models.Model):
     def _rma_create_quotes(self):
         """The quotes and repair orders of these units (see
         ``sale.order._rma_create_repair_quotes``), after the caller's checks."""
-        return self.env["sale.order"]._rma_create_repair_quotes(self)
+        swaps = self.filtered(lambda line: line.resolution == "replace")
+        SaleOrder = self.env["sale.order"]
+        return SaleOrder._rma_create_swap_quotes(
+            swaps
+        ) | SaleOrder._rma_create_repair_quotes(self - swaps)
 
     def _rma_check_refused(self):
         for line in self:

@@ -130,6 +130,33 @@ class RmaWarrantyPolicy(models.Model):
         help="Service charged (at its sales price) when a refused quote ends with the "
         "unit returned as-is, e.g. an inspection fee. Empty: no fee.",
     )
+    # ---- Paid swap (issue 15) ----
+    swap_fee_product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Swap Fee",
+        domain=[("type", "=", "service")],
+        check_company=True,
+        help="Service quoted when a unit is replaced outside the terms of its "
+        "warranty (a paid swap). Empty: replacements cannot be quoted.",
+    )
+    swap_charge = fields.Selection(
+        selection=[
+            ("fee", "Swap fee"),
+            ("price", "Replacement's sales price"),
+        ],
+        string="Paid Swap Charges",
+        required=True,
+        default="fee",
+        help="Swap fee: the fee's amount below (or the fee product's sales price). "
+        "Replacement's sales price: the sales price of the unit shipped.",
+    )
+    swap_fee_amount = fields.Float(
+        digits="Product Price",
+        help="Amount of the swap fee; 0: the fee product's sales price.",
+    )
+    swap_quote_validity_days = fields.Integer(
+        string="Swap Quote Valid (days)", default=14
+    )
     # ---- Service levels (working days of the service calendar) ----
     sla_review_days = fields.Integer(string="Review within (working days)", default=1)
     sla_swap_days = fields.Integer(string="Swap within (working days)", default=3)

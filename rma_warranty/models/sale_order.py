@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import consteq, format_date
 
+from ..locking import lock_rows_nowait
+
 
 class SaleOrder(models.Model):
     _name = "sale.order"
@@ -13,7 +15,7 @@ class SaleOrder(models.Model):
     # Only the quoting code links an order to an RMA unit: after-sales staff
     # without sales rights may change such orders, and no other (see
     # sale_order_rule_rma_quotes).
-    _rma_decision_fields = frozenset({"rma_line_id", "rma_fee"})
+    _rma_decision_fields = frozenset({"rma_line_id", "rma_fee", "rma_swap"})
 
     rma_order_ids = fields.One2many(
         comodel_name="rma.order", inverse_name="sale_order_id", string="RMAs"
@@ -53,6 +55,13 @@ class SaleOrder(models.Model):
         help="The product of the RMA unit this repair quote is for: its spare "
         "parts come first when choosing the quote's products.",
     )
+    rma_swap = fields.Boolean(
+        string="Paid Swap Quote",
+        readonly=True,
+        copy=False,
+        help="This order quotes the replacement of its RMA unit (a paid swap): the "
+        "replacement ships once it is accepted and paid.",
+    )
 
     def _compute_rma_count(self):
         counts = dict(
@@ -66,7 +75,7 @@ class SaleOrder(models.Model):
     # ---- CRUD ------------------------------------------------------------------------
 
     def _rma_decision_message(self, fname):
-        if fname in ("rma_line_id", "rma_fee"):
+        if fname in ("rma_line_id", "rma_fee", "rma_swap"):
             return self.env._(
                 "An order is linked to an RMA unit only by Quote Repair on the unit "
                 "(or by the fee of a refused quote)."
@@ -390,6 +399,21 @@ class SaleOrder(models.Model):
         ``plan``: valid for the tariff's days, accepted on the portal as
         ``_rma_prepare_quote_portal_vals`` says. Called by
         ``_rma_create_repair_quotes``; may be overridden."""
+        return {
+            **self._prepare_rma_quote_common_vals(
+                unit, plan["tariff"].validity_days, unit.repair_flow == "prepaid"
+            ),
+            "note": plan["tariff"].note,
+        }
+
+    @api.model
+    def _prepare_rma_quote_common_vals(self, unit, validity_days, prepaid):
+        """Values every quote of RMA ``unit`` shares (repair quotes, paid swaps):
+        its customer, company and service centre, the RMA as reference, valid for
+        ``validity_days``, accepted on the portal as
+        ``_rma_prepare_quote_portal_vals`` says (paid in the same step when
+        ``prepaid``). Called by ``_prepare_rma_repair_quote_vals`` and
+        ``_prepare_rma_swap_quote_vals``; may be overridden."""
         order = unit.order_id
         today = fields.Date.context_today(self)
         return {
@@ -399,10 +423,8 @@ class SaleOrder(models.Model):
             "origin": order.name,
             "client_order_ref": order.name,
             "rma_line_id": unit.id,
-            "validity_date": today
-            + datetime.timedelta(days=plan["tariff"].validity_days),
-            **self._rma_prepare_quote_portal_vals(unit.repair_flow == "prepaid"),
-            "note": plan["tariff"].note,
+            "validity_date": today + datetime.timedelta(days=validity_days),
+            **self._rma_prepare_quote_portal_vals(prepaid),
         }
 
     @api.model
@@ -475,11 +497,18 @@ class SaleOrder(models.Model):
         """The customer accepted (signed or paid) these repair quotes: their repair
         orders are confirmed, and RMAs waiting for payment release their shipping
         instructions. Invoked by ``_action_confirm``."""
-        self.repair_order_ids.filtered(
+        swaps = self.filtered("rma_swap")
+        swaps._rma_swap_accepted()
+        quotes = self - swaps
+        if not quotes:
+            return
+        quotes.repair_order_ids.filtered(
             lambda r: r.state == "draft"
         )._action_repair_confirm()
-        self.rma_line_id.order_id._rma_sla_start("paid_repair", lines=self.rma_line_id)
-        self.rma_line_id.order_id.filtered(
+        quotes.rma_line_id.order_id._rma_sla_start(
+            "paid_repair", lines=quotes.rma_line_id
+        )
+        quotes.rma_line_id.order_id.filtered(
             "shipping_hold"
         )._rma_release_shipping_if_paid()
 
@@ -487,7 +516,11 @@ class SaleOrder(models.Model):
         """The customer declined these repair quotes: the repair orders of their
         units are cancelled and staff choose between returning each unit as-is and
         scrapping it with consent. Invoked by ``_action_cancel``."""
-        units = self.rma_line_id
+        swaps = self.filtered("rma_swap")
+        swaps._rma_swap_refused()
+        units = (self - swaps).rma_line_id
+        if not units:
+            return
         units.repair_id.filtered(
             lambda r: r.state not in ("done", "cancel")
         ).action_repair_cancel()
@@ -549,6 +582,123 @@ class SaleOrder(models.Model):
         """Values of the line of the refusal fee order of ``unit``. Called by
         ``_prepare_rma_refusal_fee_vals``; may be overridden."""
         return {"product_id": product.id, "product_uom_qty": 1.0}
+
+    # ---- Paid swap (issue 15) --------------------------------------------------------
+
+    @api.model
+    def _rma_create_swap_quotes(self, units):
+        """The quotes of the paid swaps of RMA ``units``: replacements outside the
+        terms of their warranty (SINNEN: in the replacement period, outside its
+        terms). One quotation per unit, of its policy's swap fee, signed and paid
+        in full on Sale's portal page; its replacement ships once it is paid
+        (``_rma_ship_paid_swaps``). Invoked by
+        ``rma.order.line._rma_create_quotes``, after the unit's checks
+        (``_rma_check_swap_quotable``) and lock."""
+        if not units:
+            return self.browse()
+        policies = units.product_id._get_warranty_policies()
+        quotes = self._create_decision(
+            [
+                self._prepare_rma_swap_quote_vals(unit, policies[unit.product_id])
+                for unit in units
+            ]
+        )
+        units._rma_log_on_orders(
+            {
+                quote.rma_line_id: self.env._(
+                    "%(unit)s: the replacement is quoted (%(quote)s); it ships once "
+                    "the customer has paid.",
+                    unit=quote.rma_line_id.display_name,
+                    quote=quote.name,
+                )
+                for quote in quotes
+            }
+        )
+        return quotes
+
+    @api.model
+    def _prepare_rma_swap_quote_vals(self, unit, policy):
+        """Values of the paid swap quote of RMA ``unit`` under its warranty
+        ``policy``: always paid before the replacement ships. Called by
+        ``_rma_create_swap_quotes``; may be overridden."""
+        return {
+            **self._prepare_rma_quote_common_vals(
+                unit, policy.swap_quote_validity_days, True
+            ),
+            "rma_swap": True,
+            "order_line": [
+                Command.create(self._prepare_rma_swap_quote_line_vals(unit, policy))
+            ],
+        }
+
+    @api.model
+    def _prepare_rma_swap_quote_line_vals(self, unit, policy):
+        """Values of the line of the paid swap quote of ``unit``: the policy's swap
+        fee (a service, so that confirming the quote ships nothing by itself),
+        priced by the policy: the fee's amount (else its sales price) or the sales
+        price of the replacement. Called by ``_prepare_rma_swap_quote_vals``; may be
+        overridden."""
+        replacement = unit.replacement_product_id or unit.product_id
+        vals = {
+            "product_id": policy.swap_fee_product_id.id,
+            "product_uom_qty": unit.quantity,
+            "name": self.env._(
+                "Replacement of %(unit)s by a new %(product)s",
+                unit=unit.display_name,
+                product=replacement.display_name,
+            ),
+        }
+        if policy.swap_charge == "price":
+            vals["price_unit"] = replacement.lst_price
+        elif policy.swap_fee_amount:
+            vals["price_unit"] = policy.swap_fee_amount
+        return vals
+
+    def _rma_swap_accepted(self):
+        """The customer accepted these paid swap quotes: their replacements ship
+        if paid. Invoked by ``_rma_quote_accepted``."""
+        self._rma_ship_paid_swaps()
+
+    def _rma_ship_paid_swaps(self):
+        """Ship the replacements of these paid swap quotes that are confirmed and
+        paid (online, or their invoices), for the units already received; a unit
+        received later ships when staff process it. Invoked when a quote is
+        confirmed, a payment is done (``payment.transaction``) or an invoice paid
+        (``account.move``)."""
+        units = self.filtered(
+            lambda q: q.rma_swap and q.state == "sale"
+        ).rma_line_id.filtered(lambda line: line.resolution == "replace")
+        if not units:
+            return units
+        # Exactly once: a worker that finds the units locked (another one ships
+        # them, or acts on them) or changed since it started ships nothing; the
+        # payment it processes goes through, and a unit left waiting ships when
+        # staff press Process.
+        try:
+            lock_rows_nowait(units, lambda: "")
+        except UserError:
+            return units.browse()
+        units = units.filtered(
+            lambda line: line.quote_id in self and line._is_processable()
+        )
+        if units:
+            units._run_resolutions()
+        return units
+
+    def _rma_swap_refused(self):
+        """The customer declined these paid swap quotes: staff choose another
+        resolution for the units. Invoked by ``_rma_quote_refused``."""
+        self.rma_line_id._rma_log_on_orders(
+            {
+                quote.rma_line_id: self.env._(
+                    "%(unit)s: the replacement quote %(quote)s was declined; choose "
+                    "another resolution for the unit.",
+                    unit=quote.rma_line_id.display_name,
+                    quote=quote.name,
+                )
+                for quote in self
+            }
+        )
 
     # ---- Repair quotes in the portal (issue 12) --------------------------------------
 

@@ -85,6 +85,14 @@ class StockMove(models.Model):
             lines._check_received_quantity()
             lines._rma_sla_moves_done(rma_moves)  # service levels (issue 14)
             lines._rma_advance_moves_done(rma_moves)  # advance replacement (issue 15)
+            # Paid swap (issue 15): shipped replacements get their service report.
+            rma_moves.filtered(
+                lambda m: (
+                    m.state == "done"
+                    and m.location_dest_id.usage == "customer"
+                    and m.rma_line_id.resolution == "replace"
+                )
+            ).rma_line_id.order_id._rma_send_swap_report()
             lines.order_id._update_state_from_lines()
         moves._warranty_after_delivery()
         return moves

@@ -34,11 +34,16 @@ class ReportRmaService(models.AbstractModel):
         quote), ``quote`` (False when none or cancelled) and ``deliveries`` (done
         pickings that took it back to the customer); ``visit``: the on-site
         repair order of a unit repaired at the customer's (issue 15: its visit
-        date, technician and result), else False."""
+        date, technician and result), else False. Swapped units (resolution
+        replace, shipped; issue 15) are listed too, with ``swap`` True and
+        ``replacements`` (the done moves that shipped the new unit)."""
         # sudo: the RMAs were checked readable above; the repair orders, quotes and
         # deliveries of their units are shown as part of them.
         lines_sudo = orders.sudo().line_ids.filtered(
-            lambda line: line.resolution == "repair" and line.repair_ids
+            lambda line: (
+                (line.resolution == "repair" and line.repair_ids)
+                or (line.resolution == "replace" and line.qty_delivered)
+            )
         )
         parts = lines_sudo.repair_ids.move_ids.filtered(
             lambda m: m.repair_line_type == "add" and m.state == "done"
@@ -56,6 +61,7 @@ class ReportRmaService(models.AbstractModel):
         units = {order.id: [] for order in orders}
         for line in lines_sudo:
             quote = line.quote_id if line.quote_id in quotes else quotes.browse()
+            shipped = deliveries.get(line, self.env["stock.move"])
             units[line.order_id.id].append(
                 {
                     "line": line,
@@ -64,10 +70,12 @@ class ReportRmaService(models.AbstractModel):
                     "labour": quote_lines.get((quote, "labour"), SaleLine),
                     "shipping": quote_lines.get((quote, "shipping"), SaleLine),
                     "quote": quote,
-                    "deliveries": deliveries.get(
-                        line, self.env["stock.move"]
-                    ).picking_id.sorted("id"),
+                    "deliveries": shipped.picking_id.sorted("id"),
                     "visit": line.repair_id if line.repair_id.rma_onsite else False,
+                    "swap": line.resolution == "replace",
+                    "replacements": shipped
+                    if line.resolution == "replace"
+                    else (self.env["stock.move"]),
                 }
             )
         return units

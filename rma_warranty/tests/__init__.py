@@ -84,3 +84,8 @@ from . import test_issue15_onsite
 from . import test_issue15_onsite_concurrency
 from . import test_issue15_onsite_tour
 from . import test_issue15_spares  # Spare parts (issue 15)
+
+# Paid swap (issue 15)
+from . import test_issue15_swap
+from . import test_issue15_swap_portal
+from . import test_issue15_swap_concurrency

@@ -10,6 +10,29 @@ registry.category("web_tour.tours").add("rma_advance_tour", {
             trigger: ".o_form_view div[name='line_ids'] .o_data_row:contains('SN-ADV-0')",
         },
         {
+            content: "Open the units' optional columns",
+            trigger: ".o_form_view div[name='line_ids'] i.o_optional_columns_dropdown_toggle",
+            run: "click",
+        },
+        {
+            content: "Show the Advance Replacement column",
+            trigger: "input[name='advance_replacement']",
+            run: function (actions) {
+                if (!this.anchor.checked) {
+                    actions.click();
+                }
+            },
+        },
+        {
+            content: "The column is shown",
+            trigger: ".o_form_view div[name='line_ids'] th[data-name='advance_replacement']",
+        },
+        {
+            content: "Close the optional columns",
+            trigger: ".o_form_view div[name='line_ids'] i.o_optional_columns_dropdown_toggle",
+            run: "click",
+        },
+        {
             content: "Edit the unit's row",
             trigger:
                 ".o_form_view div[name='line_ids'] .o_data_row:contains('SN-ADV-0') td[name='advance_replacement']",
@@ -18,8 +41,8 @@ registry.category("web_tour.tours").add("rma_advance_tour", {
         {
             content: "Tick Advance Replacement",
             trigger:
-                ".o_form_view div[name='line_ids'] .o_data_row .o_field_widget[name='advance_replacement'] input",
-            run: "click",
+                ".o_form_view div[name='line_ids'] .o_data_row.o_selected_row .o_field_widget[name='advance_replacement'] input:not(:disabled)",
+            run: "check",
         },
         {
             content: "Save the RMA",

@@ -3,6 +3,24 @@ from odoo import api, models
 from odoo.osv import expression
 
 
+def name_search_first(search, first_ids, name, args, operator, limit):
+    """``search`` (a model's ``name_search``) with the records of ``first_ids``
+    first, then the other matches, ``limit`` in all. Used by the spare-parts
+    lists of product.product and product.template."""
+    first = search(
+        name, expression.AND([args or [], [("id", "in", first_ids)]]), operator, limit
+    )
+    if limit and len(first) >= limit:
+        return first
+    rest = search(
+        name,
+        expression.AND([args or [], [("id", "not in", [rid for rid, _ in first])]]),
+        operator,
+        limit and limit - len(first),
+    )
+    return first + rest
+
+
 class ProductProduct(models.Model):
     _inherit = "product.product"
 
@@ -37,21 +55,9 @@ class ProductProduct(models.Model):
         parts = self._rma_spare_parts_offered()
         if not parts:
             return super().name_search(name, args, operator, limit)
-        first = super().name_search(
-            name,
-            expression.AND([args or [], [("id", "in", parts.ids)]]),
-            operator,
-            limit,
+        return name_search_first(
+            super().name_search, parts.ids, name, args, operator, limit
         )
-        if limit and len(first) >= limit:
-            return first
-        rest = super().name_search(
-            name,
-            expression.AND([args or [], [("id", "not in", [pid for pid, _ in first])]]),
-            operator,
-            limit and limit - len(first),
-        )
-        return first + rest
 
     @api.model
     def _rma_spare_parts_offered(self):

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.osv import expression
+
+from .product_product import name_search_first
 
 
 class ProductTemplate(models.Model):
@@ -71,22 +72,9 @@ class ProductTemplate(models.Model):
         parts = self.env["product.product"]._rma_spare_parts_offered()
         if not parts:
             return super().name_search(name, args, operator, limit)
-        templates = parts.product_tmpl_id
-        first = super().name_search(
-            name,
-            expression.AND([args or [], [("id", "in", templates.ids)]]),
-            operator,
-            limit,
+        return name_search_first(
+            super().name_search, parts.product_tmpl_id.ids, name, args, operator, limit
         )
-        if limit and len(first) >= limit:
-            return first
-        rest = super().name_search(
-            name,
-            expression.AND([args or [], [("id", "not in", [tid for tid, _ in first])]]),
-            operator,
-            limit and limit - len(first),
-        )
-        return first + rest
 
     # ---- Business methods -----------------------------------------------------------
 

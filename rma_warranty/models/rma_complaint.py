@@ -210,6 +210,7 @@ class RmaComplaint(models.Model):
             # sudo: the owner setting of the company is read for whoever files.
             complaint.user_id = (
                 complaint.rma_id.user_id
+                # sudo: the company's owner setting (see above).
                 or complaint.company_id.sudo().rma_complaint_user_id
             )
 
@@ -501,6 +502,7 @@ class RmaComplaint(models.Model):
         # post on the complaint it just filed; the message is the template's.
         composer = (
             self.env["mail.compose.message"]
+            # sudo: see the comment above (posts the template's message).
             .sudo()
             .with_context(
                 clean_context(self.env.context),
@@ -626,6 +628,7 @@ class RmaComplaint(models.Model):
         # recognise them, and those are what any sender gets by mail.
         aliases_sudo = (
             self.env["mail.alias"]
+            # sudo: see the comment above (alias defaults only).
             .sudo()
             .search(
                 [
@@ -754,7 +757,9 @@ class RmaComplaint(models.Model):
         )
         # sudo: the ids are checked against the partner's own RMAs below.
         rma_sudo = Rma.sudo().browse()
+        # sudo: empty, filled below only with the partner's own RMA.
         line_sudo = self.env["rma.order.line"].sudo().browse()
+        # sudo: empty, filled below only after the same check.
         quote_sudo = self.env["sale.order"].sudo().browse()
         if ids["sale_order"]:
             quote_sudo = quote_sudo.browse(ids["sale_order"]).exists()
@@ -772,6 +777,7 @@ class RmaComplaint(models.Model):
             if not given_sudo or (rma_sudo and given_sudo != rma_sudo):
                 raise refused
             rma_sudo = given_sudo
+        # sudo: a count of this RMA among the partner's own (its portal domain).
         if rma_sudo and not Rma.sudo().search_count(
             [("id", "=", rma_sudo.id), *Rma._get_portal_domain(partner)], limit=1
         ):

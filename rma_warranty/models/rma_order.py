@@ -1364,6 +1364,7 @@ class RmaOrder(models.Model):
             order._prepare_rma_sla_step_vals(key, line, start, deadlines[plan])
             for order, line, key, plan in pending
         ]
+        # sudo: see _rma_sla_start's comment: the steps are the system's.
         return self.env["rma.sla.step"].sudo().create(vals_list).with_env(self.env)
 
     def _prepare_rma_sla_step_vals(self, step, line, start, deadline):

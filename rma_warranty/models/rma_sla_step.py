@@ -171,6 +171,7 @@ class RmaSlaStep(models.Model):
         # sudo: the transition closing the steps was allowed to its user (checked
         # by the caller); the steps are its record, kept by the system.
         met.sudo().write({"status": "met", "hit": 1, "date_done": now})
+        # sudo: as for the met steps above.
         missed.sudo().write({"status": "missed", "hit": 0, "date_done": now})
         activities_sudo = steps.sudo().activity_id  # sudo: see above
         if activities_sudo:

@@ -13,8 +13,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq, email_normalize, format_date, html2plaintext
 from odoo.tools.misc import clean_context, hmac
 
-from ..locking import lock_rows_nowait
-
 # Default of the company setting rma_complaint_response_days.
 RESPONSE_DAYS = 2
 # States of a complaint with nothing left to do.
@@ -375,32 +373,13 @@ class RmaComplaint(models.Model):
 
     # ---- Business methods -----------------------------------------------------------
 
-    def _lock_in_state(self, states, message):
-        """Lock these complaints and check their state (exactly-once actions); the
-        caller's whole sentence ``message`` names ``%(refs)s`` and ``%(states)s``.
-        Returns them without the caller's ``default_*`` context keys."""
-        if not self:
-            return self
-        self.check_access("write")
-        lock_rows_nowait(
-            self,
-            lambda: self.env._(
-                "This complaint is being handled by someone else right now. "
-                "Reload it and try again."
-            ),
+    def _rma_lock_busy_message(self):
+        """The sentence of ``_lock_in_state`` when another transaction holds
+        these complaints."""
+        return self.env._(
+            "This complaint is being handled by someone else right now. "
+            "Reload it and try again."
         )
-        self.invalidate_recordset(["state"])
-        wrong = self.filtered(lambda complaint: complaint.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                message
-                % {
-                    "refs": ", ".join(wrong.mapped("name")),
-                    "states": ", ".join({labels[s] for s in wrong.mapped("state")}),
-                }
-            )
-        return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
 
     @api.model
     def _rma_calendar(self, rma=None):

@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
+
+from ..locking import lock_rows_nowait
 
 
 class RmaDecisionMixin(models.AbstractModel):
@@ -117,4 +120,52 @@ class RmaDecisionMixin(models.AbstractModel):
                 if (vals[fname] or defaults.get(fname))
                 and vals[fname] != defaults.get(fname)
             }
+        )
+
+    # ---- Exactly-once actions -------------------------------------------------------
+
+    def _lock_in_state(self, states, message):
+        """Lock the rows of ``self`` and check their state, for exactly-once actions
+        (of a model with ``name`` and ``state`` fields: RMAs, complaints).
+
+        ``message`` is the caller's whole translated sentence refusing the records in
+        another state, with the placeholders ``%(refs)s`` (their references) and
+        ``%(states)s`` (their states), e.g. ``self.env._("Cannot approve %(refs)s in
+        state %(states)s.")``: one sentence per action, for translators.
+
+        A concurrent transaction holding the lock (or having changed the row since
+        this one started) makes this one fail at once rather than act a second time
+        on a state it did not see. The state is read again after the lock, so a
+        double click on an already-done action is refused.
+
+        Returns the records without the ``default_*`` keys of the caller's context: the
+        web client sends the context of the form's action with every button, and
+        the form opened by Create RMA carries ``default_line_ids``,
+        ``default_partner_id``... that the receipts, credit notes, deliveries and
+        quotes these actions create must not take (as ``clean_context`` does in
+        ``repair``'s ``stock.picking`` actions).
+        """
+        if not self:
+            return self
+        self.check_access("write")
+        lock_rows_nowait(self, self._rma_lock_busy_message)
+        self.invalidate_recordset(["state"])
+        wrong = self.filtered(lambda record: record.state not in states)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                message
+                % {
+                    "refs": ", ".join(wrong.mapped("name")),
+                    "states": ", ".join({labels[s] for s in wrong.mapped("state")}),
+                }
+            )
+        # A new context on purpose: keys are removed, which kwargs cannot do.
+        return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
+
+    def _rma_lock_busy_message(self):
+        """The sentence of ``_lock_in_state`` when another transaction holds these
+        records; may be overridden with the model's own words."""
+        return self.env._(
+            "Someone else is changing this record right now. Reload it and try again."
         )

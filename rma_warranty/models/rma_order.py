@@ -813,49 +813,13 @@ class RmaOrder(models.Model):
 
     # ---- Business methods -----------------------------------------------------------
 
-    def _lock_in_state(self, states, message):
-        """Lock the rows of ``self`` and check their state, for exactly-once actions.
-
-        ``message`` is the caller's whole translated sentence refusing the RMAs in
-        another state, with the placeholders ``%(refs)s`` (their references) and
-        ``%(states)s`` (their states), e.g. ``self.env._("Cannot approve %(refs)s in
-        state %(states)s.")``: one sentence per action, for translators.
-
-        A concurrent transaction holding the lock (or having changed the row since
-        this one started) makes this one fail at once rather than act a second time
-        on a state it did not see. The state is read again after the lock, so a
-        double click on an already-done action is refused.
-
-        Returns the RMAs without the ``default_*`` keys of the caller's context: the
-        web client sends the context of the form's action with every button, and
-        the form opened by Create RMA carries ``default_line_ids``,
-        ``default_partner_id``... that the receipts, credit notes, deliveries and
-        quotes these actions create must not take (as ``clean_context`` does in
-        ``repair``'s ``stock.picking`` actions).
-        """
-        if not self:
-            return self
-        self.check_access("write")
-        lock_rows_nowait(
-            self,
-            lambda: self.env._(
-                "This RMA is being processed by someone else right now. "
-                "Reload it and try again."
-            ),
+    def _rma_lock_busy_message(self):
+        """The sentence of ``_lock_in_state`` when another transaction holds
+        these RMAs."""
+        return self.env._(
+            "This RMA is being processed by someone else right now. "
+            "Reload it and try again."
         )
-        self.invalidate_recordset(["state"])
-        wrong = self.filtered(lambda order: order.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                message
-                % {
-                    "refs": ", ".join(wrong.mapped("name")),
-                    "states": ", ".join({labels[s] for s in wrong.mapped("state")}),
-                }
-            )
-        # A new context on purpose: keys are removed, which kwargs cannot do.
-        return self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
 
     def _check_authorisation_printable(self):
         """The RMA authorisation (and its label) tells the customer to ship: only

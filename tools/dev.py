@@ -51,8 +51,10 @@ DEMO_DB = "rma_warranty"
 TEST_DB = "rma_warranty_test"
 # ./dev bench: its two databases (never installed together: both addons define
 # stock.warehouse.rma_loc_id...) and where OCA's rma 18.0 is found or downloaded.
-BENCH_DB = "rmaw_bench"
-BENCH_OCA_DB = "rmaw_bench_oca"
+# The benchmark's databases; RMAW_BENCH_DB names others (two checkouts benchmarking
+# on one machine each keep their own).
+BENCH_DB = os.environ.get("RMAW_BENCH_DB") or "rmaw_bench"
+BENCH_OCA_DB = f"{BENCH_DB}_oca"
 OCA_CACHE = Path.home() / ".cache" / "rma_warranty" / "oca"
 OCA_REQUIREMENT = "odoo-addon-rma>=18.0,<18.1"
 CHROME_NAMES = ["google-chrome", "chromium", "chromium-browser", "google-chrome-stable"]

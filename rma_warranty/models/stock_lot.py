@@ -1,8 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import datetime
+import logging
 from collections import defaultdict
 from urllib.parse import urlencode
 
+import pytz
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -23,6 +25,8 @@ from .rma_warranty_coverage import (
     local_date,
     period_end,
 )
+
+_logger = logging.getLogger(__name__)
 
 DAY = datetime.timedelta(days=1)
 # Extension quotations asked for in the portal: (hits, seconds) per user.
@@ -833,12 +837,18 @@ class StockLot(models.Model):
             )
 
     @api.model
-    def _warranty_backfill(self, batch_size=20000):
+    def _warranty_backfill(self, batch_size=20000, sql_batch_size=100000):
         """Standard coverage for every serial already delivered and not covered.
 
-        Run at install on databases with history: set-based, in large batches, the
-        periods written with one COPY per batch rather than through the ORM
-        (``rma.warranty.coverage._backfill_copy_rows``, its only caller).
+        Run at install on databases with history (post_init_hook). Serials the
+        database can date alone (no registration, the methods below not
+        overridden: ``_warranty_backfill_split``) are covered by one set-based
+        statement per ``sql_batch_size`` serials (``_warranty_backfill_sql``),
+        the others through ``_warranty_standard_vals`` in batches of
+        ``batch_size``, their periods written with one COPY per batch
+        (``rma.warranty.coverage._backfill_copy_rows``, its only caller). Both
+        give the same periods and owners
+        (``TestAdoptionBackfill.test_sql_backfill_equals_orm_path``).
         Returns the number of serials covered.
         """
         self.env.flush_all()
@@ -859,9 +869,16 @@ class StockLot(models.Model):
             )
         )
         lot_ids = [row[0] for row in self.env.cr.fetchall()]
-        Coverage = self.env["rma.warranty.coverage"]
+        sql_ids, orm_ids = self._warranty_backfill_split(lot_ids)
+        zones = self._warranty_backfill_zones() if sql_ids else None
         covered = 0
-        for batch_ids in split_every(batch_size, lot_ids):
+        for batch_ids in split_every(sql_batch_size, sql_ids):
+            covered += self._warranty_backfill_sql(batch_ids, zones)
+            _logger.info(
+                "rma_warranty backfill: %s of %s serials", covered, len(lot_ids)
+            )
+        Coverage = self.env["rma.warranty.coverage"]
+        for batch_ids in split_every(batch_size, orm_ids):
             lots = self.browse(batch_ids)
             vals_list, parties = lots._warranty_standard_vals()
             Coverage._backfill_copy_rows(vals_list)
@@ -869,6 +886,261 @@ class StockLot(models.Model):
             covered += len({vals["lot_id"] for vals in vals_list})
             self.env.invalidate_all()
         return covered
+
+    # What the set-based backfill computes in the database instead of calling
+    # them: when another module overrides one, its serials go through them.
+    _WARRANTY_BACKFILL_SQL_MIRRORS = (
+        "_warranty_standard_vals",
+        "_warranty_last_deliveries",
+        "_warranty_start",
+        "_warranty_period_vals",
+        "_prepare_warranty_coverage_vals",
+    )
+
+    @api.model
+    def _warranty_backfill_split(self, lot_ids):
+        """(ids for ``_warranty_backfill_sql``, ids for the ORM path) of ``lot_ids``.
+
+        The database dates a serial as ``_warranty_standard_vals`` does when it
+        has no registration (none at install: the model is new), when none of
+        ``_WARRANTY_BACKFILL_SQL_MIRRORS`` is overridden and when PostgreSQL
+        knows every time zone of our customers that pytz knows. Otherwise the
+        ORM path, which is the definition, does the work.
+        """
+        if not lot_ids:
+            return [], []
+        cls = type(self)
+        overridden = [
+            name
+            for name in self._WARRANTY_BACKFILL_SQL_MIRRORS
+            if getattr(cls, name) is not getattr(StockLot, name)
+        ]
+        zones = self._warranty_backfill_zones()
+        if overridden or zones is None:
+            _logger.info(
+                "rma_warranty backfill through the ORM: %s",
+                overridden or "a time zone PostgreSQL does not know",
+            )
+            return [], list(lot_ids)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT reg.lot_id
+              FROM rma_warranty_registration reg
+              JOIN unnest(%s::int[]) AS c(id) ON c.id = reg.lot_id
+                """,
+                list(lot_ids),
+            )
+        )
+        registered = {row[0] for row in self.env.cr.fetchall()}
+        return (
+            [lot_id for lot_id in lot_ids if lot_id not in registered],
+            [lot_id for lot_id in lot_ids if lot_id in registered],
+        )
+
+    @api.model
+    def _warranty_backfill_zones(self):
+        """{time zone of a partner: the zone ``local_date`` dates it in} for the
+        database to date deliveries as ``local_date`` does (an unknown zone:
+        UTC); None when PostgreSQL lacks a zone pytz knows."""
+        self.env.cr.execute(
+            "SELECT DISTINCT tz FROM res_partner WHERE tz IS NOT NULL AND tz != ''"
+        )
+        zones = {}
+        for (name,) in self.env.cr.fetchall():
+            try:
+                zones[name] = pytz.timezone(name).zone
+            except pytz.UnknownTimeZoneError:
+                zones[name] = "UTC"
+        self.env.cr.execute(
+            "SELECT name FROM pg_timezone_names WHERE name = ANY(%s)",
+            [list(set(zones.values()) | {"UTC"})],
+        )
+        known = {row[0] for row in self.env.cr.fetchall()}
+        if set(zones.values()) - known:
+            return None
+        return zones
+
+    @api.model
+    def _warranty_backfill_sql(self, lot_ids, zones=None):
+        """Standard periods and owners of the serials ``lot_ids`` (none
+        registered), computed and written by one statement: what
+        ``_warranty_standard_vals`` builds and ``_warranty_backfill`` writes,
+        without a row going through Python. The policies and their lengths
+        come from the ORM (``product.product._get_warranty_policies``,
+        ``rma.warranty.policy._standard_lengths``), once per product; the time
+        zones from ``zones`` (``_warranty_backfill_zones``, read when not given).
+        Called by ``_warranty_backfill`` only, on the serials
+        ``_warranty_backfill_split`` gives it. Returns the number of serials
+        covered.
+        """
+        if not lot_ids:
+            return 0
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT lot.product_id
+              FROM stock_lot lot JOIN unnest(%s::int[]) AS c(id) ON c.id = lot.id
+                """,
+                list(lot_ids),
+            )
+        )
+        products = self.env["product.product"].browse(
+            [row[0] for row in self.env.cr.fetchall()]
+        )
+        by_product, components, lengths = [], [], {}
+        for product, policy in products._get_warranty_policies().items():
+            if policy not in lengths:
+                lengths[policy] = policy._standard_lengths()
+                months, swap_days, policy_components = lengths[policy]
+                components += [
+                    (policy.id, seq, component_id, component_months)
+                    for seq, (component_id, component_months) in enumerate(
+                        policy_components, start=1
+                    )
+                ]
+            months, swap_days, _components = lengths[policy]
+            by_product.append(
+                (product.id, policy.id, months, swap_days, policy.start_basis)
+            )
+        if zones is None:
+            zones = self._warranty_backfill_zones()
+        if zones is None:
+            raise ValueError("PostgreSQL lacks a time zone of the customers")
+
+        def column(rows, index):
+            return [row[index] for row in rows]
+
+        now = self.env.cr.now()
+        self.env.cr.execute(
+            SQL(
+                self._WARRANTY_BACKFILL_SQL,
+                lot_ids=list(lot_ids),
+                company=self.env.company.id,
+                p_product=column(by_product, 0),
+                p_policy=column(by_product, 1),
+                p_months=column(by_product, 2),
+                p_swap=column(by_product, 3),
+                p_basis=column(by_product, 4),
+                c_policy=column(components, 0),
+                c_seq=column(components, 1),
+                c_component=column(components, 2),
+                c_months=column(components, 3),
+                tz_name=list(zones),
+                tz_zone=list(zones.values()),
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        covered = self.env.cr.fetchone()[0]
+        self.env.invalidate_all()
+        return covered
+
+    # The one statement of _warranty_backfill_sql: the newest delivery of each
+    # serial as _warranty_last_deliveries finds it, its start as _warranty_start
+    # dates it (no registration), one period for the unit and one per component
+    # as _warranty_period_vals builds them (period_end: a missing anniversary
+    # falls on the 1st of the next month, PostgreSQL clamps like relativedelta),
+    # and the owners _warranty_write_parties writes (rows that change only).
+    _WARRANTY_BACKFILL_SQL = """
+        WITH lot AS (
+            SELECT lot.id, lot.product_id,
+                   COALESCE(lot.company_id, %(company)s) AS company_id
+              FROM unnest(%(lot_ids)s::int[]) AS c(id)
+              JOIN stock_lot lot ON lot.id = c.id
+        ), delivery AS (
+            SELECT DISTINCT ON (sml.lot_id)
+                   sml.lot_id, sml.move_id, sml.date, sm.sale_line_id,
+                   partner.commercial_partner_id AS partner_id,
+                   COALESCE(NULLIF(partner.tz, ''), NULLIF(company_partner.tz, ''))
+                       AS tz
+              FROM lot
+              JOIN stock_move_line sml ON sml.lot_id = lot.id
+              JOIN stock_move sm ON sm.id = sml.move_id
+              JOIN stock_location src ON src.id = sml.location_id
+              JOIN stock_location dest ON dest.id = sml.location_dest_id
+              LEFT JOIN stock_picking picking ON picking.id = sml.picking_id
+              LEFT JOIN res_partner partner
+                     ON partner.id = COALESCE(picking.partner_id, sm.partner_id)
+              JOIN res_company company ON company.id = sml.company_id
+              JOIN res_partner company_partner
+                ON company_partner.id = company.partner_id
+             WHERE sml.state = 'done'
+               AND dest.usage = 'customer'
+               AND src.usage = 'internal'
+               AND sm.rma_line_id IS NULL
+          ORDER BY sml.lot_id, sml.date DESC, sml.id DESC
+        ), policy AS (
+            SELECT *
+              FROM unnest(%(p_product)s::int[], %(p_policy)s::int[],
+                          %(p_months)s::int[], %(p_swap)s::int[],
+                          %(p_basis)s::varchar[])
+                   AS p(product_id, policy_id, months, swap_days, start_basis)
+        ), scope AS (
+            SELECT DISTINCT policy_id, 0 AS seq, NULL::int AS component_id, months,
+                   swap_days
+              FROM policy
+            UNION ALL
+            SELECT policy_id, seq, component_id, months, 0
+              FROM unnest(%(c_policy)s::int[], %(c_seq)s::int[],
+                          %(c_component)s::int[], %(c_months)s::int[])
+                   AS c(policy_id, seq, component_id, months)
+        ), zone AS (
+            SELECT *
+              FROM unnest(%(tz_name)s::varchar[], %(tz_zone)s::varchar[])
+                   AS z(name, zone)
+        ), start AS (
+            SELECT lot.id AS lot_id, lot.product_id, lot.company_id, d.move_id,
+                   d.partner_id, policy.policy_id,
+                   COALESCE(
+                       CASE WHEN policy.start_basis = 'invoice' THEN (
+                           SELECT MIN(am.invoice_date)
+                             FROM sale_order_line_invoice_rel rel
+                             JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                             JOIN account_move am ON am.id = aml.move_id
+                            WHERE rel.order_line_id = d.sale_line_id
+                              AND am.state = 'posted'
+                              AND am.move_type = 'out_invoice')
+                       END,
+                       timezone(COALESCE(zone.zone, 'UTC'),
+                                timezone('UTC', d.date))::date
+                   ) AS date_start
+              FROM lot
+              JOIN delivery d ON d.lot_id = lot.id
+              JOIN policy ON policy.product_id = lot.product_id
+              LEFT JOIN zone ON zone.name = d.tz
+        ), period AS (
+            SELECT start.*, scope.seq, scope.component_id, scope.swap_days,
+                   (start.date_start + make_interval(months => scope.months))::date
+                       AS anniversary
+              FROM start JOIN scope ON scope.policy_id = start.policy_id
+        ), inserted AS (
+            INSERT INTO rma_warranty_coverage
+                   (lot_id, product_id, company_id, component_id, policy_id, kind,
+                    origin, date_start, date_end, swap_date_end, partner_id, move_id,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT lot_id, product_id, company_id, component_id, policy_id,
+                   'standard', 'delivery', date_start,
+                   CASE WHEN extract(day FROM anniversary)
+                             != extract(day FROM date_start)
+                        THEN anniversary ELSE anniversary - 1 END,
+                   CASE WHEN component_id IS NULL AND swap_days > 0
+                        THEN date_start + swap_days - 1 END,
+                   partner_id, move_id, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM period
+          ORDER BY lot_id, seq
+            RETURNING lot_id
+        ), parties AS (
+            UPDATE stock_lot target
+               SET warranty_sold_to_id = d.partner_id,
+                   warranty_owner_id = d.partner_id
+              FROM lot LEFT JOIN delivery d ON d.lot_id = lot.id
+             WHERE target.id = lot.id
+               AND (target.warranty_sold_to_id IS DISTINCT FROM d.partner_id
+                    OR target.warranty_owner_id IS DISTINCT FROM d.partner_id)
+        )
+        SELECT count(DISTINCT lot_id) FROM inserted
+    """
 
     @api.model
     def _warranty_write_parties(self, parties):

@@ -2,7 +2,7 @@
 {
     "name": "RMA & Warranty",
     "summary": "After-sales: warranty per serial, RMAs, repairs, extensions, portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Inventory/After-Sales",
     "author": "rma_warranty contributors",
     "license": "LGPL-3",
@@ -126,4 +126,5 @@
         "web.assets_tests": ["rma_warranty/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }

@@ -23,3 +23,58 @@ def post_init_hook(env):
         covered,
         time.monotonic() - started,
     )
+
+
+# Models whose records in the addon's data files are the addon's own definitions
+# (besides every ir.* model: views, menus, actions, rules, crons...): an uninstall
+# deletes them with the addon.
+UNINSTALL_DELETES = frozenset({"res.groups", "mail.template", "mail.activity.type"})
+
+
+def uninstall_hook(env):
+    """Uninstalling leaves the company's records as they are.
+
+    Odoo's uninstall deletes, one by one through the ORM, every record that has an
+    xml id of the addon. Two kinds must not go that way:
+
+    - records of core models our data and demo files made (products, partners,
+      users, serials, quants, sale orders, calendars, the alias domain): they are
+      the company's now; sale lines, moves and invoices point at them, and
+      deleting them (or the quants) would change stock and sales;
+    - records of our own models: their tables are dropped with the models, and
+      unlinking them first recomputes core records that depend on them (the
+      descriptions of repair-quote lines lose their serial number).
+
+    Their xml ids of the addon are removed, so Odoo keeps the former and drops
+    the latter with their tables; our definitions (``ir.*`` records, groups,
+    mail templates, activity types) are still deleted by Odoo.
+    """
+    ours = [
+        name
+        for name, model in env.registry.items()
+        if model._original_module == "rma_warranty"
+    ]
+    # Activities on our records go with them (mail deletes them with the models),
+    # first, so that our activity types can go too.
+    env["mail.activity"].search([("res_model", "in", ours)]).unlink()
+    data = env["ir.model.data"].search([("module", "=", "rma_warranty")])
+    activity_types = data.filtered(lambda d: d.model == "mail.activity.type")
+    # Our activity types still planned on core records (on-site visits on repair
+    # orders) stay, with those activities.
+    in_use = set(
+        env["mail.activity"]
+        .search([("activity_type_id", "in", activity_types.mapped("res_id"))])
+        .activity_type_id.ids
+    )
+    kept = data.filtered(
+        lambda d: (
+            (not d.model.startswith("ir.") and d.model not in UNINSTALL_DELETES)
+            or (d in activity_types and d.res_id in in_use)
+        )
+    )
+    _logger.info(
+        "rma_warranty uninstall: %s records keep existing without an xml id "
+        "(core records) or go with their tables (ours)",
+        len(kept),
+    )
+    kept.unlink()

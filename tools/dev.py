@@ -9,6 +9,7 @@ import argparse
 import ast
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -923,6 +925,124 @@ def run_suites(odoo_src, params, conf, tally, args):
             tally.add("pytest", 0, 1, detail=f"({ADDON} is not installed in {args.db})")
         else:
             run_pytest(odoo_src, conf, tally, args.db)
+    if not args.no_adoption:
+        run_adoption(odoo_src, params, conf, tally, args)
+
+
+# ---- ./dev test: adoption (issue 16) ------------------------------------------------
+
+# The previous release an upgrade starts from: its version and its commit (in main's
+# history: any full clone has it).
+PREVIOUS_RELEASE = ("18.0.1.0.0", "a0b41bc")
+ADOPTION_SCRIPT = ROOT / "tests" / "adoption" / "adoption.py"
+
+
+def run_adoption(odoo_src, params, conf, tally, args):
+    """The upgrade from the previous release and the uninstall, each in a scratch
+    database made from the cached template (``{db}_mig``, ``{db}_uninst``),
+    dropped when it passes (kept to look at when it fails)."""
+    for name, check, db in (
+        ("adoption: upgrade from " + PREVIOUS_RELEASE[0], adoption_migration, "mig"),
+        ("adoption: uninstall", adoption_uninstall, "uninst"),
+    ):
+        db = f"{args.db}_{db}"
+        started = time.time()
+        try:
+            check(odoo_src, params, conf, db)
+        except Fail as exc:
+            print(f"error: {exc}", flush=True)
+            tally.add(name, 0, 1, detail=f"(database {db} kept)")
+            continue
+        drop_db(params, db)
+        tally.add(name, 1, 0, detail=f"({time.time() - started:.0f}s)")
+
+
+def adoption_step(odoo_src, conf, db, addons, step, *extra):
+    """One step of tests/adoption/adoption.py on ``db`` with ``addons``; Fail
+    (with its output) if it exits non-zero or logs an ERROR."""
+    paths = [odoo_src / "addons", odoo_src / "odoo" / "addons", *addons]
+    cmd = [str(venv_python()), str(ADOPTION_SCRIPT), step, "--db", db]
+    cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
+    cmd += ["--addons-path", ",".join(map(str, paths)), *extra]
+    log = STATE / f"{db}-{step}.log"
+    try:
+        return odoo_step(cmd, log, f"{step} in {db}")
+    except Fail:
+        sys.stdout.write(log.read_text()[-3000:])
+        raise
+
+
+def adoption_odoo(odoo_src, conf, db, addons, action, what):
+    """Install (``-i``) or upgrade (``-u``) the addon found in ``addons``."""
+    paths = [odoo_src / "addons", odoo_src / "odoo" / "addons", *addons]
+    cmd = odoo_cmd(odoo_src, conf, "-d", db, action, ADDON, "--stop-after-init")
+    cmd += ["--no-http", "--addons-path", ",".join(map(str, paths))]
+    odoo_step(cmd, STATE / f"{db}{action}.log", what)
+
+
+def adoption_compare(odoo_src, conf, db, before, after, scope):
+    cmd = [str(venv_python()), str(ADOPTION_SCRIPT), "compare", str(before)]
+    cmd += [str(after), "--scope", scope]
+    proc = run(cmd, check=False, quiet=True)
+    sys.stdout.write(proc.stdout)
+    if proc.returncode:
+        raise Fail(f"{db}: records differ ({scope} snapshots {before}, {after})")
+
+
+def adoption_migration(odoo_src, params, conf, db):
+    """Install the previous release with demo data, add records through the
+    flows, upgrade to the working tree's addon: every record is kept."""
+    version, commit = PREVIOUS_RELEASE
+    found = run(
+        ["git", "-C", str(ROOT), "cat-file", "-e", f"{commit}^{{commit}}"],
+        check=False,
+        quiet=True,
+    )
+    if found.returncode:
+        raise Fail(
+            f"the previous release {version} (commit {commit}) is not in this "
+            "clone (a shallow clone?): run git fetch --unshallow, or skip with "
+            "--no-adoption"
+        )
+    old = STATE / "adoption" / version
+    shutil.rmtree(old, ignore_errors=True)
+    old.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, ADDON],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode:
+        raise Fail(f"git archive {commit} failed: {archive.stderr.decode()[-500:]}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(old, filter="data")
+    say(f"{db}: {ADDON} {version} ({commit}) with demo data, upgraded to this tree")
+    create_db(params, conf, db)
+    adoption_odoo(odoo_src, conf, db, [old], "-i", f"installing {version} in {db}")
+    adoption_step(odoo_src, conf, db, [old], "flows")
+    before, after = (STATE / "adoption" / f"{db}-{t}.json" for t in ("old", "new"))
+    adoption_step(odoo_src, conf, db, [old], "snapshot", "--out", str(before))
+    adoption_odoo(odoo_src, conf, db, [ROOT], "-u", f"upgrading {ADDON} in {db}")
+    adoption_step(odoo_src, conf, db, [ROOT], "snapshot", "--out", str(after))
+    adoption_compare(odoo_src, conf, db, before, after, "addon")
+
+
+def adoption_uninstall(odoo_src, params, conf, db):
+    """Install the addon with demo data, run the flows, uninstall it: stock,
+    sales and accounting records are all kept as they were."""
+    say(f"{db}: {ADDON} with demo data and flows, then uninstalled")
+    create_db(params, conf, db)
+    adoption_odoo(odoo_src, conf, db, [ROOT], "-i", f"installing {ADDON} in {db}")
+    adoption_step(odoo_src, conf, db, [ROOT], "flows")
+    before, after = (STATE / "adoption" / f"{db}-{t}.json" for t in ("in", "out"))
+    adoption_step(
+        odoo_src, conf, db, [ROOT], "snapshot", "--scope", "core", "--out", str(before)
+    )
+    adoption_step(odoo_src, conf, db, [ROOT], "uninstall")
+    adoption_step(
+        odoo_src, conf, db, [ROOT], "snapshot", "--scope", "core", "--out", str(after)
+    )
+    adoption_compare(odoo_src, conf, db, before, after, "core")
 
 
 # ---- ./dev bench ---------------------------------------------------------------------
@@ -1071,6 +1191,12 @@ def main(argv=None):
     p_test.add_argument("--no-lint", action="store_true", help="skip the lint step")
     p_test.add_argument("--no-odoo", action="store_true", help="skip Odoo's runner")
     p_test.add_argument("--no-pytest", action="store_true", help="skip tests/")
+    p_test.add_argument(
+        "--no-adoption",
+        action="store_true",
+        help="skip the upgrade from the previous release and the uninstall "
+        "(scratch databases, ~10 min)",
+    )
     p_test.add_argument(
         "--db",
         default=TEST_DB,

@@ -837,7 +837,7 @@ class StockLot(models.Model):
             )
 
     @api.model
-    def _warranty_backfill(self, batch_size=20000, sql_batch_size=100000):
+    def _warranty_backfill(self, batch_size=20000, sql_batch_size=250000):
         """Standard coverage for every serial already delivered and not covered.
 
         Run at install on databases with history (post_init_hook). Serials the
@@ -1043,15 +1043,18 @@ class StockLot(models.Model):
     # falls on the 1st of the next month, PostgreSQL clamps like relativedelta),
     # and the owners _warranty_write_parties writes (rows that change only).
     _WARRANTY_BACKFILL_SQL = """
-        WITH lot AS (
+        WITH lot AS MATERIALIZED (
             SELECT lot.id, lot.product_id,
                    COALESCE(lot.company_id, %(company)s) AS company_id
               FROM unnest(%(lot_ids)s::int[]) AS c(id)
               JOIN stock_lot lot ON lot.id = c.id
-        ), delivery AS (
+        ), delivery AS MATERIALIZED (
+            -- Every later step starts from this one (never joins it again to a
+            -- large set): the planner cannot count its rows, and a nested loop over
+            -- it would be quadratic.
             SELECT DISTINCT ON (sml.lot_id)
-                   sml.lot_id, sml.move_id, sml.date, sm.sale_line_id,
-                   partner.commercial_partner_id AS partner_id,
+                   sml.lot_id, lot.product_id, lot.company_id, sml.move_id, sml.date,
+                   sm.sale_line_id, partner.commercial_partner_id AS partner_id,
                    COALESCE(NULLIF(partner.tz, ''), NULLIF(company_partner.tz, ''))
                        AS tz
               FROM lot
@@ -1089,9 +1092,9 @@ class StockLot(models.Model):
             SELECT *
               FROM unnest(%(tz_name)s::varchar[], %(tz_zone)s::varchar[])
                    AS z(name, zone)
-        ), start AS (
-            SELECT lot.id AS lot_id, lot.product_id, lot.company_id, d.move_id,
-                   d.partner_id, policy.policy_id,
+        ), start AS MATERIALIZED (
+            SELECT d.lot_id, d.product_id, d.company_id, d.move_id, d.partner_id,
+                   policy.policy_id,
                    COALESCE(
                        CASE WHEN policy.start_basis = 'invoice' THEN (
                            SELECT MIN(am.invoice_date)
@@ -1105,9 +1108,8 @@ class StockLot(models.Model):
                        timezone(COALESCE(zone.zone, 'UTC'),
                                 timezone('UTC', d.date))::date
                    ) AS date_start
-              FROM lot
-              JOIN delivery d ON d.lot_id = lot.id
-              JOIN policy ON policy.product_id = lot.product_id
+              FROM delivery d
+              JOIN policy ON policy.product_id = d.product_id
               LEFT JOIN zone ON zone.name = d.tz
         ), period AS (
             SELECT start.*, scope.seq, scope.component_id, scope.swap_days,
@@ -1134,10 +1136,19 @@ class StockLot(models.Model):
             UPDATE stock_lot target
                SET warranty_sold_to_id = d.partner_id,
                    warranty_owner_id = d.partner_id
-              FROM lot LEFT JOIN delivery d ON d.lot_id = lot.id
-             WHERE target.id = lot.id
+              FROM delivery d
+             WHERE target.id = d.lot_id
                AND (target.warranty_sold_to_id IS DISTINCT FROM d.partner_id
                     OR target.warranty_owner_id IS DISTINCT FROM d.partner_id)
+        ), undelivered AS (
+            -- Shipped to a customer, but not by a delivery of ours: nobody's.
+            UPDATE stock_lot target
+               SET warranty_sold_to_id = NULL, warranty_owner_id = NULL
+              FROM lot
+             WHERE target.id = lot.id
+               AND lot.id NOT IN (SELECT lot_id FROM delivery)
+               AND (target.warranty_sold_to_id IS NOT NULL
+                    OR target.warranty_owner_id IS NOT NULL)
         )
         SELECT count(DISTINCT lot_id) FROM inserted
     """

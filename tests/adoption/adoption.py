@@ -306,11 +306,17 @@ def addon_tables(cr):
         """,
         {"addon": ADDON},
     )
-    ours = {model for model, transient in cr.fetchall() if not transient}
+    rows = cr.fetchall()
+    ours = {model for model, transient in rows if not transient}
     tables = {model.replace(".", "_"): None for model in ours}
+    # Wizards' rows are transient: the autovacuum deletes them.
+    cr.execute("SELECT model FROM ir_model WHERE transient")
+    wizards = {model for (model,) in cr.fetchall()}
     cr.execute(
-        "SELECT name FROM ir_model_relation r JOIN ir_module_module m "
-        "ON m.id = r.module WHERE m.name = %s",
+        "SELECT r.name FROM ir_model_relation r "
+        "JOIN ir_module_module m ON m.id = r.module "
+        "JOIN ir_model model ON model.id = r.model "
+        "WHERE m.name = %s AND NOT model.transient",
         [ADDON],
     )
     tables.update({name: None for (name,) in cr.fetchall()})
@@ -324,7 +330,7 @@ def addon_tables(cr):
         [ADDON],
     )
     for model, name in cr.fetchall():
-        if model not in ours:
+        if model not in ours and model not in wizards:
             tables.setdefault(model.replace(".", "_"), set()).add(name)
     # Only real tables (SQL views of reports are rebuilt, not kept).
     cr.execute(

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import datetime
 import logging
 from collections import defaultdict
@@ -12,6 +13,7 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL, create_index, format_amount, format_date, split_every
 
+from ..bulk import foreign_keys_deferred
 from ..exceptions import RmaTooManyRequests
 from ..locking import lock_rows_nowait
 from ..search import searched_codes
@@ -872,11 +874,24 @@ class StockLot(models.Model):
         sql_ids, orm_ids = self._warranty_backfill_split(lot_ids)
         zones = self._warranty_backfill_zones() if sql_ids else None
         covered = 0
-        for batch_ids in split_every(sql_batch_size, sql_ids):
-            covered += self._warranty_backfill_sql(batch_ids, zones)
-            _logger.info(
-                "rma_warranty backfill: %s of %s serials", covered, len(lot_ids)
-            )
+        with contextlib.ExitStack() as bulk:
+            if len(sql_ids) >= self._WARRANTY_BACKFILL_BULK:
+                # Millions of rows: their foreign keys checked once, not per row.
+                bulk.enter_context(
+                    foreign_keys_deferred(self.env.cr, "rma_warranty_coverage")
+                )
+                bulk.enter_context(
+                    foreign_keys_deferred(
+                        self.env.cr,
+                        self._table,
+                        ("warranty_sold_to_id", "warranty_owner_id"),
+                    )
+                )
+            for batch_ids in split_every(sql_batch_size, sql_ids):
+                covered += self._warranty_backfill_sql(batch_ids, zones)
+                _logger.info(
+                    "rma_warranty backfill: %s of %s serials", covered, len(lot_ids)
+                )
         Coverage = self.env["rma.warranty.coverage"]
         for batch_ids in split_every(batch_size, orm_ids):
             lots = self.browse(batch_ids)
@@ -886,6 +901,10 @@ class StockLot(models.Model):
             covered += len({vals["lot_id"] for vals in vals_list})
             self.env.invalidate_all()
         return covered
+
+    # From this many serials on, the backfill defers the foreign keys of what it
+    # writes (rma_warranty.bulk.foreign_keys_deferred).
+    _WARRANTY_BACKFILL_BULK = 50000
 
     # What the set-based backfill computes in the database instead of calling
     # them: when another module overrides one, its serials go through them.

@@ -10,6 +10,7 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..bulk import foreign_keys_deferred
 from .common import RmaCommon
 
 
@@ -268,3 +269,44 @@ class TestAdoptionBackfill(RmaCommon):
         with patch.object(type(Lot), "_warranty_backfill_zones", lambda self: None):
             self.assertEqual(Lot._warranty_backfill_split(lots.ids), ([], lots.ids))
         self.assertEqual(Lot._warranty_backfill_split(lots.ids), (lots.ids, []))
+
+    def _foreign_keys(self, table):
+        self.env.cr.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [table],
+        )
+        return self.env.cr.fetchall()
+
+    def test_foreign_keys_come_back_the_same(self):
+        """A backfill large enough to defer the foreign keys leaves the keys
+        exactly as they were, and the same periods as the ORM path."""
+        lots = self._world()
+        self._as_before_install(lots)
+        self._orm_path(lots)
+        expected = self._state(lots)
+        self._as_before_install(lots)
+        tables = ("rma_warranty_coverage", "stock_lot")
+        keys = {table: self._foreign_keys(table) for table in tables}
+        self.assertEqual(len(keys["rma_warranty_coverage"]), 12)
+        Lot = self.env["stock.lot"]
+        with (
+            patch.object(type(Lot), "_WARRANTY_BACKFILL_BULK", 1),
+            patch(
+                "odoo.addons.rma_warranty.models.stock_lot.foreign_keys_deferred",
+                wraps=foreign_keys_deferred,
+            ) as deferred,
+        ):
+            Lot._warranty_backfill()
+        self.assertEqual(deferred.call_count, 2)
+        self.assertEqual({table: self._foreign_keys(table) for table in tables}, keys)
+        self.assertEqual(self._state(lots), expected)
+        # Only the keys of the columns named are dropped meanwhile.
+        with foreign_keys_deferred(
+            self.env.cr, "stock_lot", ("warranty_sold_to_id", "warranty_owner_id")
+        ):
+            names = {name for name, _d in self._foreign_keys("stock_lot")}
+            self.assertNotIn("stock_lot_warranty_owner_id_fkey", names)
+            self.assertNotIn("stock_lot_warranty_sold_to_id_fkey", names)
+            self.assertIn("stock_lot_product_id_fkey", names)
+        self.assertEqual(self._foreign_keys("stock_lot"), keys["stock_lot"])

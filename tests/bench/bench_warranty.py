@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import cProfile
 import datetime
+import json
 import pstats
 import random
 import statistics
@@ -32,7 +33,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # Targets of the warranty issue.
 TARGET_LOOKUP_P95_MS = 1.0
-TARGET_BACKFILL_S = 60.0
+# Issue 16: 1,000,000 delivered serials backfilled in 5 minutes (pro rata below).
+TARGET_BACKFILL_S = 300.0
+TARGET_BACKFILL_SERIALS = 1_000_000
 
 
 def parse_args(argv=None):
@@ -45,6 +48,12 @@ def parse_args(argv=None):
     parser.add_argument("--deliveries", type=int, default=100_000)
     parser.add_argument("--serials", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument(
+        "--orm-sample",
+        type=int,
+        default=20000,
+        help="serials backfilled again through the ORM path, side by side (0: none)",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -221,6 +230,97 @@ def time_lookups(env, names, count):
     return samples, found
 
 
+# What the backfill's statements do, by a piece of their text (first match).
+BACKFILL_STEPS = (
+    ("SELECT DISTINCT sml.lot_id", "finding the delivered serials"),
+    ("rma_warranty_registration", "finding the registered serials (ORM path)"),
+    ("pg_timezone_names", "time zones"),
+    ("FROM res_partner WHERE tz", "time zones"),
+    ("DROP CONSTRAINT", "foreign keys dropped"),
+    ("ADD CONSTRAINT", "foreign keys added back, checked once"),
+    ("INSERT INTO rma_warranty_coverage", "periods and owners, one statement a batch"),
+    ("SELECT DISTINCT lot.product_id", "products of the batch"),
+)
+
+
+@contextlib.contextmanager
+def timed_statements(cr):
+    """{step: [seconds, statements]} of the statements run on ``cr`` meanwhile,
+    by BACKFILL_STEPS (the rest: "other (ORM reads: policies, products)")."""
+    spent = {}
+    execute = cr.execute
+
+    def timed(query, params=None, log_exceptions=True):
+        text = getattr(query, "code", None) or str(query)
+        label = next(
+            (label for piece, label in BACKFILL_STEPS if piece in text),
+            "other (ORM reads: policies, products)",
+        )
+        started = time.perf_counter()
+        try:
+            return execute(query, params, log_exceptions)
+        finally:
+            entry = spent.setdefault(label, [0.0, 0])
+            entry[0] += time.perf_counter() - started
+            entry[1] += 1
+
+    cr.execute = timed
+    try:
+        yield spent
+    finally:
+        del cr.execute
+
+
+def orm_side_by_side(env, lot_ids, sample):
+    """Seconds of the ORM path (``_warranty_standard_vals``, COPY,
+    ``_warranty_write_parties``) on ``sample`` backfilled serials, written
+    again in a savepoint rolled back; and whether it wrote what the set-based
+    backfill wrote (every column but the ids)."""
+    cr = env.cr
+    ids = lot_ids[:sample]
+    env.flush_all()
+
+    def state():
+        cr.execute(
+            "SELECT lot_id, product_id, company_id, component_id, policy_id, kind, "
+            "origin, date_start, date_end, swap_date_end, partner_id, move_id, "
+            "registration_id FROM rma_warranty_coverage WHERE lot_id = ANY(%s) "
+            "ORDER BY 1, 4 NULLS FIRST, 8",
+            (ids,),
+        )
+        periods = cr.fetchall()
+        cr.execute(
+            "SELECT id, warranty_sold_to_id, warranty_owner_id FROM stock_lot "
+            "WHERE id = ANY(%s) ORDER BY id",
+            (ids,),
+        )
+        return periods, cr.fetchall()
+
+    cr.execute("SAVEPOINT orm_path")
+    try:
+        by_sql = state()
+        cr.execute("DELETE FROM rma_warranty_coverage WHERE lot_id = ANY(%s)", (ids,))
+        cr.execute(
+            "UPDATE stock_lot SET warranty_sold_to_id = NULL, warranty_owner_id = NULL"
+            " WHERE id = ANY(%s)",
+            (ids,),
+        )
+        env.invalidate_all()
+        Lot, Coverage = env["stock.lot"], env["rma.warranty.coverage"]
+        started = time.perf_counter()
+        for batch in [ids[i : i + 20000] for i in range(0, len(ids), 20000)]:
+            vals_list, parties = Lot.browse(batch)._warranty_standard_vals()
+            Coverage._backfill_copy_rows(vals_list)
+            Lot._warranty_write_parties(parties)
+            env.invalidate_all()
+        seconds = time.perf_counter() - started
+        same = state() == by_sql
+    finally:
+        cr.execute("ROLLBACK TO SAVEPOINT orm_path")
+        env.invalidate_all()
+    return seconds, same
+
+
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, str(HERE))
@@ -258,7 +358,8 @@ def main(argv=None):
         if profiler:
             profiler.enable()
         started = time.perf_counter()
-        covered = env["stock.lot"]._warranty_backfill()
+        with timed_statements(cr) as steps:
+            covered = env["stock.lot"]._warranty_backfill()
         backfill_s = time.perf_counter() - started
         if profiler:
             profiler.disable()
@@ -275,6 +376,16 @@ def main(argv=None):
         )
         if covered < len(lot_ids) or periods != 3 * len(lot_ids):
             sys.exit("error: the backfill did not cover every delivered serial")
+        orm_s, orm_same, orm_n = None, None, min(args.orm_sample, len(lot_ids))
+        if orm_n:
+            orm_s, orm_same = orm_side_by_side(env, lot_ids, orm_n)
+            print(
+                f"[bench] ORM path on {orm_n} serials: {orm_s:.1f}s "
+                f"({'same rows' if orm_same else 'ROWS DIFFER'})",
+                flush=True,
+            )
+            if not orm_same:
+                sys.exit("error: the ORM path and the backfill wrote different rows")
 
         # ---- 2. Lookup among --serials ----------------------------------------------
         more = max(args.serials - len(lot_ids) - 1, 0)
@@ -377,7 +488,9 @@ def main(argv=None):
         maintenance(odoo, "postgres", f'DROP DATABASE IF EXISTS "{scale_db}"')
 
     p50, p95 = statistics.median(samples), pct(samples, 0.95)
-    backfill_met = "met" if backfill_s <= TARGET_BACKFILL_S else "MISSED"
+    target_s = TARGET_BACKFILL_S * covered / TARGET_BACKFILL_SERIALS
+    at_1m = backfill_s * TARGET_BACKFILL_SERIALS / covered
+    backfill_met = "met" if backfill_s <= target_s else "MISSED"
     lookup_met = "met" if p95 <= TARGET_LOOKUP_P95_MS else "MISSED"
     index, no_index_name = (
         lot_plan.get("Index Name", "-"),
@@ -390,13 +503,53 @@ def main(argv=None):
         "",
         "## Install-time backfill",
         "",
-        "| delivered serials | periods written | seconds | serials/s | target |",
-        "|---:|---:|---:|---:|---:|",
         (
-            f"| {covered} | {periods} | {backfill_s:.1f} | {covered / backfill_s:,.0f} "
-            f"| ≤ {TARGET_BACKFILL_S:.0f} s ({backfill_met}) |"
+            "`stock.lot._warranty_backfill()` as post_init_hook runs it, "
+            f"{made:.0f} s to write the deliveries first."
         ),
         "",
+        (
+            "| delivered serials | periods written | seconds | serials/s | "
+            "at 1,000,000 | target |"
+        ),
+        "|---:|---:|---:|---:|---:|---:|",
+        (
+            f"| {covered:,} | {periods:,} | {backfill_s:.1f} | "
+            f"{covered / backfill_s:,.0f} | {at_1m:.0f} s | ≤ {target_s:.0f} s "
+            f"({TARGET_BACKFILL_S:.0f} s per {TARGET_BACKFILL_SERIALS:,}; "
+            f"{backfill_met}) |"
+        ),
+        "",
+        "Where the time goes:",
+        "",
+        "| step | seconds | statements |",
+        "|---|---:|---:|",
+        *(
+            f"| {label} | {spent:.1f} | {count} |"
+            for label, (spent, count) in sorted(
+                steps.items(), key=lambda item: -item[1][0]
+            )
+        ),
+        (
+            f"| Python between the statements | "
+            f"{backfill_s - sum(v[0] for v in steps.values()):.1f} | |"
+        ),
+        "",
+    ]
+    if orm_s is not None:
+        lines += [
+            (
+                f"Side by side: the ORM path (`_warranty_standard_vals`, COPY) on "
+                f"{orm_n:,} of these serials took {orm_s:.1f} s "
+                f"({orm_n / orm_s:,.0f} serials/s, "
+                f"{orm_s / orm_n * TARGET_BACKFILL_SERIALS:.0f} s at 1,000,000 "
+                f"on this run): the set-based backfill is "
+                f"{(orm_s / orm_n) / (backfill_s / covered):.1f}x faster per "
+                f"serial, and both wrote the same rows."
+            ),
+            "",
+        ]
+    lines += [
         (
             f"## Entitlement lookup by serial among {total_serials:,} serials "
             f"({total_periods:,} periods)"
@@ -444,6 +597,29 @@ def main(argv=None):
     print(text)
     if args.out:
         Path(args.out).write_text(text)
+        backfill = {
+            "serials": covered,
+            "periods": periods,
+            "seconds": round(backfill_s, 2),
+            "seconds_at_1m": round(at_1m, 1),
+            "target_seconds": round(target_s, 1),
+            "met": backfill_met == "met",
+            "deliveries_written_seconds": round(made, 1),
+            "steps": {
+                k: {"seconds": round(v[0], 2), "statements": v[1]}
+                for k, v in steps.items()
+            },
+            "orm_sample": orm_n,
+            "orm_seconds": orm_s and round(orm_s, 2),
+        }
+        lookup = {
+            "p50_ms": round(p50, 3),
+            "p95_ms": round(p95, 3),
+            "met": lookup_met == "met",
+        }
+        Path(args.out).with_suffix(".json").write_text(
+            json.dumps({"backfill": backfill, "lookup": lookup}, indent=2)
+        )
     return 0
 
 

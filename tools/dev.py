@@ -951,7 +951,8 @@ def run_adoption(odoo_src, params, conf, tally, args):
             check(odoo_src, params, conf, db)
         except Fail as exc:
             print(f"error: {exc}", flush=True)
-            tally.add(name, 0, 1, detail=f"(database {db} kept)")
+            kept = f"(database {db} kept)" if db_exists(params, db) else ""
+            tally.add(name, 0, 1, detail=kept)
             continue
         drop_db(params, db)
         tally.add(name, 1, 0, detail=f"({time.time() - started:.0f}s)")

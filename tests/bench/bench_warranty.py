@@ -232,12 +232,12 @@ def time_lookups(env, names, count):
 
 # What the backfill's statements do, by a piece of their text (first match).
 BACKFILL_STEPS = (
+    ("DROP CONSTRAINT", "foreign keys dropped"),
+    ("ADD CONSTRAINT", "foreign keys added back, checked once"),
     ("SELECT DISTINCT sml.lot_id", "finding the delivered serials"),
     ("rma_warranty_registration", "finding the registered serials (ORM path)"),
     ("pg_timezone_names", "time zones"),
     ("FROM res_partner WHERE tz", "time zones"),
-    ("DROP CONSTRAINT", "foreign keys dropped"),
-    ("ADD CONSTRAINT", "foreign keys added back, checked once"),
     ("INSERT INTO rma_warranty_coverage", "periods and owners, one statement a batch"),
     ("SELECT DISTINCT lot.product_id", "products of the batch"),
 )

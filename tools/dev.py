@@ -940,7 +940,9 @@ ADOPTION_SCRIPT = ROOT / "tests" / "adoption" / "adoption.py"
 def run_adoption(odoo_src, params, conf, tally, args):
     """The upgrade from the previous release and the uninstall, each in a scratch
     database made from the cached template (``{db}_mig``, ``{db}_uninst``),
-    dropped when it passes (kept to look at when it fails)."""
+    dropped when it passes (kept to look at when it fails); first the warranty
+    benchmark's smoke run."""
+    warranty_bench_smoke(odoo_src, params, conf, tally, args.db)
     for name, check, db in (
         ("adoption: upgrade from " + PREVIOUS_RELEASE[0], adoption_migration, "mig"),
         ("adoption: uninstall", adoption_uninstall, "uninst"),
@@ -956,6 +958,26 @@ def run_adoption(odoo_src, params, conf, tally, args):
             continue
         drop_db(params, db)
         tally.add(name, 1, 0, detail=f"({time.time() - started:.0f}s)")
+
+
+def warranty_bench_smoke(odoo_src, params, conf, tally, db):
+    """The warranty benchmark on a few thousand serials in a scratch copy of the
+    test database (seconds), so that it cannot rot: it fails if the backfill
+    does not cover every delivery or writes other rows than the ORM path."""
+    if addon_state(params, db) != "installed":
+        tally.add("warranty bench smoke", 0, 1, detail=f"({ADDON} not in {db})")
+        return
+    addons = [odoo_src / "addons", odoo_src / "odoo" / "addons", ROOT]
+    cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_warranty.py")]
+    cmd += ["--odoo-src", str(odoo_src), "--config", str(conf), "--db", db]
+    cmd += ["--addons-path", ",".join(map(str, addons))]
+    cmd += ["--deliveries", "2000", "--serials", "6000", "--lookups", "100"]
+    cmd += ["--orm-sample", "500", "--out", str(STATE / f"{db}-bench-smoke.md")]
+    proc = run(cmd, check=False, quiet=True)
+    if proc.returncode:
+        sys.stdout.write(proc.stdout[-3000:])
+    failed = int(proc.returncode != 0)
+    tally.add("warranty bench smoke", 1 - failed, failed)
 
 
 def adoption_step(odoo_src, conf, db, addons, step, *extra):

@@ -104,7 +104,8 @@ def _run(cmd, what, timeout=None, env=None):
     )
     if proc.returncode:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
-        raise ScaleoutError(f"{what} failed: {detail[-1] if detail else proc.returncode}")
+        last = detail[-1] if detail else f"exit {proc.returncode}"
+        raise ScaleoutError(f"{what} failed: {last}")
     return proc.stdout
 
 

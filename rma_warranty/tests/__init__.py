@@ -89,3 +89,6 @@ from . import test_issue15_spares  # Spare parts (issue 15)
 from . import test_issue15_swap
 from . import test_issue15_swap_portal
 from . import test_issue15_swap_concurrency
+
+# Scale-out: readonly routes, no session state (issue 16, task "scaleout")
+from . import test_issue16_scaleout

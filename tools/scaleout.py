@@ -483,3 +483,26 @@ def pgbouncer(params, target_host, target_port, port=None, state=STATE):
                 proc.kill()
                 proc.wait()
         pidfile.unlink(missing_ok=True)
+
+
+# ---- Odoo ----------------------------------------------------------------------------
+
+
+def odoo_db_args(params, replica_at, pgbouncer_at):
+    """Odoo's command-line database options of the three ways to reach
+    PostgreSQL: ``{"direct", "pgbouncer", "replica"}`` -> arguments, from the
+    ``(host, port)`` of ``replica()`` and ``pgbouncer()``; for any server run
+    beside the benchmark (a load run: ``run_load(args, label, host, port)``)."""
+    host, port = params["host"] or "127.0.0.1", str(params["port"] or 5432)
+    direct = ["--db_host", host, "--db_port", port]
+    return {
+        "direct": direct,
+        "pgbouncer": ["--db_host", pgbouncer_at[0], "--db_port", str(pgbouncer_at[1])],
+        "replica": [
+            *direct,
+            "--db_replica_host",
+            replica_at[0],
+            "--db_replica_port",
+            str(replica_at[1]),
+        ],
+    }

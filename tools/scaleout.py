@@ -401,6 +401,10 @@ def pgbouncer_ini(params, target_host, target_port, port, base):
             "default_pool_size = 20",
             # Odoo's workers keep their connections: let the pool give them back.
             "server_idle_timeout = 60",
+            # Odoo connects to "postgres" on every request (its database list):
+            # a log line per login and logout would be most of the log.
+            "log_connections = 0",
+            "log_disconnections = 0",
             f"logfile = {base / 'pgbouncer.log'}",
             f"pidfile = {base / 'pgbouncer.pid'}",
             "",
@@ -446,18 +450,20 @@ def pgbouncer(params, target_host, target_port, port=None, state=STATE):
     for path in (ini, users):
         _own(path)
     log = base / "pgbouncer.log"
-    proc = subprocess.Popen(
-        _as_owner([binary, str(ini)]),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd="/",
-    )
+    # Its output goes to a file: a pipe nobody reads fills up and blocks it.
+    console = base / "pgbouncer.out"
+    with console.open("w") as out:
+        proc = subprocess.Popen(
+            _as_owner([binary, str(ini)]),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd="/",
+        )
     try:
         deadline = time.time() + 30
         while not _port_open("127.0.0.1", port):
             if proc.poll() is not None or time.time() > deadline:
-                err = (proc.stderr.read() if proc.poll() is not None else "").strip()
+                err = console.read_text(errors="replace").strip()
                 raise ScaleoutError(
                     f"pgbouncer did not start on port {port}: "
                     f"{err.splitlines()[-1] if err else f'see {log}'}"

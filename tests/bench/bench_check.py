@@ -81,6 +81,11 @@ def parse_args(argv=None):
     parser.add_argument("--attribution", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument(
+        "--db-filter",
+        action="store_true",
+        help="run the servers with --db-filter (a connection to postgres per request)",
+    )
     parser.add_argument("--json", help="write the results as JSON here")
     parser.add_argument("--out", help="write the results as Markdown here")
     return parser.parse_args(argv)
@@ -183,7 +188,11 @@ class Server:
         self.log.unlink(missing_ok=True)
         cmd = [sys.executable, str(Path(args.odoo_src) / "odoo-bin")]
         cmd += ["-c", args.config, "--addons-path", args.addons_path]
-        cmd += ["-d", check_db, "--db-filter", f"^{check_db}$", "--no-database-list"]
+        # No --db-filter unless asked: with one, Odoo lists the databases on every
+        # request through a connection to "postgres" that it never pools.
+        cmd += ["-d", check_db, "--no-database-list"]
+        if args.db_filter:
+            cmd += ["--db-filter", f"^{check_db}$"]
         cmd += ["--workers", str(args.workers), "--max-cron-threads", "0"]
         cmd += ["--limit-memory-soft", str(2 * 1024**3)]
         cmd += ["--limit-memory-hard", str(3 * 1024**3)]
@@ -535,7 +544,8 @@ def markdown(res):
             f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB, "
             f"load average at start {load}; "
             f"{m['os']}; PostgreSQL {m['postgresql']}, {m['pgbouncer']}. Odoo 18 "
-            f"`--workers {res['workers']}`, memory/time limits set, no cron workers; "
+            f"`--workers {res['workers']}`, memory/time limits set, no cron workers, "
+            f"{'with' if res['db_filter'] else 'no'} `--db-filter`; "
             f"{res['serials']:,} serials with coverage in `{res['db']}`."
         ),
         "",
@@ -684,6 +694,7 @@ def main(argv=None):
         "db": check_db,
         "serials": args.serials,
         "workers": args.workers,
+        "db_filter": args.db_filter,
         "requests": args.requests,
         "attribution_requests": args.attribution,
         "attribution": attributed,

@@ -4,6 +4,7 @@ bus and cron LISTEN. The replica is not smoked here: its base backup copies the
 whole local cluster (tens of seconds at least); ``./dev bench --suite scaleout``
 runs it."""
 
+import os
 import select
 import shutil
 import sys
@@ -84,3 +85,10 @@ def test_through_pgbouncer():
             for connection in connections:
                 connection.close()
     assert not scaleout._port_open("127.0.0.1", port)
+
+
+def test_a_stale_pidfile_stops_nothing_else(tmp_path):
+    """A pidfile left by a killed run may name another process by now."""
+    pidfile = tmp_path / "pgbouncer.pid"
+    pidfile.write_text(f"{os.getpid()}\n")  # this very process: not a pgbouncer
+    assert scaleout._stop_pgbouncer(pidfile, tmp_path / "pgbouncer.ini") is False

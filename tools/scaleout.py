@@ -426,6 +426,19 @@ def pgbouncer_sql(params, host, port, query):
     return [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]]
 
 
+def _stop_pgbouncer(pidfile, ini):
+    """SIGTERM (immediate shutdown) to the pgbouncer of ``pidfile``, only if that
+    process is a pgbouncer run with ``ini`` (a stale pidfile's number may belong
+    to another process by now); True if one was signalled."""
+    with contextlib.suppress(ValueError, OSError):
+        pid = int(pidfile.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if any(b"pgbouncer" in arg for arg in cmdline) and str(ini).encode() in cmdline:
+            os.kill(pid, signal.SIGTERM)
+            return True
+    return False
+
+
 @contextlib.contextmanager
 def pgbouncer(params, target_host, target_port, port=None, state=STATE):
     """pgbouncer in transaction pooling in front of ``target_host:target_port``
@@ -436,13 +449,11 @@ def pgbouncer(params, target_host, target_port, port=None, state=STATE):
     base.mkdir(exist_ok=True)
     _own(base)
     pidfile = base / "pgbouncer.pid"
-    if pidfile.is_file():  # left by an interrupted run
-        with contextlib.suppress(ValueError, OSError):
-            os.kill(int(pidfile.read_text().split()[0]), signal.SIGTERM)
-            time.sleep(1)
-        pidfile.unlink(missing_ok=True)
-    port = port or _free_port(PGBOUNCER_PORT)
     ini = base / "pgbouncer.ini"
+    if _stop_pgbouncer(pidfile, ini):  # left running by an interrupted run
+        time.sleep(1)
+    pidfile.unlink(missing_ok=True)
+    port = port or _free_port(PGBOUNCER_PORT)
     ini.write_text(pgbouncer_ini(params, target_host, target_port, port, base))
     users = base / "userlist.txt"
     users.write_text(f'"{params["user"]}" "{params.get("password") or ""}"\n')
@@ -479,8 +490,7 @@ def pgbouncer(params, target_host, target_port, port=None, state=STATE):
         if proc.poll() is None:
             # SIGTERM: immediate shutdown; to pgbouncer itself (its pidfile),
             # under runuser when root.
-            with contextlib.suppress(ValueError, OSError):
-                os.kill(int(pidfile.read_text().split()[0]), signal.SIGTERM)
+            _stop_pgbouncer(pidfile, ini)
             with contextlib.suppress(OSError):
                 proc.send_signal(signal.SIGTERM)
             try:

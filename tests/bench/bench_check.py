@@ -534,6 +534,34 @@ def fmt(value, digits=1):
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def overhead_lines(res):
+    """Where the replica's and pgbouncer's time goes, against direct: the p50s of
+    SQL and of the rest, the transactions per check on each cluster."""
+    lines = []
+    base = res["timing"]["direct"]
+    count = res["attribution_requests"]
+    direct = res["attribution"]["direct"]
+    for label in ("pgbouncer", "replica"):
+        t, a = res["timing"][label], res["attribution"][label]
+        if t["server_p50_ms"] is None or base["server_p50_ms"] is None:
+            continue
+        other = (t["server_p50_ms"] - t["sql_p50_ms"]) - (
+            base["server_p50_ms"] - base["sql_p50_ms"]
+        )
+        lines.append(
+            f"- {label} against direct: server p50 "
+            f"{t['server_p50_ms'] - base['server_p50_ms']:+.1f} ms (SQL "
+            f"{t['sql_p50_ms'] - base['sql_p50_ms']:+.1f} ms, the rest {other:+.1f} "
+            f"ms), {t['queries_p50']:.0f} queries either way; per check "
+            f"{a['primary']['transactions'] / count:.1f} transactions on the primary "
+            f"and {a['replica']['transactions'] / count:.1f} on the replica (direct: "
+            f"{direct['primary']['transactions'] / count:.1f} and "
+            f"{direct['replica']['transactions'] / count:.1f}; the statistics' own "
+            "queries included)."
+        )
+    return lines
+
+
 def markdown(res):
     m = res["machine"]
     load = ", ".join(f"{x:.1f}" for x in m["load_average"])
@@ -571,6 +599,7 @@ def markdown(res):
             f"{', '.join(f'{k}: {v}' for k, v in sorted(t['statuses'].items()))} | "
             f"{', '.join(f'{k}: {v}' for k, v in sorted(t['cursor_modes'].items()))} |"
         )
+    lines += ["", *overhead_lines(res)]
     lines += [
         "",
         f"## Where the checks ran: {res['attribution_requests']} checks per server",

@@ -1124,6 +1124,28 @@ def _prepare_bench_db(odoo_src, params, conf, addons_path, db, module, install):
         raise Fail(f"installing {module} into {db} failed: see {log}")
 
 
+def _bench_scaleout(args, odoo_src, params, conf, addons_path):
+    """./dev bench --suite scaleout: the public check at 1M serials, direct,
+    through pgbouncer and on a streaming replica (tests/bench/bench_check.py,
+    tools/scaleout.py); results in .run/bench-scaleout.{json,md}."""
+    out = STATE / "bench-scaleout.md"
+    cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_check.py")]
+    cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
+    cmd += ["--addons-path", ",".join(map(str, addons_path)), "--db", BENCH_DB]
+    cmd += ["--db-host", params["host"] or "127.0.0.1"]
+    cmd += ["--db-port", str(params["port"] or 5432), "--db-user", params["user"]]
+    cmd += ["--db-password", params["password"] or "", "--serials", str(args.serials)]
+    cmd += ["--json", str(STATE / "bench-scaleout.json"), "--out", str(out)]
+    if args.reset:
+        cmd.append("--reset")
+    proc = run(cmd, check=False, cwd=ROOT)
+    if proc.returncode:
+        raise Fail(
+            f"the scale-out benchmark failed (exit {proc.returncode}): see above"
+        )
+    return out
+
+
 def cmd_bench(args):
     started = time.time()
     odoo_src, params, conf = setup()
@@ -1133,6 +1155,10 @@ def cmd_bench(args):
             say(f"dropping database {db}")
             drop_db(params, db)
     _prepare_bench_db(odoo_src, params, conf, addons_path, BENCH_DB, ADDON, [ADDON])
+    if args.suite == "scaleout":
+        out = _bench_scaleout(args, odoo_src, params, conf, addons_path)
+        say(f"benchmark done in {time.time() - started:.0f}s; results in {out}")
+        return 0
     if args.suite in ("warranty", "all"):
         say("warranty suite: backfill and lookup by serial, in a scratch database")
         cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_warranty.py")]
@@ -1259,11 +1285,13 @@ def main(argv=None):
     )
     p_bench.add_argument(
         "--suite",
-        choices=("rma", "warranty", "portal", "all"),
+        choices=("rma", "warranty", "portal", "scaleout", "all"),
         default="all",
         help="rma: RMA flows against OCA rma and core; warranty: install-time "
         "backfill and lookup by serial at scale; portal: My RMAs and My units of "
-        "one distributor at scale, against a follower rule; all (default): all three",
+        "one distributor at scale, against a follower rule; scaleout: the public "
+        "check direct, through pgbouncer and on a streaming replica (not in all); "
+        "all (default): rma, warranty and portal",
     )
     p_bench.add_argument(
         "--portal-sizes",
@@ -1280,7 +1308,7 @@ def main(argv=None):
         "--serials",
         type=int,
         default=1_000_000,
-        help="warranty suite: serials to look up among (1000000)",
+        help="warranty and scaleout suites: serials to look up among (1000000)",
     )
     p_bench.add_argument(
         "--units", type=int, default=100, help="units returned per flow (100)"

@@ -92,3 +92,5 @@ from . import test_issue15_swap_concurrency
 
 # ---- issue 16, adoption at scale: backfill in the database ----
 from . import test_issue16_adoption
+# Scale-out: readonly routes, no session state (issue 16, task "scaleout")
+from . import test_issue16_scaleout

@@ -625,3 +625,32 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def add_covered_serials(env, product, count, template_lot_id, prefix="LK"):
+    """``count`` more serials of ``product``, each with a copy of the coverage
+    periods of the serial ``template_lot_id`` (what main() does for the lookup,
+    as a function for tests/bench/bench_check.py); returns their ids."""
+    cr = env.cr
+    cr.execute(
+        """
+        INSERT INTO stock_lot (name, product_id, company_id, create_uid,
+                               create_date, write_uid, write_date)
+        SELECT %s || lpad(g::text, 8, '0'), %s, %s, 1, now(), 1, now()
+          FROM generate_series(1, %s) g
+        RETURNING id
+        """,
+        (prefix, product.id, env.company.id, count),
+    )
+    lot_ids = [lot_id for (lot_id,) in cr.fetchall()]
+    coverage_cols = columns(cr, "rma_warranty_coverage", skip=("id", "lot_id"))
+    cr.execute(
+        f"""
+        INSERT INTO rma_warranty_coverage (lot_id, {", ".join(coverage_cols)})
+        SELECT l.id, {", ".join(f"c.{c}" for c in coverage_cols)}
+          FROM unnest(%s::int[]) AS l(id), rma_warranty_coverage c
+         WHERE c.lot_id = %s
+        """,
+        (lot_ids, template_lot_id),
+    )
+    return lot_ids

@@ -89,3 +89,6 @@ from . import test_issue15_spares  # Spare parts (issue 15)
 from . import test_issue15_swap
 from . import test_issue15_swap_portal
 from . import test_issue15_swap_concurrency
+
+# issue 16, load run (task "load"): hot rate-limit counters.
+from . import test_issue16_load

@@ -467,8 +467,11 @@ def machine(settings):
 
 
 def summarise(settings, label, run, rows, server_log, mails, elapsed, loads):
-    ramp = settings.users / settings.spawn_rate
     samples = run["samples"]
+    # Steady state: once every user has logged in (a password hash each, the
+    # most expensive request of a session, made once).
+    logins = [s[3] for s in samples if s[0] == "login"]
+    ramp = max(logins) if logins else settings.users / settings.spawn_rate
     server = server_pages(server_log)
     pages = []
     for name, _pattern in PAGES:
@@ -486,6 +489,8 @@ def summarise(settings, label, run, rows, server_log, mails, elapsed, loads):
                 "p50_ms": pct(times, 0.50),
                 "p95_ms": pct(times, 0.95),
                 "max_ms": max(times) if times else None,
+                "steady_count": len(steady),
+                "steady_p50_ms": pct(steady, 0.50),
                 "steady_p95_ms": pct(steady, 0.95),
                 "server_p50_ms": pct(srv["ms"], 0.50),
                 "server_p95_ms": pct(srv["ms"], 0.95),
@@ -501,13 +506,14 @@ def summarise(settings, label, run, rows, server_log, mails, elapsed, loads):
     failures = sum(page["failures"] for page in pages) + sum(
         1 for s in samples if s[0] in unknown and s[2]
     )
-    # Targets: every page but the login (a password hash, once per session).
+    # Target: p95 of every page but the login (a password hash, once per
+    # session), once every user has logged in.
     slow = [
         page["page"]
         for page in pages
         if page["page"] not in ("login", "login form")
-        and page["p95_ms"] is not None
-        and page["p95_ms"] >= TARGET_P95_MS
+        and page["steady_p95_ms"] is not None
+        and page["steady_p95_ms"] >= TARGET_P95_MS
     ]
     return {
         "label": label,
@@ -518,6 +524,7 @@ def summarise(settings, label, run, rows, server_log, mails, elapsed, loads):
         "workers": settings.workers,
         "requests": len(samples),
         "requests_per_s": round(len(samples) / max(elapsed, 1), 1),
+        "all_logged_in_s": round(ramp, 1),
         "pages": pages,
         "failures": failures,
         "server_log_errors": len(log_errors),
@@ -549,6 +556,13 @@ def _page_row(page):
                 "p50_ms",
                 "p95_ms",
                 "max_ms",
+            )
+        ),
+        page["steady_count"],
+        *(
+            _ms(page[key])
+            for key in (
+                "steady_p50_ms",
                 "steady_p95_ms",
                 "server_p50_ms",
                 "server_p95_ms",
@@ -574,11 +588,13 @@ def render(results, info):
             f"{res['duration_s']} s, Odoo with {res['workers']} workers; "
             f"{res['requests']} requests ({res['requests_per_s']}/s); machine load "
             f"average {res['load_average_before'][0]} before, "
-            f"{res['load_average_after'][0]} after (1 min)."
+            f"{res['load_average_after'][0]} after (1 min); every user logged in "
+            f"after {res['all_logged_in_s']} s."
         )
         header = (
             "| page | requests | failures | p50 ms | p95 ms | max ms "
-            "| p95 after ramp-up | server p50 ms | server p95 ms | queries |"
+            "| after login: requests | p50 ms | p95 ms "
+            "| server p50 ms | server p95 ms | queries |"
         )
         errors = (
             f"- Errors: {res['errors']} ({res['failures']} failed requests, "
@@ -595,14 +611,17 @@ def render(results, info):
             f"(400), {guesses.get('throttled', 0)} throttled (429), "
             f"{guesses.get('other', 0)} other answers."
         )
-        target = f"- p95 target (< {TARGET_P95_MS:.0f} ms, every page but the login): "
+        target = (
+            f"- p95 target (< {TARGET_P95_MS:.0f} ms, every page but the login, "
+            "once every user has logged in): "
+        )
         target += (
             "met."
             if not res["slow_pages"]
             else f"missed on {', '.join(res['slow_pages'])}."
         )
         lines += [f"## {res['label']}", "", setup, "", header]
-        lines.append("|---|" + "---:|" * 9)
+        lines.append("|---|" + "---:|" * 11)
         lines += [_page_row(page) for page in res["pages"]]
         lines += ["", errors, exactly, guessing]
         lines += [f"- Mails handed to SMTP: {res['mails_sent']}.", target, ""]

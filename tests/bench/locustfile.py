@@ -35,8 +35,9 @@ import uuid
 import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import urlencode
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 
 WORLD = json.loads(Path(os.environ["RMAW_LOAD_USERS"]).read_text())
 OUT = os.environ.get("RMAW_LOAD_OUT")
@@ -66,6 +67,31 @@ def _png(size=64):
 
 
 PHOTO = _png()
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _multipart(fields, files):
+    """A multipart/form-data body as a browser sends a form with files:
+    ``(body, content type)``; ``files``: [(field, file name, content, type)]."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        f"{value}\r\n".encode()
+        for name, value in fields.items()
+    ]
+    parts += [
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{filename}"\r\nContent-Type: {mimetype}\r\n\r\n'
+        ).encode()
+        + content
+        + b"\r\n"
+        for field, filename, content, mimetype in files
+    ]
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REQUEST_TOKEN = re.compile(r'name="request_token" value="([^"]+)"')
 RMA_LINK = re.compile(r'href="/my/rmas/(\d+)[?"]')
@@ -98,10 +124,15 @@ def _write(**_kw):
         Path(OUT).write_text(json.dumps(RUN))
 
 
-class PortalUser(HttpUser):
-    """A portal login of the load world: end user or distributor."""
+class PortalUser(FastHttpUser):
+    """A portal login of the load world: end user or distributor. Locust's
+    FastHttpUser (geventhttpclient): a client that costs little CPU, as the
+    machine is shared with the server."""
 
     wait_time = between(*WAIT)
+    # Odoo answers HTTP/1.0: a connection per request, as behind a proxy.
+    network_timeout = 120.0
+    connection_timeout = 60.0
 
     def on_start(self):
         self.account = next(ACCOUNTS)
@@ -113,12 +144,15 @@ class PortalUser(HttpUser):
         csrf = CSRF.search(form.text or "")
         with self.client.post(
             "/web/login",
-            data={
-                "csrf_token": csrf.group(1) if csrf else "",
-                "login": self.account["login"],
-                "password": WORLD["password"],
-                "redirect": "/my",
-            },
+            data=urlencode(
+                {
+                    "csrf_token": csrf.group(1) if csrf else "",
+                    "login": self.account["login"],
+                    "password": WORLD["password"],
+                    "redirect": "/my",
+                }
+            ),
+            headers=FORM,
             name="login",
             allow_redirects=False,
             catch_response=True,
@@ -147,7 +181,7 @@ class PortalUser(HttpUser):
                 resp.failure(
                     f"HTTP {resp.status_code} {resp.headers.get('Location', '')}"
                 )
-            elif marker not in resp.text:
+            elif marker not in (resp.text or ""):
                 resp.failure(f"no {marker!r} in the page")
             return resp
 
@@ -208,15 +242,19 @@ class PortalUser(HttpUser):
         token = REQUEST_TOKEN.search(form.text or "")
         if not (csrf and token):
             return
-        with self.client.post(
-            "/my/rmas/new",
-            data={
+        body, content_type = _multipart(
+            {
                 "csrf_token": csrf.group(1),
                 "request_token": token.group(1),
                 "unit-0-serial": random.choice(self.account["serials"]),
                 "unit-0-fault_description": "Fan noise under load (load run)",
             },
-            files=[("attachments", ("photo.png", PHOTO, "image/png"))],
+            [("attachments", "photo.png", PHOTO, "image/png")],
+        )
+        with self.client.post(
+            "/my/rmas/new",
+            data=body,
+            headers={"Content-Type": content_type},
             name="New request with a photo",
             allow_redirects=False,
             catch_response=True,
@@ -235,18 +273,22 @@ class PortalUser(HttpUser):
             return self.unit_page()
         with self.client.post(
             f"/my/units/{random.choice(self.unit_ids)}/redeem",
-            data={
-                "csrf_token": self.unit_csrf,
-                "code": f"GUESS-{uuid.uuid4().hex[:8].upper()}",
-            },
+            data=urlencode(
+                {
+                    "csrf_token": self.unit_csrf,
+                    "code": f"GUESS-{uuid.uuid4().hex[:8].upper()}",
+                }
+            ),
+            headers=FORM,
             name="Guess a code",
             allow_redirects=False,
             catch_response=True,
         ) as resp:
-            if resp.status_code == 400 and "is not valid" in resp.text:
+            text = resp.text or ""
+            if resp.status_code == 400 and "is not valid" in text:
                 RUN["guesses"]["invalid"] += 1
                 resp.success()
-            elif resp.status_code == 429 and "Too many codes" in resp.text:
+            elif resp.status_code == 429 and "Too many codes" in text:
                 RUN["guesses"]["throttled"] += 1
                 resp.success()
             else:

@@ -11,7 +11,9 @@ Run by ``bench_load.py`` (``./dev bench --suite load``) and by the smoke in
         --host http://127.0.0.1:8069
 
 - ``RMAW_LOAD_USERS``: the users file of ``load_world.py`` (logins, password,
-  serials each user may file, serials known to the public check).
+  serials each user may file, serials known to the public check); a user with a
+  ``session_id`` (logged in before the run by bench_load.py) starts with it,
+  the others log in through Odoo's login form first.
 - ``RMAW_LOAD_OUT``: where the run is written at its end (JSON): every request
   (page, response time in ms, ok or the failure, when), the RMA each successful
   submission filed (from its redirect) per login, and the outcomes of code
@@ -38,11 +40,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, events, task
+from requests.cookies import create_cookie
 
 WORLD = json.loads(Path(os.environ["RMAW_LOAD_USERS"]).read_text())
 OUT = os.environ.get("RMAW_LOAD_OUT")
 WAIT = [float(x) for x in os.environ.get("RMAW_LOAD_WAIT", "1,5").split(",")]
 ACCOUNTS = itertools.cycle(WORLD["users"])
+HOST = os.environ.get("RMAW_LOAD_HOST", "127.0.0.1")
 
 
 def _png(size=64):
@@ -139,6 +143,23 @@ class PortalUser(FastHttpUser):
         self.rma_ids = []
         self.unit_ids = []
         self.unit_csrf = None
+        if self.account.get("session_id"):
+            # Logged in before the run (bench_load.log_in): a person browsing
+            # the portal mostly is already (Odoo's sessions last a week).
+            self.client.cookiejar.set_cookie(
+                create_cookie("session_id", self.account["session_id"], domain=HOST)
+            )
+        else:
+            self.log_in()
+        if os.environ.get("RMAW_LOAD_TOUR"):
+            # Every page once, in the order a person finds them (the smoke run).
+            for step in TOUR:
+                step(self)
+        else:
+            self.my_rmas()
+            self.my_units()
+
+    def log_in(self):
         # Odoo's login form, as a person logs in (the database is the server's).
         form = self.client.get("/web/login", name="login form")
         csrf = CSRF.search(form.text or "")
@@ -161,13 +182,6 @@ class PortalUser(FastHttpUser):
                 "Location", ""
             ):
                 resp.failure(f"login refused: HTTP {resp.status_code}")
-        if os.environ.get("RMAW_LOAD_TOUR"):
-            # Every page once, in the order a person finds them (the smoke run).
-            for step in TOUR:
-                step(self)
-        else:
-            self.my_rmas()
-            self.my_units()
 
     # ---- Helpers ----
 

@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -345,6 +346,60 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# ---- CPU accounting (Linux /proc): where the machine's time went ---------------------
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid):
+    """(parent pid, CPU seconds) of process ``pid``, None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+
+
+def server_cpu(master_pid):
+    """CPU seconds of the Odoo master and its workers so far ({pid: seconds})."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _proc_stat(int(entry.name))
+            if stat and (int(entry.name) == master_pid or stat[0] == master_pid):
+                found[int(entry.name)] = stat[1]
+    return found
+
+
+def postgres_cpu(config, db):
+    """CPU seconds so far of the PostgreSQL backends serving ``db`` (same machine)."""
+    pids = query(
+        config,
+        db,
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+        "pg_backend_pid()",
+        (db,),
+    )
+    return {pid: stat[1] for (pid,) in pids if (stat := _proc_stat(pid))}
+
+
+def machine_cpu():
+    """Busy CPU seconds of the whole machine so far (/proc/stat)."""
+    with contextlib.suppress(OSError):
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        ticks = [int(x) for x in first]
+        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+        return (sum(ticks[:8]) - idle) / TICK
+    return 0.0
+
+
+def cpu_delta(before, after):
+    """Seconds used between two snapshots ({pid: seconds}); a process born in
+    between counts whole."""
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
 def run_load(settings, odoo_args, label, db_host=None, db_port=None):
     """One load run on ``settings.db``: Odoo (``odoo_args`` appended to its
     options; database at ``db_host``:``db_port`` when given), locust, the
@@ -399,9 +454,26 @@ def run_load(settings, odoo_args, label, db_host=None, db_port=None):
         ]
         cmd += ["--csv", str(out_dir / f"{settings.name}-{tag}"), "--only-summary"]
         cmd += ["--loglevel", "WARNING", "--exit-code-on-error", "0"]
+        cpu_before = (
+            server_cpu(server.pid),
+            postgres_cpu(settings.config, settings.db),
+            machine_cpu(),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
         started = time.time()
         proc = subprocess.run(cmd, env=env, check=False, cwd=HERE)
         elapsed = time.time() - started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {
+            "odoo_s": cpu_delta(cpu_before[0], server_cpu(server.pid)),
+            "postgresql_s": cpu_delta(
+                cpu_before[1], postgres_cpu(settings.config, settings.db)
+            ),
+            "machine_s": machine_cpu() - cpu_before[2],
+            "locust_s": (children.ru_utime + children.ru_stime)
+            - (cpu_before[3].ru_utime + cpu_before[3].ru_stime),
+            "capacity_s": elapsed * (os.cpu_count() or 1),
+        }
         if proc.returncode or not locust_out.exists():
             raise RuntimeError(f"locust failed (exit {proc.returncode})")
     finally:
@@ -423,6 +495,7 @@ def run_load(settings, odoo_args, label, db_host=None, db_port=None):
         elapsed,
         (machine_before, machine_after),
         login_ms,
+        cpu,
     )
 
 
@@ -517,7 +590,9 @@ def machine(settings):
     }
 
 
-def summarise(settings, label, run, rows, server_log, mails, elapsed, loads, login_ms):
+def summarise(
+    settings, label, run, rows, server_log, mails, elapsed, loads, login_ms, cpu
+):
     samples = run["samples"]
     # Steady state: once every user has logged in (a password hash each, the
     # most expensive request of a session, made once).
@@ -586,6 +661,11 @@ def summarise(settings, label, run, rows, server_log, mails, elapsed, loads, log
         "failures": failures,
         "server_log_errors": len(log_errors),
         "idle_connection_timeouts": len(idle),
+        "cpu": {key: round(value, 1) for key, value in cpu.items()},
+        "cpu_ms_per_request": {
+            key[:-2]: round(cpu[key] * 1000 / max(len(samples), 1), 1)
+            for key in ("odoo_s", "postgresql_s", "locust_s")
+        },
         "logins_before": {
             "count": len(login_ms),
             "concurrency": settings.workers,
@@ -635,6 +715,18 @@ def _page_row(page):
         "-" if queries is None else f"{queries:g}",
     ]
     return "| " + " | ".join(map(str, cells)) + " |"
+
+
+def _cpu_line(res):
+    cpu, per = res["cpu"], res["cpu_ms_per_request"]
+    others = cpu["machine_s"] - cpu["odoo_s"] - cpu["postgresql_s"] - cpu["locust_s"]
+    return (
+        f"- CPU during the run ({cpu['capacity_s']:g} core-seconds on the machine): "
+        f"busy {cpu['machine_s']:g}; Odoo's workers {cpu['odoo_s']:g} "
+        f"({per['odoo']} ms a request), PostgreSQL {cpu['postgresql_s']:g} "
+        f"({per['postgresql']} ms a request), locust {cpu['locust_s']:g}, "
+        f"everything else on the machine {max(others, 0):.1f}."
+    )
 
 
 def render(results, info):
@@ -700,6 +792,7 @@ def render(results, info):
                 f"- Idle connections closed by Odoo's 2 s socket timeout (client side, "
                 f"not counted as errors): {res['idle_connection_timeouts']}."
             ),
+            _cpu_line(res),
             f"- Mails handed to SMTP: {res['mails_sent']}.",
             target,
             "",

@@ -59,6 +59,12 @@ BENCH_DB = os.environ.get("RMAW_BENCH_DB") or "rmaw_bench"
 BENCH_OCA_DB = f"{BENCH_DB}_oca"
 OCA_CACHE = Path.home() / ".cache" / "rma_warranty" / "oca"
 OCA_REQUIREMENT = "odoo-addon-rma>=18.0,<18.1"
+# ./dev bench --suite load: the base database (rma_warranty, demo data, the load
+# world) and the copy each run works on; locust in a virtualenv of its own.
+LOAD_DB = os.environ.get("RMAW_LOAD_DB") or f"{BENCH_DB}_load"
+LOAD_REQUIREMENTS = ROOT / "requirements" / "load.txt"
+LOAD_CONSTRAINTS = ROOT / "requirements" / "load-constraints.txt"
+LOAD_VENVS = Path.home() / ".cache" / "rma_warranty"
 CHROME_NAMES = ["google-chrome", "chromium", "chromium-browser", "google-chrome-stable"]
 # Logins created by the addon's demo data (rma_warranty/demo/res_users_demo.xml).
 DEMO_LOGINS = [
@@ -840,6 +846,7 @@ def run_pytest(odoo_src, conf, tally, db):
             RMAW_DEMO_LOGINS=json.dumps(
                 [[login, pw] for _label, login, pw in DEMO_LOGINS]
             ),
+            **_load_smoke_env(conf),
         )
         proc = run(
             [
@@ -860,6 +867,18 @@ def run_pytest(odoo_src, conf, tally, db):
     finally:
         stop(server)
     tally_pytest(tally, "pytest", proc.returncode, report)
+
+
+def _load_smoke_env(conf):
+    """What tests/test_load_smoke.py needs: locust (its own virtualenv) and the
+    Odoo configuration (the database it checks). Left out when locust cannot be
+    installed: the smoke then fails and says so."""
+    try:
+        locust = ensure_locust()
+    except Fail as exc:
+        print(f"error: {exc}", flush=True)
+        return {"RMAW_ODOO_CONF": str(conf)}
+    return {"RMAW_LOCUST": str(locust), "RMAW_ODOO_CONF": str(conf)}
 
 
 def tally_pytest(tally, name, returncode, report):
@@ -1146,10 +1165,56 @@ def _bench_scaleout(args, odoo_src, params, conf, addons_path):
     return out
 
 
+def ensure_locust():
+    """locust (requirements/load.txt) in a virtualenv of its own, shared by the
+    checkouts of the machine and named after the checksum of its pins: it cannot
+    live in .venv beside Odoo's pins (see load.txt). Returns its executable."""
+    digest = hashlib.sha256(sys.version.encode())
+    for req in (LOAD_REQUIREMENTS, LOAD_CONSTRAINTS):
+        digest.update(req.read_bytes())
+    venv = LOAD_VENVS / f"locust-{digest.hexdigest()[:12]}"
+    locust = venv / "bin" / "locust"
+    done = venv / ".installed"  # written last: a half-made virtualenv is made again
+    if done.exists():
+        return locust
+    say(f"installing locust into its own virtualenv {venv}")
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    run([sys.executable, "-m", "venv", str(venv)], quiet=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    pip += ["--disable-pip-version-check", "-c", str(LOAD_CONSTRAINTS)]
+    run([*pip, "-r", str(LOAD_REQUIREMENTS)], quiet=True)
+    done.write_text("")
+    return locust
+
+
+def _bench_load(odoo_src, params, conf, args):
+    """./dev bench --suite load: LOAD_DB with the addon and demo data (made once,
+    then kept up to date), then tests/bench/bench_load.py on a fresh copy of it."""
+    locust = ensure_locust()
+    ensure_addon_db(odoo_src, params, conf, LOAD_DB)
+    out = STATE / "bench-load.md"
+    cmd = [str(venv_python()), str(ROOT / "tests" / "bench" / "bench_load.py")]
+    cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
+    cmd += ["--base-db", LOAD_DB, "--db", f"{LOAD_DB}_run", "--locust", str(locust)]
+    cmd += ["--users", str(args.users), "--duration", str(args.duration)]
+    cmd += ["--out-dir", str(STATE), "--targets"]
+    proc = run(cmd, check=False, cwd=ROOT)
+    if proc.returncode:
+        raise Fail(
+            f"the load run had errors or missed a target (exit {proc.returncode}): "
+            f"see {out}"
+        )
+    say(f"load run done; results in {out} and {out.with_suffix('.json')}")
+    return 0
+
+
 def cmd_bench(args):
     started = time.time()
     odoo_src, params, conf = setup()
     addons_path = [odoo_src / "addons", odoo_src / "odoo" / "addons", ROOT]
+    if args.suite == "load":  # its own databases (with demo data)
+        return _bench_load(odoo_src, params, conf, args)
     if args.reset:
         for db in (BENCH_DB, BENCH_OCA_DB):
             say(f"dropping database {db}")
@@ -1285,13 +1350,20 @@ def main(argv=None):
     )
     p_bench.add_argument(
         "--suite",
-        choices=("rma", "warranty", "portal", "scaleout", "all"),
+        choices=("rma", "warranty", "portal", "scaleout", "load", "all"),
         default="all",
         help="rma: RMA flows against OCA rma and core; warranty: install-time "
         "backfill and lookup by serial at scale; portal: My RMAs and My units of "
         "one distributor at scale, against a follower rule; scaleout: the public "
-        "check direct, through pgbouncer and on a streaming replica (not in all); "
-        "all (default): rma, warranty and portal",
+        "check direct, through pgbouncer and on a streaming replica; load: portal "
+        "and public pages under locust, Odoo with --workers; all (default): rma, "
+        "warranty and portal",
+    )
+    p_bench.add_argument(
+        "--users", type=int, default=50, help="load suite: portal users (50)"
+    )
+    p_bench.add_argument(
+        "--duration", type=int, default=60, help="load suite: seconds of load (60)"
     )
     p_bench.add_argument(
         "--portal-sizes",

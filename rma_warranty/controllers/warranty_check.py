@@ -38,8 +38,14 @@ class WarrantyCheck(http.Controller):
         window = _positive_int(
             params_sudo.get_param(RATE_WINDOW_PARAM), RATE_WINDOW_DEFAULT
         )
+        # Its own cursor: every check of one address counts on one row, which
+        # the page must not hold while it renders (see _hit).
         allowed = request.env["rma.rate.limit"]._hit(
-            "warranty_check", request.httprequest.remote_addr or "", limit, window
+            "warranty_check",
+            request.httprequest.remote_addr or "",
+            limit,
+            window,
+            own_cursor=True,
         )
         return allowed, window
 

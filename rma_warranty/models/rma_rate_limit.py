@@ -3,14 +3,8 @@ import time
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
-from psycopg2.errors import SerializationFailure
-
 from odoo import api, fields, models
 from odoo.tools import SQL
-
-# A counter that a concurrent worker updated in the same instant makes the
-# statement fail to serialise; on its own short cursor the hit is simply retried.
-_OWN_CURSOR_TRIES = 5
 
 
 class RmaRateLimit(models.Model):
@@ -54,7 +48,7 @@ class RmaRateLimit(models.Model):
     # ---- Business methods ----
 
     @api.model
-    def _hit(self, scope, key, limit, window_seconds):
+    def _hit(self, scope, key, limit, window_seconds, own_cursor=False):
         """Count one hit of ``key`` in ``scope`` for the current window and
         return True while it is allowed (at most ``limit`` hits in the window,
         this one included), False when it is over the limit. Every hit is
@@ -64,20 +58,28 @@ class RmaRateLimit(models.Model):
         RETURNING count``) on a unique index, so concurrent workers never lose a
         hit:
 
-        - on a read-write cursor the hit belongs to the caller's transaction:
-          a concurrent hit on the same counter waits for it and then fails to
-          serialise, and Odoo retries that request. A caller that raises after a
-          refusal or a failure rolls its hit back: answer with a message instead
-          of an exception when failed attempts must count (codes).
-        - on a read-only cursor (a ``readonly=True`` route served by a replica,
-          DESIGN §7) the hit is written through its own short read-write cursor,
-          committed at once, as Odoo's own request dispatch does for its device
-          log; the current read-only transaction is rolled back first (so call
-          this before reading anything) and the page goes on reading.
+        - on a read-write cursor (the default) the hit belongs to the caller's
+          transaction: a concurrent hit on the same counter waits for it and
+          then fails to serialise, and Odoo retries that request. A caller that
+          raises after a refusal or a failure rolls its hit back (a refused
+          request form is not a request).
+        - with ``own_cursor``, and always on a read-only cursor (a
+          ``readonly=True`` route served by a replica, DESIGN §7), the hit is
+          written through its own short read-write cursor, committed at once, as
+          Odoo's own request dispatch does for its device log: it counts
+          whatever the request does next, and holds the counter's row for one
+          statement, not for the whole request. That transaction is READ
+          COMMITTED, so that hits on one counter (many visitors behind one
+          address) wait for each other and never fail to serialise, as they do
+          at Odoo's REPEATABLE READ (an ERROR logged and the whole request
+          retried, each time). On a read-only cursor the current transaction is
+          rolled back first (so call this before reading anything) and the page
+          goes on reading.
 
-        Called by the public warranty check (``/warranty/check``), the portal's
-        requests, serial lookups and extension orders, and (through
-        ``_hit_all``) code redemption and unit registration.
+        Called by the public warranty check (``/warranty/check``) and, through
+        ``_hit_all``, code redemption (own cursor: the counter of one address is
+        hot); by the portal's requests, serial lookups and extension orders, and
+        unit registration (in the transaction).
         The counter rows are written by this statement, not by ``create``: an
         insert-or-increment that the ORM has no call for.
         """
@@ -99,25 +101,28 @@ class RmaRateLimit(models.Model):
             start=window_start,
             end=window_start + timedelta(seconds=window_seconds),
         )
-        if not self.env.cr.readonly:
+        if not (own_cursor or self.env.cr.readonly):
             return self._hit_execute(nullcontext(self.env.cr), query) <= limit
-        # A test cursor may not open a read-write cursor while a read-only one
-        # holds a transaction (odoo.sql_db.TestCursor), nor should a worker.
-        self.env.cr.rollback()
-        for tryno in range(1, _OWN_CURSOR_TRIES + 1):
-            try:
-                cursor = self.env.registry.cursor(readonly=False)
-                return self._hit_execute(cursor, query) <= limit
-            except SerializationFailure:
-                if tryno == _OWN_CURSOR_TRIES:
-                    raise
+        if self.env.cr.readonly:
+            # A test cursor may not open a read-write cursor while a read-only
+            # one holds a transaction (odoo.sql_db.TestCursor), nor should a
+            # worker.
+            self.env.cr.rollback()
+        with self.env.registry.cursor(readonly=False) as cr:
+            if not self.env.registry.in_test_mode():
+                # The first statement of the new transaction; transaction-scoped,
+                # so it works behind pgbouncer in transaction pooling. (A test
+                # cursor is a savepoint in the test's transaction: no level to
+                # set there.)
+                cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+            return self._hit_execute(nullcontext(cr), query) <= limit
 
     @api.model
-    def _hit_all(self, hits):
+    def _hit_all(self, hits, own_cursor=False):
         """Count every hit of ``hits`` ([(scope, key, limit, window_seconds)], see
         _hit) and return True when all of them are allowed: a refused hit does
         not spare the others their count (per user and per address, say)."""
-        allowed = [self._hit(*hit) for hit in hits]
+        allowed = [self._hit(*hit, own_cursor=own_cursor) for hit in hits]
         return all(allowed)
 
     def _hit_execute(self, cursor_manager, query):

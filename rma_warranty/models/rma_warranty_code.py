@@ -374,11 +374,13 @@ class RmaWarrantyCode(models.Model):
         found by ``stock.lot._portal_unit_get`` (the access check).
 
         Every attempt counts against the limits per user and per client address
-        (PORTAL_REDEEM_LIMITS), refused ones too: the counters are written in the
-        request's transaction, which the portal commits with its answer, while
-        the redemption itself runs in a savepoint, so that a refused code leaves
-        nothing else behind. Raises RedeemRateLimited over a limit, a UserError
-        for any other refusal; returns the coverage given (in sudo).
+        (PORTAL_REDEEM_LIMITS), refused ones too: the counters are written
+        through their own cursor and committed at once (the counter of one
+        address is shared by everyone behind it: it is not held for the whole
+        request, see rma.rate.limit._hit), while the redemption itself runs in
+        a savepoint, so that a refused code leaves nothing else behind. Raises
+        RedeemRateLimited over a limit, a UserError for any other refusal;
+        returns the coverage given (in sudo).
         """
         if not self.env["rma.rate.limit"]._hit_all(
             [
@@ -387,7 +389,8 @@ class RmaWarrantyCode(models.Model):
                     ("code_redeem_user", self.env.uid),
                     ("code_redeem_ip", remote_addr or "-"),
                 )
-            ]
+            ],
+            own_cursor=True,
         ):
             raise RedeemRateLimited(
                 self.env._(

@@ -92,5 +92,9 @@ from . import test_issue15_swap_concurrency
 
 # ---- issue 16, adoption at scale: backfill in the database ----
 from . import test_issue16_adoption
+
 # Scale-out: readonly routes, no session state (issue 16, task "scaleout")
 from . import test_issue16_scaleout
+
+# issue 16, load run (task "load"): hot rate-limit counters.
+from . import test_issue16_load

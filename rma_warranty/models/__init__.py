@@ -22,6 +22,7 @@ from . import mail_thread
 from . import rma_order
 from . import rma_order_line
 from . import stock_move
+from . import stock_move_line
 from . import stock_picking
 from . import stock_scrap
 from . import account_move

@@ -98,3 +98,6 @@ from . import test_issue16_scaleout
 
 # issue 16, load run (task "load"): hot rate-limit counters.
 from . import test_issue16_load
+
+# issue 16: indexes of the lifecycle's lookups (integration)
+from . import test_issue16_indexes

@@ -89,3 +89,6 @@ from . import test_issue15_spares  # Spare parts (issue 15)
 from . import test_issue15_swap
 from . import test_issue15_swap_portal
 from . import test_issue15_swap_concurrency
+
+# Deferred customer emails (issue 16, task "mails")
+from . import test_issue16_mail_queue

@@ -94,6 +94,10 @@
         "views/rma_spare_part_views.xml",
         "views/rma_spare_part_portal_templates.xml",
         "data/mail_template_swap_data.xml",  # paid swap (issue 15)
+        # Deferred customer emails (issue 16)
+        "security/rma_mail_queue_security.xml",
+        "data/ir_cron_mail_queue_data.xml",
+        "views/rma_mail_queue_views.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -118,6 +122,7 @@
         "demo/rma_onsite_demo.xml",
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
+        "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

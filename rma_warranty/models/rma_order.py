@@ -1125,10 +1125,9 @@ class RmaOrder(models.Model):
         self._rma_rating_request()
         # Two emails: the customer's carries its rating links, the distributor's
         # copy must not (whoever opens them rates in the customer's name).
-        for recipients in ("customer", "copy"):
-            self.with_context(rma_mail_recipients=recipients)._rma_send_mail(
-                "rma_warranty.mail_template_rma_done"
-            )
+        self._rma_send_mail(
+            "rma_warranty.mail_template_rma_done", sides=("customer", "copy")
+        )
 
     # ---- Service levels (issue 14) ----
 
@@ -1364,17 +1363,58 @@ class RmaOrder(models.Model):
             return running.browse()
         return running._rma_sla_close().with_env(self.env)
 
-    def _rma_send_mail(self, template_xmlid):
-        """Post the template of this step in the chatter, to the customer.
+    def _rma_send_mail(self, template_xmlid, sides=None):
+        """Send the customer email ``template_xmlid`` of this step of these RMAs.
+
+        Deferred (issue 16): the transition only records the emails to send, one
+        ``rma.mail.queue`` row per RMA and email in one INSERT, and starts the
+        queue's scheduled action right after its commit; the cron renders and posts
+        them a batch at a time (``_rma_post_template``), with their PDFs. Even a
+        single RMA's email is deferred: the user does not wait for the render of
+        its PDF, the customer gets it seconds later, and every email goes the one
+        way that is sent exactly once and shows its failures.
+
+        :param sides: the ``rma_mail_recipients`` of each email to send (see
+            ``_rma_mail_partners``); default: the one of the context.
+        """
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template or not self:
+            return self.env["rma.mail.queue"]
+        if sides is None:
+            sides = (self.env.context.get("rma_mail_recipients") or False,)
+        # Who has no email gets none (checked again when it is sent).
+        vals_list = [
+            order._prepare_rma_mail_queue_vals(template, side)
+            for side in sides
+            for order in self
+            if order.with_context(rma_mail_recipients=side)._rma_mail_partners()
+        ]
+        return self.env["rma.mail.queue"]._rma_enqueue(vals_list)
+
+    def _prepare_rma_mail_queue_vals(self, template, side):
+        """Values of the queued email ``template`` of this RMA to the recipients
+        ``side`` (a ``rma_mail_recipients`` key or False). Called by
+        ``_rma_send_mail``; may be overridden."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "company_id": self.company_id.id,
+            "template_id": template.id,
+            "recipients": side,
+        }
+
+    def _rma_post_template(self, template):
+        """Post ``template`` in the chatter of these RMAs, to their customers.
 
         One composer renders the template for the whole batch, where
         ``message_post_with_source`` makes one per record. The emails of a batch
-        wait in the mail queue instead of being sent during the action.
+        wait in the mail queue, the email of a single RMA goes at once. Called by
+        the queue (``rma.mail.queue._rma_post``), with the author of the transition
+        as user.
         """
-        template = self.env.ref(template_xmlid, raise_if_not_found=False)
         # The templates' partner_to is _rma_mail_partner_to(): who has an email.
         orders = self.filtered(lambda order: order._rma_mail_partners())
-        if not template or not orders:
+        if not orders:
             return
         composer = (
             self.env["mail.compose.message"]

@@ -2272,7 +2272,17 @@ class RmaOrderLine(models.Model):
         at once share them out, a later run finds them done. Called by the
         scheduled action; on a recordset, only those units are considered."""
         today = fields.Date.context_today(self)
-        self.flush_model(["advance_state", "advance_due_date", "advance_remind_date"])
+        # advance_reminded too: the reminder below is written through the ORM, and
+        # a second run in the same transaction reads it in SQL (the reminder's
+        # email, now queued, no longer flushes it on the way; issue 16).
+        self.flush_model(
+            [
+                "advance_state",
+                "advance_due_date",
+                "advance_remind_date",
+                "advance_reminded",
+            ]
+        )
         only = SQL("AND id IN %s", tuple(self.ids)) if self else SQL()
         self.env.cr.execute(
             SQL(

@@ -101,3 +101,6 @@ from . import test_issue16_load
 
 # issue 16: indexes of the lifecycle's lookups (integration)
 from . import test_issue16_indexes
+
+# Deferred customer emails (issue 16, task "mails")
+from . import test_issue16_mail_queue

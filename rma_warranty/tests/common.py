@@ -6,6 +6,29 @@ from odoo.tests.common import get_db_name
 from odoo.tools import SQL
 
 
+def flush_rma_mails(env, rounds=10, **context):
+    """Send the customer emails the RMA transitions queued (issue 16), as the
+    scheduler does: the code of the queue's scheduled action run as its user, again
+    while emails remain due (the scheduler runs it again at once when it reports
+    some remaining, ``_notify_progress``). ``context``: e.g.
+    ``force_report_rendering=True`` for real PDFs in tests."""
+    cron = env.ref("rma_warranty.ir_cron_rma_mail_queue").sudo()
+    env.flush_all()
+    Queue = env["rma.mail.queue"].with_user(cron.user_id).with_context(**context)
+    for _round in range(rounds):
+        if not Queue._cron_rma_send():
+            break
+    env.flush_all()
+    env.invalidate_all()
+
+
+class MailQueueMixin:
+    """``self.flush_rma_mails()`` for the cases that check a customer email."""
+
+    def flush_rma_mails(self, **context):
+        flush_rma_mails(self.env, **context)
+
+
 class CommittedCase(BaseCase):
     """Two workers at once need really committed transactions: these cases open
     their own cursors on the test database, commit their data and remove it."""
@@ -61,7 +84,7 @@ class CommittedCase(BaseCase):
         )
 
 
-class RmaCommon(TransactionCase):
+class RmaCommon(MailQueueMixin, TransactionCase):
     """A small after-sales world: a serial-tracked product sold and invoiced to a
     distributor, an end user, an RMA user and an RMA manager."""
 

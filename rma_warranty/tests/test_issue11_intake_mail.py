@@ -66,6 +66,9 @@ class IntakeMailCommon(RmaCommon, MailCase):
             # sudo: incoming mail is fetched and processed with administrative rights.
             thread = thread.sudo()
         thread_id = thread.message_process(model, raw, custom_values)
+        # The acknowledgement goes once the gateway's transaction is committed
+        # (issue 16): the queue's cron, run here as it would then.
+        self.flush_rma_mails()
         return self.env["rma.order"].browse(thread_id or [])
 
 

@@ -74,6 +74,7 @@ class PrepaidRepairMixin(RmaCommon):
         return rma
 
     def _approved_mails(self, rma):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         return rma.message_ids.filtered(
             lambda m: "return authorised" in (m.subject or "")
         )

@@ -46,6 +46,7 @@ class TestIssue11PostedRefund(RmaCommon):
         return rma
 
     def _done_mails(self, rma):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         return rma.message_ids.filtered(
             lambda m: "return completed" in (m.subject or "")
         )

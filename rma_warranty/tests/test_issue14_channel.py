@@ -81,6 +81,7 @@ class ChannelCommon(RmaCommon):
         return rma
 
     def _mails_to(self, rma, partner):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         return rma.message_ids.filtered(
             lambda m: m.message_type == "notification" and partner in m.partner_ids
         )

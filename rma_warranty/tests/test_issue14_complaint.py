@@ -354,6 +354,7 @@ class TestIssue14SolvedWithoutReturn(ComplaintCommon):
         return form.save().action_solve()
 
     def _subjects(self, rma):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         return rma.message_ids.mapped("subject")
 
     def test_solved_mail_not_rejection(self):

@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import CommittedCase
+from .common import CommittedCase, flush_rma_mails
 
 
 @tagged("post_install", "-at_install")
@@ -94,6 +94,13 @@ class TestIssue14ComplaintConcurrency(CommittedCase):
             rma = self._env(cr3)["rma.order"].browse(self.ids["rma"])
             self.assertEqual(rma.state, "solved")
             self.assertEqual(rma.remote_solution, "Reset the device.")
+            # One email queued (issue 16), sent once by the queue's cron.
+            solved = self._env(cr3).ref("rma_warranty.mail_template_rma_solved")
+            queued = self._env(cr3)["rma.mail.queue"].search(
+                [("order_id", "=", rma.id), ("template_id", "=", solved.id)]
+            )
+            self.assertEqual(len(queued), 1)
+            flush_rma_mails(self._env(cr3))
             mails = rma.message_ids.filtered(
                 lambda message: "no return needed" in (message.subject or "")
             )

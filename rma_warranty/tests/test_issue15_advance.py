@@ -114,6 +114,7 @@ class AdvanceCommon(RmaCommon):
         return rma
 
     def _messages(self, rma, words):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         return rma.message_ids.filtered(lambda m: words in (m.subject or ""))
 
 

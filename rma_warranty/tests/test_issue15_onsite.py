@@ -114,6 +114,7 @@ class TestIssue15Onsite(OnsiteRepairMixin):
         )
         self.assertTrue(rma._rma_onsite_only())
         self.assertIn("at your site", rma._portal_next_step())
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         approved = rma.message_ids.filtered(
             lambda m: "return authorised" in (m.subject or "")
         )
@@ -132,6 +133,7 @@ class TestIssue15Onsite(OnsiteRepairMixin):
         self.assertEqual(receipt.move_ids.rma_line_id, returned)
         self.assertEqual(receipt.move_ids.lot_ids, returned_lot)
         self.assertFalse(rma._rma_onsite_only())
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         approved = rma.message_ids.filtered(
             lambda m: "return authorised" in (m.subject or "")
         )
@@ -256,6 +258,7 @@ class TestIssue15Onsite(OnsiteRepairMixin):
         self.assertIn("On-Site Fan", html)
         self.assertNotIn("Not shipped yet", html)
         # ... and is mailed with the visit's mail.
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         self.assertTrue(
             rma.message_ids.filtered(lambda m: "at your site" in (m.subject or ""))
         )

@@ -77,6 +77,7 @@ class PaidSwapMixin(RmaCommon):
         )
 
     def _swap_mails(self, rma):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         return rma.message_ids.filtered(
             lambda m: "replacement units are on their way" in (m.subject or "")
         )

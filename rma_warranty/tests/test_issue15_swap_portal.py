@@ -90,6 +90,7 @@ class TestIssue15PaidSwapPortal(PaidSwapPortalMixin, HttpCase):
         # Shipped: the service report is mailed and opens on the portal.
         self._validate(delivery)
         self.assertEqual(rma.state, "done")
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         self.assertTrue(
             rma.message_ids.filtered(
                 lambda m: "replacement units are on their way" in (m.subject or "")

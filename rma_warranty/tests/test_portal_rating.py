@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import RmaCommon
+from .common import RmaCommon, flush_rma_mails
 
 RATE_LINK = re.compile(r'/rate/([A-Za-z0-9_-]+)/([135])"')
 CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
@@ -77,9 +77,11 @@ class PortalRatingWorld(RmaCommon, HttpCase):
         receipt.move_ids.picked = True
         receipt.button_validate()
         rma.action_process()
+        flush_rma_mails(cls.env)  # issue 16: the emails are deferred
         return rma
 
     def _done_messages(self, rma):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         return rma.message_ids.filtered(
             lambda m: (m.subject or "").endswith(f"return completed (Ref {rma.name})")
         )
@@ -392,6 +394,7 @@ class TestRmaMailDistributorCopy(RmaCommon):
         return rma
 
     def _recipients(self, rma):
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         messages = rma.message_ids.filtered(lambda m: "(Ref " in (m.subject or ""))
         self.assertTrue(messages)
         return [m.partner_ids for m in messages]
@@ -413,6 +416,7 @@ class TestRmaMailDistributorCopy(RmaCommon):
             self.end_user, distributor_id=self.distributor.id, channel="distributor"
         )
         rma._reject("The warranty has expired.")
+        self.flush_rma_mails()  # issue 16: the emails are deferred
         rejected = rma.message_ids.filtered(
             lambda m: "not accepted" in (m.subject or "")
         )

@@ -10,7 +10,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import RmaCommon
+from .common import RmaCommon, flush_rma_mails
 
 
 class PortalRmaWorld(RmaCommon):
@@ -134,6 +134,7 @@ class PortalRmaWorld(RmaCommon):
         rma.action_submit()
         if approve:
             rma.action_approve()
+        flush_rma_mails(cls.env)  # issue 16: the emails are deferred
         return rma
 
     def _login(self, user):

@@ -165,6 +165,7 @@ class TestRepairServiceReport(RmaCommon, MailCase):
         with self.mock_mail_gateway(), self._pdf_without_web_server():
             picking.move_ids.picked = True
             picking.with_context(force_report_rendering=True).button_validate()
+            self.flush_rma_mails(force_report_rendering=True)  # issue 16
         self.assertEqual(picking.state, "done")
         self.assertEqual(rma.state, "done")
 

@@ -78,6 +78,7 @@ class TestRmaMailReport(RmaCommon, MailCase):
     def _assert_customer_mail(self, rma, subject, partner=None):
         """The step's template was posted once as a comment to the customer, and
         emailed to them. Return the message."""
+        self.flush_rma_mails()  # the emails are deferred (issue 16)
         partner = partner or self.end_user
         message = rma.message_ids.filtered(lambda m: m.subject == subject)
         self.assertEqual(len(message), 1, f"one message {subject!r}")
@@ -119,6 +120,9 @@ class TestRmaMailReport(RmaCommon, MailCase):
         )
         # Incoming mail is fetched and processed with administrative rights.
         thread_id = self.env["mail.thread"].sudo().message_process(False, mail)
+        # The acknowledgement goes once the gateway's transaction is committed
+        # (issue 16): the queue's cron, run here as it would then.
+        self.flush_rma_mails()
         return self.env["rma.order"].browse(thread_id)
 
     # ---- One template per step ------------------------------------------------------
@@ -141,6 +145,7 @@ class TestRmaMailReport(RmaCommon, MailCase):
                 rma.with_user(self.rma_user).with_context(
                     force_report_rendering=True
                 ).action_approve()
+                self.flush_rma_mails(force_report_rendering=True)
             approved = self._assert_customer_mail(
                 rma,
                 f"{company}: return authorised, shipping instructions (Ref {rma.name})",
@@ -194,6 +199,7 @@ class TestRmaMailReport(RmaCommon, MailCase):
         second = self._rma(self.lots[1:2], partner=other)
         with self.mock_mail_gateway():
             (first | second).with_user(self.rma_user).action_submit()
+            self.flush_rma_mails()  # issue 16: the emails are deferred
         company = self.company.name
         for rma, partner in ((first, self.end_user), (second, other)):
             message = self._assert_customer_mail(
@@ -213,6 +219,7 @@ class TestRmaMailReport(RmaCommon, MailCase):
             )
             wizard.reason = "Housing damage caused by a fall: not covered."
             wizard.save().action_reject()
+            self.flush_rma_mails()  # issue 16: the emails are deferred
         message = self._assert_customer_mail(
             rma, f"{self.company.name}: return request not accepted (Ref {rma.name})"
         )

@@ -1198,7 +1198,7 @@ def _bench_load(odoo_src, params, conf, args):
     cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
     cmd += ["--base-db", LOAD_DB, "--db", f"{LOAD_DB}_run", "--locust", str(locust)]
     cmd += ["--users", str(args.users), "--duration", str(args.duration)]
-    cmd += ["--out-dir", str(STATE), "--targets"]
+    cmd += ["--out-dir", str(STATE), "--targets", "--ways", args.via]
     proc = run(cmd, check=False, cwd=ROOT)
     if proc.returncode:
         raise Fail(
@@ -1364,6 +1364,13 @@ def main(argv=None):
     )
     p_bench.add_argument(
         "--duration", type=int, default=60, help="load suite: seconds of load (60)"
+    )
+    p_bench.add_argument(
+        "--via",
+        default="direct",
+        help="load suite: the runs, comma-separated: direct (default), pgbouncer "
+        "(transaction pooling), replica (Odoo with --db_replica_host on a "
+        "streaming replica)",
     )
     p_bench.add_argument(
         "--portal-sizes",

@@ -52,6 +52,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import scaleout
+from scaleout import ScaleoutError
+
 TARGET_P95_MS = 300.0
 # Pages of the run (locust's names) and how their URL looks in the server's log.
 PAGES = [
@@ -103,6 +108,14 @@ def parse_args(argv=None):
     )
     parser.add_argument("--db-host", help="database host of the server")
     parser.add_argument("--db-port", help="database port of the server")
+    parser.add_argument(
+        "--ways",
+        default="direct",
+        help="the runs, one after the other, comma-separated: direct, pgbouncer "
+        "(a transaction-pooling pgbouncer in front of the primary), replica (Odoo "
+        "with --db_replica_host on a streaming replica): tools/scaleout.py starts "
+        "them for the run and stops them after (direct)",
+    )
     return parser.parse_args(argv)
 
 
@@ -812,17 +825,50 @@ def prepare(settings):
 
 def main(argv=None):
     settings = parse_args(argv)
-    prepare(settings)
-    results = [
-        run_load(
-            settings,
-            settings.odoo_arg,
-            "load",
-            db_host=settings.db_host,
-            db_port=settings.db_port,
-        )
-    ]
+    ways = [way.strip() for way in settings.ways.split(",") if way.strip()]
+    unknown = set(ways) - {"direct", "pgbouncer", "replica"}
+    if unknown or not ways:
+        print(f"[load] unknown ways: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    with contextlib.ExitStack() as stack:
+        try:
+            reach = scale_out(settings, ways, stack)
+        except ScaleoutError as error:  # what is missing, in one line
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        prepare(settings)
+        results = []
+        for way in ways:
+            odoo_args, host, port = reach[way]
+            label = "load" if ways == ["direct"] else way
+            results.append(run_load(settings, odoo_args, label, host, port))
     return report(settings, results)
+
+
+def scale_out(settings, ways, stack):
+    """{way: (Odoo options, database host, database port)} of each run; the
+    replica and pgbouncer (tools/scaleout.py) are started on ``stack`` before
+    the run's database is copied (a streaming replica gets it through the WAL)."""
+    direct = (settings.odoo_arg, settings.db_host, settings.db_port)
+    reach = {"direct": direct}
+    if ways == ["direct"]:
+        return reach
+    sys.path.insert(0, str(ROOT / "tools"))
+
+    params = db_options(settings.config)
+    host = settings.db_host or params["host"] or "127.0.0.1"
+    port = settings.db_port or params["port"] or 5432
+    if "replica" in ways:
+        rep_host, rep_port = stack.enter_context(scaleout.replica(params))
+        replica_args = [
+            f"--db_replica_host={rep_host}",
+            f"--db_replica_port={rep_port}",
+        ]
+        reach["replica"] = ([*settings.odoo_arg, *replica_args], host, port)
+    if "pgbouncer" in ways:
+        bnc_host, bnc_port = stack.enter_context(scaleout.pgbouncer(params, host, port))
+        reach["pgbouncer"] = (settings.odoo_arg, bnc_host, bnc_port)
+    return reach
 
 
 def report(settings, results):

@@ -1070,8 +1070,9 @@ class RmaOrderLine(models.Model):
             claimed[move, lot] += qty
         for line in lines:
             claimed[line.origin_move_id, line.lot_id] += line.quantity
+        delivered_qtys = lines._origin_delivered_qtys()
         for line in lines:
-            delivered = line._origin_delivered_qty()
+            delivered = delivered_qtys[line]
             if (
                 line._rma_qty_compare(
                     claimed[line.origin_move_id, line.lot_id], delivered
@@ -1091,21 +1092,37 @@ class RmaOrderLine(models.Model):
 
     def _origin_delivered_qty(self):
         self.ensure_one()
-        move = self.origin_move_id
-        move_lines = move.move_line_ids.filtered(
-            lambda ml: not self.lot_id or ml.lot_id == self.lot_id
-        )
-        return sum(
-            ml.product_uom_id._compute_quantity(ml.quantity, self.product_uom_id)
-            for ml in move_lines
-        )
+        return self._origin_delivered_qtys()[self]
+
+    def _origin_delivered_qtys(self):
+        """{line: what its origin move delivered of its serial (of the product when
+        it has none), in the line's unit}. The origin moves' lines are grouped by
+        serial once: a delivery of N serials claimed by N units costs N steps, not
+        N x N (issue 16)."""
+        by_serial = defaultdict(list)
+        for move_line in self.origin_move_id.move_line_ids:
+            by_serial[move_line.move_id, move_line.lot_id].append(move_line)
+        delivered = {}
+        for line in self:
+            move = line.origin_move_id
+            move_lines = (
+                by_serial.get((move, line.lot_id), [])
+                if line.lot_id
+                else move.move_line_ids
+            )
+            delivered[line] = sum(
+                ml.product_uom_id._compute_quantity(ml.quantity, line.product_uom_id)
+                for ml in move_lines
+            )
+        return delivered
 
     def _check_received_quantity(self):
         """Called when receipts are validated: no more in than authorised."""
+        delivered = self.filtered("origin_move_id")._origin_delivered_qtys()
         for line in self:
             limit = line.quantity
             if line.origin_move_id:
-                limit = min(limit, line._origin_delivered_qty())
+                limit = min(limit, delivered[line])
             if line._rma_qty_compare(line.qty_received, limit) > 0:
                 raise UserError(
                     self.env._(

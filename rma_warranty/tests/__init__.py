@@ -89,3 +89,6 @@ from . import test_issue15_spares  # Spare parts (issue 15)
 from . import test_issue15_swap
 from . import test_issue15_swap_portal
 from . import test_issue15_swap_concurrency
+
+# Where the lifecycle's time goes (issue 16, flowtime)
+from . import test_issue16_flowtime

@@ -938,7 +938,7 @@ class RmaOrder(models.Model):
             return self.env["stock.picking"]
         pickings = self.env["stock.picking"].create(picking_vals)
         pickings.action_confirm()
-        pickings.move_ids._rma_reserve_lots()
+        pickings.move_ids._rma_reserve_lots(just_confirmed=True)
         return pickings
 
     def _prepare_receipt_vals(self, lines):

@@ -204,10 +204,18 @@ def stub_smtp(odoo):
     the message is built as for sending, then counted instead of sent."""
     from odoo.addons.base.models.ir_mail_server import IrMailServer
 
+    class Session:
+        def quit(self):
+            pass
+
+    def connect(self, *args, **kwargs):
+        return Session()
+
     def send_email(self, message, *args, **kwargs):
         EMAILS["sent"] += 1
         return message["Message-Id"]
 
+    IrMailServer.connect = connect
     IrMailServer.send_email = send_email
 
 

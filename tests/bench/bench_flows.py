@@ -151,6 +151,7 @@ def ensure_world(env, units):
     move.picked = True
     sale.picking_ids._action_done()
     sale._create_invoices().action_post()
+    env["stock.quant"]._quant_tasks()  # as configure() does: see there
     world = World(env, units)
     if not world.ok():
         raise RuntimeError(f"could not build the benchmark world ({marker})")
@@ -159,13 +160,19 @@ def ensure_world(env, units):
 
 def configure(env):
     """Settings the flows expect (idempotent; caller commits): a sender address
-    for the mails (a database without demo data has none), OCA's mail options."""
+    for the mails (a database without demo data has none), OCA's mail options,
+    the daily clean-up of empty quants."""
     company = env.company
     admin = env.ref("base.user_admin")
     if not admin.email:
         admin.email = "admin@example.com"
     if not company.email:
         company.email = "service@example.com"
+    # What Odoo's scheduler does every day (procurement.group._run_scheduler_tasks):
+    # the quants of the serials sold, at zero in stock, are removed. Left in place,
+    # every reservation of the product in stock walks all of them (a replacement
+    # per unit: N x N).
+    env["stock.quant"]._quant_tasks()
     if "send_rma_confirmation" in company._fields:
         vals = {}
         for option, (field, xmlid) in OCA_NOTIFY_OPTIONS.items():

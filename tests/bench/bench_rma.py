@@ -491,14 +491,18 @@ def _fmt_ratio(value):
     return "-" if math.isnan(value) else f"{value:.2f}"
 
 
-def describe(args, targets, started):
-    commit = subprocess.run(
+def work_tree():
+    """The commit of the code measured (read at the start: the run takes long)."""
+    return subprocess.run(
         ["git", "describe", "--always", "--dirty"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     ).stdout.strip()
+
+
+def describe(args, targets, started, commit):
     return {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "commit": commit,
@@ -624,6 +628,7 @@ def run_size(targets, flows, units, rounds, args, sites):
 def main(argv=None):
     args = parse_args(argv)
     started = time.time()
+    commit = work_tree()
     odoo = bootstrap(args)
     import bench_flows
 
@@ -669,7 +674,7 @@ def main(argv=None):
             if key in sites:
                 explains.append(f"\n### {label.replace('N', str(units))}")
                 explains += explain(sites[key], results[key][0], units)
-    machine = describe(args, targets, started)
+    machine = describe(args, targets, started, commit)
     lines = render_header(machine) + lines
     if explains:
         lines.append("\n## Where the receive, validate, resolution queries go\n")

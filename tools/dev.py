@@ -843,6 +843,8 @@ def run_pytest(odoo_src, conf, tally, db):
             os.environ,
             RMAW_BASE_URL=f"http://127.0.0.1:{port}",
             RMAW_DB=db,
+            # tests/test_bench_smoke.py runs the benchmark's flows in this database.
+            RMAW_ODOO_CONF=str(conf),
             RMAW_DEMO_LOGINS=json.dumps(
                 [[login, pw] for _label, login, pw in DEMO_LOGINS]
             ),
@@ -1276,6 +1278,7 @@ def cmd_bench(args):
     cmd += ["--odoo-src", str(odoo_src), "--config", str(conf)]
     cmd += ["--addons-path", ",".join(map(str, [*addons_path, oca_addons]))]
     cmd += ["--db", BENCH_DB, "--oca-db", BENCH_OCA_DB, "--out", str(out)]
+    cmd += ["--json", str(STATE / "bench-results.json")]
     cmd += ["--units", str(args.units), "--rounds", str(args.rounds)]
     if args.flows:
         cmd += ["--flows", args.flows]
@@ -1284,7 +1287,10 @@ def cmd_bench(args):
     proc = run(cmd, check=False, cwd=ROOT)
     if proc.returncode:
         raise Fail(f"the benchmark failed (exit {proc.returncode}): see above")
-    say(f"benchmark done in {time.time() - started:.0f}s; results in {out}")
+    say(
+        f"benchmark done in {time.time() - started:.0f}s; results in {out} and "
+        f"{STATE / 'bench-results.json'}"
+    )
     return 0
 
 
@@ -1343,7 +1349,7 @@ def main(argv=None):
         description="Prepare the databases rmaw_bench (rma_warranty) and "
         "rmaw_bench_oca (OCA rma from $OCA_ADDONS or the PyPI wheel), then time "
         "and count the queries of the same RMA flows in interleaved rounds; "
-        "results in .run/bench-results.md.",
+        "results in .run/bench-results.md and .json.",
     )
     p_bench.add_argument(
         "--reset", action="store_true", help="drop and recreate both databases"
@@ -1390,7 +1396,10 @@ def main(argv=None):
         help="warranty and scaleout suites: serials to look up among (1000000)",
     )
     p_bench.add_argument(
-        "--units", type=int, default=100, help="units returned per flow (100)"
+        "--units",
+        default="100",
+        help="units returned per flow, a list of sizes, each N or N:ROUNDS "
+        "(e.g. 1,100,1000:1; default 100)",
     )
     p_bench.add_argument(
         "--rounds", type=int, default=5, help="measured rounds after a warm-up (5)"
@@ -1398,7 +1407,8 @@ def main(argv=None):
     p_bench.add_argument(
         "--flows",
         help="only these flows, comma-separated: core, rmaw_one, rmaw_many, "
-        "core_oca, oca_one, oca_many (default: all)",
+        "rmaw_one_replace, rmaw_many_replace, core_oca, oca_one, oca_many, "
+        "oca_one_replace, oca_many_replace (default: all)",
     )
     p_bench.add_argument(
         "--no-explain",

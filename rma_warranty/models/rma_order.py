@@ -938,8 +938,16 @@ class RmaOrder(models.Model):
             return self.env["stock.picking"]
         pickings = self.env["stock.picking"].create(picking_vals)
         pickings.action_confirm()
-        pickings.move_ids._rma_reserve_lots()
+        pickings.move_ids._rma_reserve_lots(just_confirmed=True)
         return pickings
+
+    def _rma_customer_location(self):
+        """Odoo's Customers location. ``env.ref`` checks with a query, at every
+        call, that the record exists; the lookup of its xmlid is cached (issue 16:
+        one query less per RMA of an approved or processed batch)."""
+        return self.env["stock.location"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id("stock.stock_location_customers")
+        )
 
     def _prepare_receipt_vals(self, lines):
         """Values of the receipt of ``lines`` (units of this RMA) from the customer
@@ -948,7 +956,7 @@ class RmaOrder(models.Model):
         self.ensure_one()
         warehouse = self.warehouse_id
         picking_type = warehouse._rma_get_picking_types()[0]
-        customer_location = self.env.ref("stock.stock_location_customers")
+        customer_location = self._rma_customer_location()
         return {
             "picking_type_id": picking_type.id,
             "partner_id": self.partner_id.id,
@@ -974,7 +982,7 @@ class RmaOrder(models.Model):
         warehouse = self.warehouse_id
         picking_type = warehouse._rma_get_picking_types()[1]
         location = warehouse.lot_stock_id if source == "stock" else warehouse.rma_loc_id
-        customer_location = self.env.ref("stock.stock_location_customers")
+        customer_location = self._rma_customer_location()
         return {
             "picking_type_id": picking_type.id,
             "partner_id": self.partner_id.id,

@@ -1070,8 +1070,9 @@ class RmaOrderLine(models.Model):
             claimed[move, lot] += qty
         for line in lines:
             claimed[line.origin_move_id, line.lot_id] += line.quantity
+        delivered_qtys = lines._origin_delivered_qtys()
         for line in lines:
-            delivered = line._origin_delivered_qty()
+            delivered = delivered_qtys[line]
             if (
                 line._rma_qty_compare(
                     claimed[line.origin_move_id, line.lot_id], delivered
@@ -1091,21 +1092,37 @@ class RmaOrderLine(models.Model):
 
     def _origin_delivered_qty(self):
         self.ensure_one()
-        move = self.origin_move_id
-        move_lines = move.move_line_ids.filtered(
-            lambda ml: not self.lot_id or ml.lot_id == self.lot_id
-        )
-        return sum(
-            ml.product_uom_id._compute_quantity(ml.quantity, self.product_uom_id)
-            for ml in move_lines
-        )
+        return self._origin_delivered_qtys()[self]
+
+    def _origin_delivered_qtys(self):
+        """{line: what its origin move delivered of its serial (of the product when
+        it has none), in the line's unit}. The origin moves' lines are grouped by
+        serial once: a delivery of N serials claimed by N units costs N steps, not
+        N x N (issue 16)."""
+        by_serial = defaultdict(list)
+        for move_line in self.origin_move_id.move_line_ids:
+            by_serial[move_line.move_id, move_line.lot_id].append(move_line)
+        delivered = {}
+        for line in self:
+            move = line.origin_move_id
+            move_lines = (
+                by_serial.get((move, line.lot_id), [])
+                if line.lot_id
+                else move.move_line_ids
+            )
+            delivered[line] = sum(
+                ml.product_uom_id._compute_quantity(ml.quantity, line.product_uom_id)
+                for ml in move_lines
+            )
+        return delivered
 
     def _check_received_quantity(self):
         """Called when receipts are validated: no more in than authorised."""
+        delivered = self.filtered("origin_move_id")._origin_delivered_qtys()
         for line in self:
             limit = line.quantity
             if line.origin_move_id:
-                limit = min(limit, line._origin_delivered_qty())
+                limit = min(limit, delivered[line])
             if line._rma_qty_compare(line.qty_received, limit) > 0:
                 raise UserError(
                     self.env._(
@@ -1287,7 +1304,7 @@ class RmaOrderLine(models.Model):
             vals_list.append(order._prepare_delivery_vals(lines, source))
         pickings = self.env["stock.picking"].create(vals_list)
         pickings.action_confirm()
-        pickings.move_ids._rma_reserve_lots()
+        pickings.move_ids._rma_reserve_lots(just_confirmed=True)
         return pickings
 
     def _prepare_delivery_move_vals(
@@ -1417,6 +1434,29 @@ class RmaOrderLine(models.Model):
         currency = invoice.currency_id or self.company_id.currency_id
         return (self.company_id, partner, currency)
 
+    # The credit note's reference is copied on its journal items and indexed there
+    # with the partner (account_move_line_partner_id_ref_idx): a B-tree row holds
+    # at most 2704 bytes, so the RMA numbers of a large batch are summarised.
+    REFUND_REF_MAX = 200
+
+    def _rma_refund_refs(self, names):
+        """The RMA numbers ``names`` for a credit note's reference: all of them, or
+        the first ones and how many more when they would not fit in
+        ``REFUND_REF_MAX`` characters (issue 16: 1,000 RMAs refunded at once)."""
+        refs = ", ".join(names)
+        if len(refs) <= self.REFUND_REF_MAX:
+            return refs
+        shown = []
+        for name in names:
+            if len(", ".join([*shown, name])) > self.REFUND_REF_MAX - 20:
+                break
+            shown.append(name)
+        return self.env._(
+            "%(refs)s and %(count)s more",
+            refs=", ".join(shown),
+            count=len(names) - len(shown),
+        )
+
     def _prepare_refund_vals(self):
         """Values of the credit note of these lines (one grouping key, see
         ``_refund_grouping_key``): header from the (first) original invoice, as
@@ -1425,13 +1465,14 @@ class RmaOrderLine(models.Model):
         company, partner, currency = first._refund_grouping_key()
         invoices = self.origin_invoice_line_id.move_id
         invoice = invoices[:1]
-        refs = ", ".join(dict.fromkeys(self.order_id.mapped("name")))
+        names = list(dict.fromkeys(self.order_id.mapped("name")))
+        refs = self._rma_refund_refs(names)
         vals = {
             "move_type": "out_refund",
             "partner_id": partner.id,
             "company_id": company.id,
             "currency_id": currency.id,
-            "invoice_origin": refs,
+            "invoice_origin": ", ".join(names),
             "ref": self.env._("RMA %(refs)s", refs=refs),
             "invoice_line_ids": [
                 Command.create(line._prepare_refund_line_vals()) for line in self

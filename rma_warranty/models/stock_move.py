@@ -58,10 +58,29 @@ class StockMove(models.Model):
     def _trigger_scheduler(self):
         # Units coming back from customers never trigger a replenishment: there is
         # no orderpoint on a customer location. Skip the search per move.
-        incoming_rma = self.filtered(
-            lambda m: m.rma_line_id and m.location_id.usage == "customer"
-        )
-        return super(StockMove, self - incoming_rma)._trigger_scheduler()
+        rma_moves = self.filtered("rma_line_id")
+        incoming_rma = rma_moves.filtered(lambda m: m.location_id.usage == "customer")
+        # Other RMA moves (replacements from stock, units going back) search their
+        # rule one by one only if their product has an automatic reordering rule
+        # in their company at all: one search for the batch (issue 16).
+        others = rma_moves - incoming_rma
+        without_rule = others.browse()
+        if others:
+            ruled = (
+                self.env["stock.warehouse.orderpoint"]
+                .search(
+                    [
+                        ("product_id", "in", others.product_id.ids),
+                        ("trigger", "=", "auto"),
+                        ("company_id", "in", others.company_id.ids),
+                    ]
+                )
+                .mapped(lambda rule: (rule.product_id, rule.company_id))
+            )
+            without_rule = others.filtered(
+                lambda m: (m.product_id, m.company_id) not in ruled
+            )
+        return super(StockMove, self - incoming_rma - without_rule)._trigger_scheduler()
 
     def _prepare_move_split_vals(self, qty):
         # A backorder of a partial receipt still belongs to the same RMA unit.
@@ -155,17 +174,23 @@ class StockMove(models.Model):
             )
         )
 
-    def _rma_reserve_lots(self):
+    def _rma_reserve_lots(self, just_confirmed=False):
         """Bind moves of units with a known serial to that serial; assign the rest.
 
         A receipt from the customer is prefilled with the expected serial; a unit
         going back from the RMA location is reserved by serial, never another
-        customer's unit of the same product.
+        customer's unit of the same product. ``just_confirmed``: the moves were
+        confirmed in this transaction, so the moves Odoo's confirmation already
+        tried to reserve are not tried again (issue 16: a replacement out of stock
+        searched its quants twice).
         """
         bound = self.filtered(
             lambda m: m._rma_carries_unit() and m.state not in ("done", "cancel")
         )
-        (self - bound)._action_assign()
+        to_assign = self - bound
+        if just_confirmed:
+            to_assign -= to_assign._rma_assigned_by_confirmation()
+        to_assign._action_assign()
         # Rebind the line the confirmation prepared rather than delete and create
         # (deleting costs an analytic recomputation per move).
         to_create = []
@@ -179,6 +204,21 @@ class StockMove(models.Model):
                 to_create.append(move._prepare_rma_move_line_vals(lot))
         self.env["stock.move.line"].create(to_create)
         bound._recompute_state()
+
+    def _rma_assigned_by_confirmation(self):
+        """The moves ``_action_confirm`` reserves (or tries to) as it confirms
+        them: the same condition as Odoo's, at the end of ``_action_confirm``."""
+        today = fields.Date.today()
+        return self.filtered(
+            lambda m: (
+                m.state in ("confirmed", "partially_available", "assigned")
+                and (
+                    m._should_bypass_reservation()
+                    or m.picking_type_id.reservation_method == "at_confirm"
+                    or (m.reservation_date and m.reservation_date <= today)
+                )
+            )
+        )
 
     def _prepare_rma_move_line_vals(self, lot):
         """Values of the move line that binds this move, its whole quantity, to the

@@ -104,3 +104,6 @@ from . import test_issue16_indexes
 
 # Deferred customer emails (issue 16, task "mails")
 from . import test_issue16_mail_queue
+
+# Where the lifecycle's time goes (issue 16, flowtime)
+from . import test_issue16_flowtime

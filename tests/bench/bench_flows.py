@@ -151,6 +151,7 @@ def ensure_world(env, units):
     move.picked = True
     sale.picking_ids._action_done()
     sale._create_invoices().action_post()
+    env["stock.quant"]._quant_tasks()  # as configure() does: see there
     world = World(env, units)
     if not world.ok():
         raise RuntimeError(f"could not build the benchmark world ({marker})")
@@ -159,13 +160,19 @@ def ensure_world(env, units):
 
 def configure(env):
     """Settings the flows expect (idempotent; caller commits): a sender address
-    for the mails (a database without demo data has none), OCA's mail options."""
+    for the mails (a database without demo data has none), OCA's mail options,
+    the daily clean-up of empty quants."""
     company = env.company
     admin = env.ref("base.user_admin")
     if not admin.email:
         admin.email = "admin@example.com"
     if not company.email:
         company.email = "service@example.com"
+    # What Odoo's scheduler does every day (procurement.group._run_scheduler_tasks):
+    # the quants of the serials sold, at zero in stock, are removed. Left in place,
+    # every reservation of the product in stock walks all of them (a replacement
+    # per unit: N x N).
+    env["stock.quant"]._quant_tasks()
     if "send_rma_confirmation" in company._fields:
         vals = {}
         for option, (field, xmlid) in OCA_NOTIFY_OPTIONS.items():
@@ -219,13 +226,13 @@ def flow_core(env, world, step):
     _check(invoice.reversal_move_ids, "no credit note")
 
 
-def _rmaw_flow(env, world, step, per_rma):
+def _rmaw_flow(env, world, step, per_rma, resolution="refund"):
     lines = [
         {
             "product_id": world.product.id,
             "lot_id": lot.id,
             "quantity": 1.0,
-            "resolution": "refund",
+            "resolution": resolution,
         }
         for lot in world.lots
     ]
@@ -249,11 +256,19 @@ def _rmaw_flow(env, world, step, per_rma):
     _check(len(pickings) == len(orders), "one receipt per RMA expected")
     _validate(pickings, step)
     _check(set(orders.mapped("state")) == {"received"}, "RMAs not received")
-    with step("refund"):
+    with step(resolution):
         orders.action_process()
-    _check(len(orders.line_ids.refund_line_ids) == world.units, "refund lines")
+    if resolution == "refund":
+        _check(len(orders.line_ids.refund_line_ids) == world.units, "refund lines")
+    else:
+        # One replacement delivery per RMA, from stock, a unit per line.
+        out = orders.line_ids.move_ids.filtered(
+            lambda m: m.location_dest_id.usage == "customer"
+        )
+        _check(len(out.picking_id) == len(orders), "one delivery per RMA expected")
+        _check(sum(out.mapped("product_uom_qty")) == world.units, "replaced units")
     # Like core's reversal and OCA's refund, a draft credit note: the RMAs are done
-    # once it is posted.
+    # once it is posted (a replacement: once it is delivered).
     _check(set(orders.mapped("state")) == {"in_progress"}, "RMAs not in progress")
 
 
@@ -267,8 +282,18 @@ def flow_rmaw_many(env, world, step):
     _rmaw_flow(env, world, step, per_rma=1)
 
 
-def _oca_flow(env, world, step, per_rma):
-    operation = env.ref("rma.rma_operation_refund")
+def flow_rmaw_one_replace(env, world, step):
+    """rma_warranty: one RMA with one line per serial, each unit replaced."""
+    _rmaw_flow(env, world, step, per_rma=world.units, resolution="replace")
+
+
+def flow_rmaw_many_replace(env, world, step):
+    """rma_warranty: one RMA per serial, replaced."""
+    _rmaw_flow(env, world, step, per_rma=1, resolution="replace")
+
+
+def _oca_flow(env, world, step, per_rma, resolution="refund"):
+    operation = env.ref(f"rma.rma_operation_{resolution}")
     move = world.delivery_move
     uom = world.product.uom_id
     with step("create"):
@@ -294,10 +319,41 @@ def _oca_flow(env, world, step, per_rma):
     _check(len(pickings.move_line_ids.lot_id) == world.units, "serials not prefilled")
     _validate(pickings, step)
     _check(set(rmas.mapped("state")) == {"received"}, "RMAs not received")
+    if resolution == "replace":
+        _oca_replace(env, world, step, rmas, per_rma)
+        return
     with step("refund"):
         rmas.action_refund()
     _check(set(rmas.mapped("state")) == {"refunded"}, "RMAs not refunded")
     _check(sum(rmas.refund_line_id.mapped("quantity")) == world.units, "refund lines")
+
+
+def _oca_replace(env, world, step, rmas, per_rma):
+    # What the Replace button's wizard does (rma.action_replace opens it for one RMA;
+    # the wizard itself takes several, as from the list): the same product, the
+    # RMA's quantity, from the RMAs' warehouse.
+    with step("replace"):
+        wizard = (
+            env["rma.delivery.wizard"]
+            .with_context(
+                active_model="rma",
+                active_ids=rmas.ids,
+                rma_delivery_type="replace",
+            )
+            .create(
+                {
+                    "type": "replace",
+                    "product_id": world.product.id,
+                    "product_uom_qty": per_rma,
+                    "product_uom": world.product.uom_id.id,
+                    "warehouse_id": rmas[0].warehouse_id.id,
+                }
+            )
+        )
+        wizard.action_deliver()
+    _check(set(rmas.mapped("state")) == {"waiting_replacement"}, "RMAs not replacing")
+    out = rmas.delivery_move_ids
+    _check(sum(out.mapped("product_uom_qty")) == world.units, "replaced units")
 
 
 def flow_oca_one(env, world, step):
@@ -308,3 +364,13 @@ def flow_oca_one(env, world, step):
 def flow_oca_many(env, world, step):
     """OCA rma: one RMA per serial."""
     _oca_flow(env, world, step, per_rma=1)
+
+
+def flow_oca_one_replace(env, world, step):
+    """OCA rma: one RMA for all the serials, replaced (OCA's replace wizard)."""
+    _oca_flow(env, world, step, per_rma=world.units, resolution="replace")
+
+
+def flow_oca_many_replace(env, world, step):
+    """OCA rma: one RMA per serial, replaced."""
+    _oca_flow(env, world, step, per_rma=1, resolution="replace")

@@ -598,6 +598,28 @@ class StockLot(models.Model):
 
     # ---- Standard coverage ----------------------------------------------------------
 
+    # What makes a move line ``sml`` a delivery of ours to a customer, whose newest
+    # one starts a unit's standard warranty: _warranty_last_deliveries and the
+    # install backfill's one statement (_WARRANTY_BACKFILL_SQL) must agree on it.
+    # Deliveries of an RMA (a repaired or returned unit going back) are not sales.
+    _WARRANTY_DELIVERY_JOINS = """
+              JOIN stock_move sm ON sm.id = sml.move_id
+              JOIN stock_location src ON src.id = sml.location_id
+              JOIN stock_location dest ON dest.id = sml.location_dest_id
+              LEFT JOIN stock_picking picking ON picking.id = sml.picking_id
+              LEFT JOIN res_partner partner
+                     ON partner.id = COALESCE(picking.partner_id, sm.partner_id)
+              JOIN res_company company ON company.id = sml.company_id
+              JOIN res_partner company_partner
+                ON company_partner.id = company.partner_id
+    """
+    _WARRANTY_DELIVERY_WHERE = """
+               sml.state = 'done'
+               AND dest.usage = 'customer'
+               AND src.usage = 'internal'
+               AND sm.rma_line_id IS NULL
+    """
+
     def _warranty_last_deliveries(self):
         """{lot id: values of our newest delivery of the unit to a customer}.
 
@@ -622,23 +644,13 @@ class StockLot(models.Model):
                        AND am.state = 'posted'
                        AND am.move_type = 'out_invoice') AS invoice_date
               FROM stock_move_line sml
-              JOIN stock_move sm ON sm.id = sml.move_id
-              JOIN stock_location src ON src.id = sml.location_id
-              JOIN stock_location dest ON dest.id = sml.location_dest_id
-              LEFT JOIN stock_picking picking ON picking.id = sml.picking_id
-              LEFT JOIN res_partner partner
-                     ON partner.id = COALESCE(picking.partner_id, sm.partner_id)
-              JOIN res_company company ON company.id = sml.company_id
-              JOIN res_partner company_partner
-                ON company_partner.id = company.partner_id
-             WHERE sml.lot_id IN %s
-               AND sml.state = 'done'
-               AND dest.usage = 'customer'
-               AND src.usage = 'internal'
-               AND sm.rma_line_id IS NULL
+              %s
+             WHERE sml.lot_id IN %s AND %s
           ORDER BY sml.lot_id, sml.date DESC, sml.id DESC
                 """,
+                SQL(self._WARRANTY_DELIVERY_JOINS),
                 tuple(self.ids),
+                SQL(self._WARRANTY_DELIVERY_WHERE),
             )
         )
         return {row["lot_id"]: row for row in self.env.cr.dictfetchall()}
@@ -1061,7 +1073,8 @@ class StockLot(models.Model):
     # as _warranty_period_vals builds them (period_end: a missing anniversary
     # falls on the 1st of the next month, PostgreSQL clamps like relativedelta),
     # and the owners _warranty_write_parties writes (rows that change only).
-    _WARRANTY_BACKFILL_SQL = """
+    _WARRANTY_BACKFILL_SQL = (
+        """
         WITH lot AS MATERIALIZED (
             SELECT lot.id, lot.product_id,
                    COALESCE(lot.company_id, %(company)s) AS company_id
@@ -1078,19 +1091,12 @@ class StockLot(models.Model):
                        AS tz
               FROM lot
               JOIN stock_move_line sml ON sml.lot_id = lot.id
-              JOIN stock_move sm ON sm.id = sml.move_id
-              JOIN stock_location src ON src.id = sml.location_id
-              JOIN stock_location dest ON dest.id = sml.location_dest_id
-              LEFT JOIN stock_picking picking ON picking.id = sml.picking_id
-              LEFT JOIN res_partner partner
-                     ON partner.id = COALESCE(picking.partner_id, sm.partner_id)
-              JOIN res_company company ON company.id = sml.company_id
-              JOIN res_partner company_partner
-                ON company_partner.id = company.partner_id
-             WHERE sml.state = 'done'
-               AND dest.usage = 'customer'
-               AND src.usage = 'internal'
-               AND sm.rma_line_id IS NULL
+"""
+        + _WARRANTY_DELIVERY_JOINS
+        + """
+             WHERE """
+        + _WARRANTY_DELIVERY_WHERE
+        + """
           ORDER BY sml.lot_id, sml.date DESC, sml.id DESC
         ), policy AS (
             SELECT *
@@ -1171,6 +1177,7 @@ class StockLot(models.Model):
         )
         SELECT count(DISTINCT lot_id) FROM inserted
     """
+    )
 
     @api.model
     def _warranty_write_parties(self, parties):

@@ -843,12 +843,13 @@ def run_pytest(odoo_src, conf, tally, db):
             os.environ,
             RMAW_BASE_URL=f"http://127.0.0.1:{port}",
             RMAW_DB=db,
-            # tests/test_bench_smoke.py runs the benchmark's flows in this database.
+            # tests/test_bench_smoke.py runs the benchmark's flows in this database,
+            # tests/test_load_smoke.py checks it.
             RMAW_ODOO_CONF=str(conf),
             RMAW_DEMO_LOGINS=json.dumps(
                 [[login, pw] for _label, login, pw in DEMO_LOGINS]
             ),
-            **_load_smoke_env(conf),
+            **_load_smoke_env(),
         )
         proc = run(
             [
@@ -871,16 +872,16 @@ def run_pytest(odoo_src, conf, tally, db):
     tally_pytest(tally, "pytest", proc.returncode, report)
 
 
-def _load_smoke_env(conf):
-    """What tests/test_load_smoke.py needs: locust (its own virtualenv) and the
-    Odoo configuration (the database it checks). Left out when locust cannot be
-    installed: the smoke then fails and says so."""
+def _load_smoke_env():
+    """What tests/test_load_smoke.py needs beside the Odoo configuration (in
+    RMAW_ODOO_CONF already): locust, in its own virtualenv. Left out when locust
+    cannot be installed: the smoke then fails and says so."""
     try:
         locust = ensure_locust()
     except Fail as exc:
         print(f"error: {exc}", flush=True)
-        return {"RMAW_ODOO_CONF": str(conf)}
-    return {"RMAW_LOCUST": str(locust), "RMAW_ODOO_CONF": str(conf)}
+        return {}
+    return {"RMAW_LOCUST": str(locust)}
 
 
 def tally_pytest(tally, name, returncode, report):

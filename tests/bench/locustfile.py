@@ -102,6 +102,19 @@ RMA_LINK = re.compile(r'href="/my/rmas/(\d+)[?"]')
 UNIT_LINK = re.compile(r'href="/my/units/(\d+)"')
 FILED = re.compile(r"/my/rmas/(\d+)")
 
+
+def _refusal(page):
+    """The refusal a page shows, as plain text (at most 200 characters)."""
+    found = REFUSAL.search(page) or TITLE.search(page)
+    text = found.group(1) if found else ""
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())[:200]
+
+
+# Why a request was not filed: the form's refusal, or the title of Odoo's error page
+# (e.g. a CSRF token refused), so that a failure of the run says what happened.
+REFUSAL = re.compile(r'o_rma_request_error"[^>]*>(.*?)</div>', re.DOTALL)
+TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
 RUN = {
     "samples": [],
     "submissions": defaultdict(list),
@@ -277,7 +290,8 @@ class PortalUser(FastHttpUser):
             if resp.status_code in (302, 303) and filed:
                 RUN["submissions"][self.account["login"]].append(int(filed.group(1)))
             else:
-                resp.failure(f"HTTP {resp.status_code}: not filed")
+                why = _refusal(resp.text or "")
+                resp.failure(f"HTTP {resp.status_code}: not filed ({why})")
 
     @task(1)
     def guess_code(self):

@@ -1,9 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command, api
+from odoo import Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, new_test_user
 from odoo.tests.common import get_db_name
 from odoo.tools import SQL
+
+from ..models.rma_warranty_coverage import local_date
+
+
+def customer_today(lot, partner=None):
+    """Today where the customer of ``lot`` (or ``partner``) lives: the date the
+    warranty engine judges purchases and periods by (``stock.lot._warranty_today``,
+    the registration's check). The test user's own today differs from it in the
+    hours around midnight when the two time zones differ."""
+    tz = (partner and partner.tz) or lot._warranty_tz()
+    return local_date(fields.Datetime.now(), tz)
 
 
 def flush_rma_mails(env, rounds=10, **context):

@@ -220,7 +220,9 @@ class TestDemoData(TransactionCase):
             lambda p: p.kind == "standard" and not p.component_id
         )
         self.assertEqual(unit.origin, "registration")
-        self.assertEqual(unit.date_start, today - relativedelta(months=13))
+        registration = self._ref("demo_registration_inverter_2301")
+        self.assertEqual(unit.registration_id, registration)
+        self.assertEqual(unit.date_start, registration.purchase_date)
         self.assertEqual(
             inverter.warranty_owner_id, self._ref("demo_partner_homeowner")
         )

@@ -6,6 +6,8 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
+from ..models.rma_warranty_coverage import local_date
+
 # Demo RMA unit → the repair status its story leaves it in (False: no longer a repair).
 DEMO_REPAIRS = {
     "demo_rma_repair_prepaid_line": "quoted",
@@ -243,7 +245,9 @@ class TestDemoRepairs(TransactionCase):
         )
         self.assertEqual(delivery.state, "done")
         self.assertEqual(post.move_id, delivery)
-        self.assertEqual(post.date_start, self.today)
+        # The day of the delivery where the customer lives (the demo was loaded
+        # on that day, maybe not today).
+        self.assertEqual(post.date_start, local_date(delivery.date, lot._warranty_tz()))
         self.assertEqual(
             post.date_end,
             post.date_start

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
+from .common import customer_today
 from .test_portal_extension import PortalExtensionCommon
 from .test_portal_request import PortalRequestCommon
 from .test_portal_units import PDF
@@ -140,7 +141,7 @@ class TestPortalRequestResellerUnit(PortalRequestCommon):
         self.env["rma.warranty.registration"]._register_unit(
             self.dist_lots[1],
             self.stranger,
-            fields.Date.context_today(self.env.user),
+            customer_today(self.dist_lots[1], self.stranger),
             proof,
         )
         before = self._rmas()

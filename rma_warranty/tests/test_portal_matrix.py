@@ -7,10 +7,11 @@ them fail."""
 import json
 import re
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .common import customer_today
 from .test_issue14_complaint_matrix import ComplaintMatrixMixin
 from .test_issue15_spares_matrix import SparePartsMatrixMixin  # issue 15
 from .test_portal_rma import PortalRmaWorld
@@ -118,15 +119,24 @@ class PortalMatrixWorld(PortalRmaWorld):
         cls.env["res.partner"].browse(
             [cls.end_user.id, cls.other_end_user.id]
         ).is_company = False
-        today = fields.Date.context_today(cls.env.user)
         proof = cls.env["ir.attachment"].create({"name": "p.pdf", "raw": PDF})
         Registration = cls.env["rma.warranty.registration"]
         # A unit of A registered by its customer, the end user of A.
-        Registration._register_unit(cls.lots_a[1], cls.end_user, today, proof)
+        Registration._register_unit(
+            cls.lots_a[1],
+            cls.end_user,
+            customer_today(cls.lots_a[1], cls.end_user),
+            proof,
+        )
         # Bought from us by the end user of A, sold on to the other end user.
         cls.lot_resold = cls._create_lots(cls.product, ["SN-PORTAL-RESOLD"])
         cls._sell(cls.end_user, cls.product, lots=cls.lot_resold)
-        Registration._register_unit(cls.lot_resold, cls.other_end_user, today, proof)
+        Registration._register_unit(
+            cls.lot_resold,
+            cls.other_end_user,
+            customer_today(cls.lot_resold, cls.other_end_user),
+            proof,
+        )
         cls.rma_resold = cls._portal_rma(
             cls.other_end_user, [(cls.product, cls.lot_resold, 1.0)], approve=True
         )

@@ -11,7 +11,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..models.rma_warranty_registration import PORTAL_REGISTER_LIMITS
-from .common import RmaCommon
+from .common import RmaCommon, customer_today
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = (
@@ -83,7 +83,7 @@ class PortalUnitsCommon(RmaCommon, HttpCase):
         cls.env["rma.warranty.registration"]._register_unit(
             cls.lot_resold,
             cls.end_user,
-            fields.Date.context_today(cls.env.user),
+            customer_today(cls.lot_resold, cls.end_user),
             cls.proof,
         )
         cls.lot_resold.invalidate_recordset()

@@ -13,6 +13,7 @@ from odoo.tools.misc import format_date
 from odoo.tools.safe_eval import safe_eval
 
 from ..locking import lock_rows_nowait
+from .common import customer_today
 from .test_issue11_links import LinksCommon
 
 
@@ -130,7 +131,7 @@ class TestIssue11LinksNames(LinksCommon):
             {"name": "receipt.pdf", "raw": b"%PDF-1.4 receipt"}
         )
         registration = self.env["rma.warranty.registration"]._register_unit(
-            lot, self.end_user, fields.Date.today(), proof
+            lot, self.end_user, customer_today(lot, self.end_user), proof
         )
         self.assertEqual(lot.warranty_coverage_ids.mapped("origin"), ["registration"])
         before = lot.message_ids

@@ -3,13 +3,13 @@ import base64
 import datetime
 from unittest.mock import patch
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.rma_warranty_coverage import period_end
-from .common import CommittedCase, RmaCommon
+from .common import CommittedCase, RmaCommon, customer_today
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -271,7 +271,7 @@ class TestWarrantyExtensionSale(RmaCommon):
             {
                 "lot_id": self.lot_distributor.id,
                 "partner_id": customer.id,
-                "purchase_date": fields.Date.today(),
+                "purchase_date": customer_today(self.lot_distributor, customer),
                 "proof_attachment_ids": [Command.set(proof.ids)],
             }
         )

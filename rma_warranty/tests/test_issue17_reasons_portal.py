@@ -141,7 +141,7 @@ class TestIssue17ReasonPortal(ReasonPortalCommon):
         self.assertEqual(response.status_code, 400)
         self.assertRegex(
             response.text,
-            rf'<option value="{self.reason_transit.id}" selected="selected"',
+            rf'<option value="{self.reason_transit.id}" selected=',
         )
 
 

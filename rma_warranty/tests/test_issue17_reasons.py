@@ -100,6 +100,35 @@ class TestIssue17ReasonResolutions(ReasonCommon):
         form.save()
         self.assertEqual(rma.line_ids.reason_id, self.reason_doa)
 
+    def test_refused_quote_actions_follow_the_reason(self):
+        """The buttons of a refused repair quote set the resolution (return as-is,
+        scrap): refused when the unit's reason does not allow it."""
+        repair_only = self.env["rma.reason"].create(
+            {"name": "RSN Repair only", "allow_repair": True}
+        )
+        rma = self._rma(
+            self._unit(self.lots[0], repair_only, resolution="repair"),
+            self._unit(self.lots[1], self.reason_any, resolution="repair"),
+        )
+        rma = rma.with_user(self.rma_user)
+        rma.action_submit()
+        rma.action_approve()
+        self._receive(rma)
+        rma.line_ids.sudo().repair_refused = True
+        strict, free = rma.line_ids
+        self.assertEqual(strict.repair_status, "refused")
+        for action in ("action_rma_refused_scrap", "action_rma_refused_return"):
+            with self.subTest(action=action):
+                with (
+                    self.assertRaisesRegex(UserError, "does not allow the resolution"),
+                    self.cr.savepoint(),
+                ):
+                    getattr(strict, action)()
+                strict.invalidate_recordset()
+                self.assertEqual(strict.resolution, "repair")
+        free.action_rma_refused_scrap()
+        self.assertEqual(free.resolution, "scrap")
+
     def test_sudo_paths_are_refused_too(self):
         """Business methods write the resolution in sudo (the quote refusal's
         actions): the constraint holds there as well."""

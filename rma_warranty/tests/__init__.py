@@ -111,3 +111,4 @@ from . import test_issue16_flowtime
 # Return reasons (issue 17, task "reasons")
 from . import test_issue17_reasons
 from . import test_issue17_reasons_portal
+from . import test_issue17_reasons_tour

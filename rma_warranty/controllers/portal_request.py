@@ -8,7 +8,13 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from ..exceptions import RmaTooManyRequests
 
 # The fields of one unit the form posts, as unit-<index>-<field>.
-UNIT_FIELDS = ("serial", "product_id", "fault_description", "failed_component_id")
+UNIT_FIELDS = (
+    "serial",
+    "product_id",
+    "fault_description",
+    "failed_component_id",
+    "reason_id",  # return reasons (issue 17)
+)
 
 
 class RmaPortalRequest(CustomerPortal):

@@ -328,3 +328,10 @@ class ResCompany(models.Model):
             **self._prepare_rma_alias_vals(name),
             "alias_model_id": self.env["ir.model"]._get_id("rma.complaint"),
         }
+
+    # ---- Return reasons (issue 17) ----
+    rma_reason_required = fields.Boolean(
+        string="Return Reason Required",
+        help="Every unit of an RMA needs a return reason before the RMA is submitted "
+        "or approved (backend and portal).",
+    )

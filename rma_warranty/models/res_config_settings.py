@@ -65,3 +65,8 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             if settings.company_id.rma_warehouse_id != settings.rma_warehouse_id:
                 settings.company_id.rma_warehouse_id = settings.rma_warehouse_id
+
+    # ---- Return reasons (issue 17) ----
+    rma_reason_required = fields.Boolean(
+        related="company_id.rma_reason_required", readonly=False
+    )

@@ -861,6 +861,7 @@ class RmaOrder(models.Model):
                     self.env._("%(ref)s has no unit to return.", ref=order.name)
                 )
         self.line_ids._check_line_values()
+        self.line_ids._rma_check_reason_required()  # return reasons (issue 17)
 
     def _rma_next_numbers(self):
         """``{rma: RMA number}``: the numbers of these RMAs being approved, drawn
@@ -2730,6 +2731,9 @@ class RmaOrder(models.Model):
             "token": self._portal_request_new_token(),
             "serial": serial.strip(),
             "max_mb": self._portal_upload_max_mb_label(),
+            # Return reasons (issue 17).
+            "reasons": self._portal_request_reason_choices(),
+            "reason_required": self.env.company.rma_reason_required,
         }
 
     @api.model
@@ -2863,11 +2867,16 @@ class RmaOrder(models.Model):
         components_sudo = self._portal_request_components(
             [unit["failed_component_id"] for unit in checked]
         )
+        reasons_sudo = self._portal_request_reasons(
+            [unit["reason_id"] for unit in checked]
+        )
         result = []
         for unit in checked:
             lot_sudo = self._portal_request_unit_lot(unit, lots_by_serial)
             self._portal_request_check_unit_filer(unit, lot_sudo, partner, customer)
             component = self._portal_request_unit_component(unit, components_sudo)
+            # Return reasons (issue 17): the unit carries its checked reason.
+            unit["reason_id"] = self._portal_request_unit_reason(unit, reasons_sudo).id
             result.append((lot_sudo, component, unit))
         return result
 
@@ -2899,6 +2908,7 @@ class RmaOrder(models.Model):
             fault = self._portal_text(unit.get("fault_description"), 4000)
             product_id = self._portal_int(unit.get("product_id"))
             component_id = self._portal_int(unit.get("failed_component_id"))
+            reason_id = self._portal_int(unit.get("reason_id"))  # issue 17
             if not serial:
                 raise UserError(
                     self.env._("Unit %(index)s: type its serial number.", index=index)
@@ -2924,12 +2934,21 @@ class RmaOrder(models.Model):
                         serial=serial,
                     )
                 )
+            if reason_id is False:  # return reasons (issue 17)
+                raise UserError(
+                    self.env._(
+                        "Serial number %(serial)s: choose the reason of the return "
+                        "from the list.",
+                        serial=serial,
+                    )
+                )
             checked.append(
                 {
                     "serial": serial,
                     "fault_description": fault,
                     "product_id": product_id,
                     "failed_component_id": component_id,
+                    "reason_id": reason_id,  # return reasons (issue 17)
                 }
             )
         return checked
@@ -3220,6 +3239,7 @@ class RmaOrder(models.Model):
             "quantity": 1.0,
             "fault_description": unit["fault_description"],
             "failed_component_id": component.id,
+            "reason_id": unit.get("reason_id") or False,  # return reasons (issue 17)
         }
 
     def _prepare_portal_attachment_vals(self, name, content, mimetype):
@@ -3289,3 +3309,64 @@ class RmaOrder(models.Model):
             }
             for lot_sudo in lots_sudo
         ]
+
+    # ---- Return reasons (issue 17) ----
+
+    @api.model
+    def _portal_request_reason_domain(self):
+        """The reasons a portal request may choose: those of the current company
+        (the user's). May be overridden."""
+        return [("company_id", "=", self.env.company.id)]
+
+    @api.model
+    def _portal_request_reason_choices(self):
+        """``[(id, name)]`` of the reasons the new-request form offers. Called by
+        ``_portal_request_form_values``."""
+        # sudo: portal users do not read the catalogue; only the names of the
+        # current company's active reasons are offered.
+        reasons_sudo = (
+            self.env["rma.reason"]
+            .sudo()  # sudo: see the comment above
+            .search(self._portal_request_reason_domain())
+        )
+        return [(reason.id, reason.name) for reason in reasons_sudo]
+
+    @api.model
+    def _portal_request_reasons(self, reason_ids):
+        """The reasons chosen (ids, None for none) among those offered, in sudo.
+        Called by ``_portal_request_units``."""
+        # sudo: as _portal_request_reason_choices; another company's or an
+        # archived reason is not found, so refused.
+        return (
+            self.env["rma.reason"]
+            .sudo()  # sudo: see the comment above
+            .search(
+                [
+                    *self._portal_request_reason_domain(),
+                    ("id", "in", [r for r in reason_ids if r]),
+                ]
+            )
+        )
+
+    @api.model
+    def _portal_request_unit_reason(self, unit, reasons_sudo):
+        """The reason a checked ``unit`` names, among ``reasons_sudo`` (empty when
+        none was chosen); refused when the id is not one of them, or when none was
+        chosen and the company requires one. Called by ``_portal_request_units``."""
+        reason = reasons_sudo & reasons_sudo.browse(unit["reason_id"] or [])
+        if unit["reason_id"] and not reason:
+            raise UserError(
+                self.env._(
+                    "Serial number %(serial)s: choose the reason of the return "
+                    "from the list.",
+                    serial=unit["serial"],
+                )
+            )
+        if not reason and self.env.company.rma_reason_required:
+            raise UserError(
+                self.env._(
+                    "Serial number %(serial)s: choose the reason of the return.",
+                    serial=unit["serial"],
+                )
+            )
+        return reason

@@ -6,7 +6,7 @@ import pytz
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero, format_date, format_datetime
 from odoo.tools.misc import clean_context
 
@@ -2428,3 +2428,47 @@ class RmaOrderLine(models.Model):
             for line in self
             if line._rma_is_onsite() and line.repair_id.rma_visit_date
         ]
+
+    # ---- Return reasons (issue 17) ----
+    reason_id = fields.Many2one(
+        comodel_name="rma.reason",
+        string="Return Reason",
+        index="btree_not_null",
+        check_company=True,
+        help="Why the unit comes back; it may restrict the resolutions of the unit. "
+        "Required on submission when the company's setting says so.",
+    )
+
+    @api.constrains("reason_id", "resolution")
+    def _check_reason_resolution(self):
+        """A unit's resolution is one its return reason allows, whatever sets it:
+        the form, an RPC write, the quote refusal's actions, a wizard."""
+        labels = dict(self._fields["resolution"]._description_selection(self.env))
+        for line in self:
+            reason = line.reason_id
+            if reason and not reason._rma_allows_resolution(line.resolution):
+                raise ValidationError(
+                    self.env._(
+                        "%(unit)s: the return reason %(reason)s does not allow the "
+                        "resolution %(resolution)s (it allows: %(allowed)s).",
+                        unit=line.display_name,
+                        reason=reason.display_name,
+                        resolution=labels.get(line.resolution, line.resolution),
+                        allowed=reason.allowed_resolutions_label,
+                    )
+                )
+
+    def _rma_check_reason_required(self):
+        """Refuse units without a return reason when their company requires one.
+        Called by ``rma.order._check_submittable`` (submission and approval)."""
+        missing = self.filtered(
+            lambda line: not line.reason_id and line.company_id.rma_reason_required
+        )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Choose the return reason of %(units)s: the company requires "
+                    "one for every unit.",
+                    units=", ".join(missing.mapped("display_name")),
+                )
+            )

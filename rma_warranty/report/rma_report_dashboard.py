@@ -274,8 +274,8 @@ class RmaReportDashboard(models.AbstractModel):
 
     @api.model
     def _dashboard_faults(self, params):
-        """The failed components, damage classes and damage levels with the most
-        units."""
+        """The failed components, damage classes, damage levels and return
+        reasons with the most units."""
         Report = self.env["rma.report.unit"]
         domain = self._dashboard_domain(params)
         result = {}
@@ -283,6 +283,7 @@ class RmaReportDashboard(models.AbstractModel):
             ("components", "component_id"),
             ("damage_classes", "damage_class"),
             ("damage_levels", "damage_level_id"),
+            ("reasons", "reason_id"),  # return reasons (issue 17)
         ):
             field = Report._fields[fname]
             labels = (

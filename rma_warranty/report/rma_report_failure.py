@@ -51,6 +51,7 @@ class RmaReportFailure(models.Model):
             "lot_id",
             "failed_component_id",
             "quantity",
+            "reason_id",  # return reasons (issue 17)
         ],
         "rma.order": [
             "state",
@@ -85,6 +86,8 @@ class RmaReportFailure(models.Model):
     qty_rma = fields.Float(
         string="RMA Units", readonly=True, digits="Product Unit of Measure"
     )
+    # ---- Return reasons (issue 17) ----
+    reason_id = fields.Many2one("rma.reason", string="Return Reason", readonly=True)
 
     def _query(self):
         """The view's SELECT: delivered move lines (even ids) and RMA units (odd
@@ -103,7 +106,8 @@ class RmaReportFailure(models.Model):
                    sml.company_id,
                    COALESCE(sp.partner_id, sm.partner_id) AS partner_id,
                    sml.quantity_product_uom AS qty_delivered,
-                   0.0 AS qty_rma
+                   0.0 AS qty_rma,
+                   NULL::integer AS reason_id
               FROM stock_move_line sml
               JOIN stock_move sm ON sm.id = sml.move_id
               JOIN stock_location src ON src.id = sml.location_id
@@ -129,7 +133,8 @@ class RmaReportFailure(models.Model):
                    o.company_id,
                    o.partner_id,
                    0.0 AS qty_delivered,
-                   l.quantity AS qty_rma
+                   l.quantity AS qty_rma,
+                   l.reason_id
               FROM rma_order_line l
               JOIN rma_order o ON o.id = l.order_id
               JOIN product_product pp ON pp.id = l.product_id

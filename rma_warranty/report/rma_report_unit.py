@@ -63,6 +63,7 @@ class RmaReportUnit(models.Model):
             "entitlement_kind",
             "resolution",
             "quantity",
+            "reason_id",  # return reasons (issue 17)
         ],
         "stock.move": [
             "rma_line_id",
@@ -151,6 +152,8 @@ class RmaReportUnit(models.Model):
     cost_refund = fields.Monetary(string="Credit Notes", readonly=True)
     warranty_cost = fields.Monetary(readonly=True)
     repair_revenue = fields.Monetary(string="Paid-Repair Revenue", readonly=True)
+    # ---- Return reasons (issue 17) ----
+    reason_id = fields.Many2one("rma.reason", string="Return Reason", readonly=True)
 
     def _query(self):
         """The view's SELECT (one row per analysed RMA unit). May be extended."""
@@ -244,7 +247,8 @@ class RmaReportUnit(models.Model):
                        COALESCE(labour.cost_labour, 0) AS cost_labour,
                        COALESCE(moves.cost_swap, 0) AS cost_swap,
                        COALESCE(refunds.cost_refund, 0) AS cost_refund,
-                       COALESCE(revenue.repair_revenue, 0) AS repair_revenue
+                       COALESCE(revenue.repair_revenue, 0) AS repair_revenue,
+                       l.reason_id
                   FROM rma_order_line l
                   JOIN rma_order o ON o.id = l.order_id
                   JOIN res_company company ON company.id = o.company_id

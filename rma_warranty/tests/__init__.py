@@ -107,3 +107,8 @@ from . import test_issue16_mail_queue
 
 # Where the lifecycle's time goes (issue 16, flowtime)
 from . import test_issue16_flowtime
+
+# Return reasons (issue 17, task "reasons")
+from . import test_issue17_reasons
+from . import test_issue17_reasons_portal
+from . import test_issue17_reasons_tour

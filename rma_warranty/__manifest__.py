@@ -103,6 +103,9 @@
         "views/rma_reason_views.xml",
         "views/rma_reason_inherit_views.xml",
         "views/rma_reason_portal_templates.xml",
+        # Priority and paused clocks (issue 17)
+        "views/rma_order_priority_views.xml",
+        "views/rma_order_priority_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -129,6 +132,7 @@
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
         "demo/rma_reason_demo.xml",  # return reasons (issue 17)
+        "demo/rma_priority_demo.xml",  # priority and paused clocks (issue 17)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -74,6 +74,7 @@ class RmaPortalRequest(CustomerPortal):
                 attachments=attachments,
                 customer=customer,
                 token=post.get("request_token"),
+                priority=post.get("priority"),
             )
         except RmaTooManyRequests:
             return request.render(
@@ -92,7 +93,13 @@ class RmaPortalRequest(CustomerPortal):
 
     def _rma_request_echo_keys(self):
         """The fields the form shows again when it is refused."""
-        return ("customer_mode", "customer_id", "customer_name", "customer_email")
+        return (
+            "customer_mode",
+            "customer_id",
+            "customer_name",
+            "customer_email",
+            "priority",  # issue 17
+        )
 
     def _rma_request_posted_units(self, post):
         """The units of the form, whitelisted: ``unit-<i>-<field>`` for the

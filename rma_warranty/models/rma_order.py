@@ -540,7 +540,7 @@ class RmaOrder(models.Model):
         orders._write_decision(
             {"state": "submitted", "date_submitted": fields.Datetime.now()}
         )
-        orders._rma_sla_start(("response", "review"))
+        orders._rma_sla_start(("response", "review", "resolution"))
         orders.line_ids._freeze_entitlement()
         # Distributor channel (issue 14): assign and notify the distributor.
         orders._rma_route_distributor()._rma_notify_distributor()
@@ -567,6 +567,7 @@ class RmaOrder(models.Model):
         orders._create_receipts()
         held = orders._rma_quote_before_shipping()
         (orders - held)._rma_send_mail("rma_warranty.mail_template_rma_approved")
+        orders._rma_sla_sync_pauses()  # issue 17: the units are awaited
         return True
 
     def _reject(self, reason):
@@ -579,7 +580,7 @@ class RmaOrder(models.Model):
             self.env._("Cannot reject %(refs)s in state %(states)s."),
         )
         orders._write_decision({"state": "rejected", "reject_reason": reason.strip()})
-        orders._rma_sla_stop(("response", "review"))
+        orders._rma_sla_stop(("response", "review", "resolution"))
         orders._rma_send_mail("rma_warranty.mail_template_rma_rejected")
         return True
 
@@ -646,8 +647,9 @@ class RmaOrder(models.Model):
                 "date_done": fields.Datetime.now(),
             }
         )
-        # Solving the problem is the response and the review of the request.
-        orders._rma_sla_stop(("response", "review"))
+        # Solving the problem is the response, the review and the resolution of
+        # the request.
+        orders._rma_sla_stop(("response", "review", "resolution"))
         orders._rma_send_mail("rma_warranty.mail_template_rma_solved")
         return True
 
@@ -1047,6 +1049,7 @@ class RmaOrder(models.Model):
         )
         orders._check_release_shipping()
         orders._write_decision({"shipping_hold": False})
+        orders._rma_sla_sync_pauses()  # issue 17: the quote no longer holds us
         body = Markup("<p>%s</p>") % self.env._(
             "Shipping instructions released before the repair quote was paid. "
             "Reason: %(reason)s",
@@ -1101,6 +1104,7 @@ class RmaOrder(models.Model):
         )
         if released:
             released._write_decision({"shipping_hold": False})
+            released._rma_sla_sync_pauses()  # issue 17: the quote is paid
             released._rma_send_mail("rma_warranty.mail_template_rma_approved")
         return released
 
@@ -1131,6 +1135,7 @@ class RmaOrder(models.Model):
 
     def _set_done(self):
         self._write_decision({"state": "done", "date_done": fields.Datetime.now()})
+        self._rma_sla_stop("resolution")  # issue 17
         self._rma_rating_request()
         # Two emails: the customer's carries its rating links, the distributor's
         # copy must not (whoever opens them rates in the customer's name).
@@ -1140,10 +1145,15 @@ class RmaOrder(models.Model):
 
     # ---- Service levels (issue 14) ----
 
-    @api.depends("sla_step_ids.status", "sla_step_ids.date_deadline")
+    @api.depends(
+        "sla_step_ids.status", "sla_step_ids.date_deadline", "sla_step_ids.date_paused"
+    )
     def _compute_sla_deadline(self):
         for order in self:
-            running = order.sla_step_ids.filtered(lambda s: s.status == "running")
+            # Issue 17: a paused clock has no deadline to meet while paused.
+            running = order.sla_step_ids.filtered(
+                lambda s: s.status == "running" and not s.date_paused
+            )
             order.sla_deadline = min(running.mapped("date_deadline"), default=False)
 
     @api.depends("sla_deadline")
@@ -1325,6 +1335,8 @@ class RmaOrder(models.Model):
                 amount = policy[fname] if policy else defaults.get(fname, 0)
                 if amount <= 0:
                     continue
+                # Issue 17: a higher priority shortens the target.
+                amount = amount * order._rma_sla_priority_percent(policy) / 100
                 calendar = order.warehouse_id._get_rma_calendar()
                 pending.append((order, line, key, (calendar, start, unit, amount)))
         if not pending:
@@ -1333,7 +1345,12 @@ class RmaOrder(models.Model):
             plan for __, __, __, plan in pending
         )
         vals_list = [
-            order._prepare_rma_sla_step_vals(key, line, start, deadlines[plan])
+            {
+                **order._prepare_rma_sla_step_vals(key, line, start, deadlines[plan]),
+                # Issue 17: the target in working hours, for later replanning.
+                "target_hours": plan[3]
+                * (1 if plan[2] == "hours" else (plan[0].hours_per_day or 8)),
+            }
             for order, line, key, plan in pending
         ]
         # sudo: see _rma_sla_start's comment: the steps are the system's.
@@ -1536,7 +1553,7 @@ class RmaOrder(models.Model):
             order._write_decision(
                 {"state": "submitted", "date_submitted": fields.Datetime.now()}
             )
-            order._rma_sla_start(("response", "review"))
+            order._rma_sla_start(("response", "review", "resolution"))
         # Distributor channel (issue 14): units of the service form, routing.
         order._rma_mail_service_sheet(msg_dict)
         if order.partner_id:
@@ -3139,7 +3156,7 @@ class RmaOrder(models.Model):
 
     @api.model
     def _portal_create_request(
-        self, partner, units, attachments=(), customer=None, token=None
+        self, partner, units, attachments=(), customer=None, token=None, priority=None
     ):
         """File and submit a return request from the portal; return it (sudo).
 
@@ -3149,12 +3166,14 @@ class RmaOrder(models.Model):
         None (for itself), ``{"partner_id"}`` (one of its contacts) or ``{"name",
         "email"}`` (a new contact under its commercial entity): a company filing
         for a customer is recorded as the distributor. ``token`` is the form's
-        one-time token. Only these values are read, and all of them are checked
-        before anything is created: bad input raises a clear message and leaves
-        nothing behind. Invoked by POST /my/rmas/new.
+        one-time token; ``priority`` the one chosen (issue 17: normal or high,
+        ``_portal_request_priority``). Only these values are read, and all of
+        them are checked before anything is created: bad input raises a clear
+        message and leaves nothing behind. Invoked by POST /my/rmas/new.
         """
         self._portal_check_filer(partner)
         self._portal_request_check_token(token)
+        priority = self._portal_request_priority(priority)
         customer, customer_vals = self._portal_request_customer(partner, customer)
         units = self._portal_request_units(partner, customer, units)
         files = self._portal_request_files(attachments)
@@ -3170,7 +3189,7 @@ class RmaOrder(models.Model):
         try:
             with self.env.cr.savepoint():
                 return self._portal_request_file(
-                    partner, customer, customer_vals, units, files, token
+                    partner, customer, customer_vals, units, files, token, priority
                 )
         except psycopg2.errors.UniqueViolation:
             # The same form sent twice at once: the other request won.
@@ -3180,7 +3199,7 @@ class RmaOrder(models.Model):
 
     @api.model
     def _portal_request_file(
-        self, partner, customer, customer_vals, units, files, token
+        self, partner, customer, customer_vals, units, files, token, priority="0"
     ):
         """Create the request checked by ``_portal_create_request`` and submit it:
         the new customer contact (``customer_vals``, when ``customer`` is None),
@@ -3193,7 +3212,9 @@ class RmaOrder(models.Model):
         # sudo: portal users have no rights on RMAs; the values are the ones
         # checked by _portal_create_request, the user (env.uid) stays the author.
         order_sudo = self.sudo().create(
-            self._prepare_portal_request_vals(partner, customer, units, token)
+            self._prepare_portal_request_vals(
+                partner, customer, units, token, priority=priority
+            )
         )
         # sudo: the RMA is the user's own, just created; attachments of RMAs are
         # created by their readers, which portal users are not.
@@ -3207,7 +3228,9 @@ class RmaOrder(models.Model):
         return order_sudo
 
     @api.model
-    def _prepare_portal_request_vals(self, partner, customer, units, token):
+    def _prepare_portal_request_vals(
+        self, partner, customer, units, token, priority="0"
+    ):
         """Values of the RMA filed on the portal by ``partner`` for ``customer``,
         with its units (``_prepare_portal_request_line_vals``). Called by
         ``_portal_request_file``; may be overridden."""
@@ -3221,6 +3244,7 @@ class RmaOrder(models.Model):
             "company_id": self.env.company.id,
             "user_id": False,
             "portal_request_token": token,
+            "priority": priority,
             "line_ids": [
                 Command.create(
                     self._prepare_portal_request_line_vals(lot, component, unit)
@@ -3370,3 +3394,109 @@ class RmaOrder(models.Model):
                 )
             )
         return reason
+    # ---- Priority and paused clocks (issue 17) ----
+    priority = fields.Selection(
+        selection=[("0", "Normal"), ("1", "High"), ("2", "Urgent")],
+        default="0",
+        required=True,
+        index=True,
+        tracking=True,
+        help="Chosen at filing (customers choose normal or high; urgent is given "
+        "by staff). Where the warranty policy says so, a higher priority shortens "
+        "the service-level targets.",
+    )
+    # The priorities a customer may choose on the portal: urgent is staff's call.
+    _RMA_PORTAL_PRIORITIES = ("0", "1")
+
+    def write(self, vals):
+        changed = self.browse()
+        if "priority" in vals:
+            changed = self.filtered(lambda o: o.priority != vals["priority"])
+        res = super().write(vals)
+        if changed:
+            changed._rma_sla_apply_priority()
+        return res
+
+    def _rma_sla_priority_percent(self, policy):
+        """Percentage of the normal service-level targets this RMA's priority gets
+        from ``policy`` (100 without a policy or at normal priority)."""
+        self.ensure_one()
+        fname = {"1": "sla_high_percent", "2": "sla_urgent_percent"}.get(self.priority)
+        if not fname or not policy:
+            return 100
+        return policy[fname] or 100
+
+    def _rma_sla_apply_priority(self):
+        """The priority of these RMAs changed: the targets of their running steps
+        follow it (the policy's percentage of the normal target) and their
+        deadlines move, paused time kept. Invoked by ``write``."""
+        # sudo: the steps are the system's; the caller changed the priority, which
+        # its access rights allowed.
+        running = self.sudo().sla_step_ids.filtered(lambda s: s.status == "running")
+        if not running:
+            return running
+        policies = self._rma_sla_policies(running.line_id)
+        targets = self.env["rma.sla.step"]._rma_sla_targets()
+        defaults = self.env["rma.warranty.policy"].default_get(
+            [fname for __, fname in targets.values()]
+        )
+        for step in running.filtered(lambda s: s.step in targets):
+            unit, fname = targets[step.step]
+            order = step.order_id
+            policy = policies.get(step.line_id or order)
+            amount = policy[fname] if policy else defaults.get(fname, 0)
+            calendar = order.warehouse_id._get_rma_calendar()
+            hours = amount * (1 if unit == "hours" else (calendar.hours_per_day or 8))
+            step.target_hours = hours * order._rma_sla_priority_percent(policy) / 100
+        return running._rma_sla_replan()
+
+    def _rma_sla_paused_reason(self):
+        """Why the customer has the ball on this RMA as a whole, False when we
+        have it: every unit still open waits on the customer, for its repair quote
+        (``quote``: awaiting acceptance or payment) or to be sent to us (``unit``:
+        approved, its return receipt not done yet). The clocks of the RMA stop
+        meanwhile (``_rma_sla_sync_pauses``). May be overridden."""
+        self.ensure_one()
+        reasons = [
+            line._rma_sla_paused_reason()
+            for line in self.line_ids
+            if not line.is_resolved
+        ]
+        if not reasons or not all(reasons):
+            return False
+        return "quote" if "quote" in reasons else "unit"
+
+    def _rma_sla_sync_pauses(self, now=None):
+        """Stop or start again the clocks of these RMAs' running steps after a
+        transition: a step of the RMA follows ``_rma_sla_paused_reason``, a unit's
+        step its unit's (``rma.order.line._rma_sla_paused_reason``). Invoked by
+        the transitions that hand the ball over: approval, receipt, quote sent,
+        accepted or refused, shipping released."""
+        now = now or fields.Datetime.now()
+        # sudo: the steps are the system's; the caller ran the transition.
+        running = self.sudo().sla_step_ids.filtered(lambda s: s.status == "running")
+        if not running:
+            return running
+        reasons = {order: order._rma_sla_paused_reason() for order in running.order_id}
+        reasons.update(
+            (line, line._rma_sla_paused_reason()) for line in running.line_id
+        )
+        by_reason = running.grouped(lambda s: reasons[s.line_id or s.order_id])
+        for reason, steps in by_reason.items():
+            if reason:
+                steps._rma_sla_pause(reason, now)
+        by_reason.get(False, running.browse())._rma_sla_resume(now)
+        return running
+
+    @api.model
+    def _portal_request_priority(self, priority):
+        """The priority a customer chose on the request form, checked: normal
+        (also when none is sent) or high; urgent is given by staff only. Called by
+        ``_portal_create_request``."""
+        if priority in (None, ""):
+            return "0"
+        if not isinstance(priority, str) or priority not in self._RMA_PORTAL_PRIORITIES:
+            raise UserError(
+                self.env._("Choose a priority of the list: normal or high.")
+            )
+        return priority

@@ -2031,6 +2031,8 @@ class RmaOrderLine(models.Model):
         shipped.order_id._rma_sla_stop(
             ("swap", "free_repair", "paid_repair"), lines=shipped
         )
+        # Issue 17: a unit received hands the ball back to us.
+        (received | shipped).order_id._rma_sla_sync_pauses()
 
     # ---- Advance replacement (issue 15) ----
 
@@ -2472,3 +2474,21 @@ class RmaOrderLine(models.Model):
                     units=", ".join(missing.mapped("display_name")),
                 )
             )
+    # ---- Paused clocks (issue 17) ----
+
+    def _rma_sla_paused_reason(self):
+        """Why the customer has the ball on this unit, False when we have it:
+        ``quote`` while its repair quote awaits acceptance or payment (sent, or the
+        RMA held until the quote is paid), ``unit`` while it is awaited from the
+        customer (approved, its return receipt not done yet). The unit's
+        service-level clocks stop meanwhile (``rma.order._rma_sla_sync_pauses``).
+        May be overridden."""
+        self.ensure_one()
+        order = self.order_id
+        if order.state not in ("approved", "received", "in_progress"):
+            return False
+        if self.quote_id.state == "sent" or order.shipping_hold:
+            return "quote"
+        if not self._is_fully_received():
+            return "unit"
+        return False

@@ -266,3 +266,35 @@ class RmaWarrantyPolicy(models.Model):
         if not (self.registration_upgrade_months or components):
             return None
         return self.registration_upgrade_months, components
+
+    # ---- Priority and paused clocks (issue 17) ----
+    sla_resolution_days = fields.Integer(
+        string="Resolved within (working days)",
+        default=0,
+        help="Working days from the submission of a request to its closing, the "
+        "time the customer has the ball (a repair quote awaiting acceptance or "
+        "payment, a unit awaited from them) left out. 0: no target.",
+    )
+    sla_high_percent = fields.Integer(
+        string="High Priority Targets (%)",
+        default=100,
+        help="Service-level targets of a high-priority RMA, as a percentage of the "
+        "normal ones: 50 halves them, 100 keeps them.",
+    )
+    sla_urgent_percent = fields.Integer(
+        string="Urgent Targets (%)",
+        default=100,
+        help="Service-level targets of an urgent RMA, as a percentage of the normal "
+        "ones.",
+    )
+    _sql_constraints = [
+        *_sql_constraints,
+        (
+            "sla_priority_percent_range",
+            (
+                "CHECK(sla_high_percent BETWEEN 1 AND 100 "
+                "AND sla_urgent_percent BETWEEN 1 AND 100)"
+            ),
+            "The priority targets are a percentage of the normal ones, 1 to 100.",
+        ),
+    ]

@@ -120,6 +120,8 @@ class SaleOrder(models.Model):
         self.filtered(
             lambda order: order.rma_line_id and not order.rma_fee
         )._rma_quote_accepted()
+        # Issue 17: an accepted quote hands the ball back to us.
+        self.rma_line_id.order_id._rma_sla_sync_pauses()
         return res
 
     def _action_cancel(self):
@@ -135,6 +137,8 @@ class SaleOrder(models.Model):
             self.filtered(
                 lambda order: order.rma_line_id and not order.rma_fee
             )._rma_quote_refused()
+        # Issue 17: a quote declined or replaced is no longer the customer's.
+        self.rma_line_id.order_id._rma_sla_sync_pauses()
         return res
 
     def _rma_send_quote(self):
@@ -158,6 +162,8 @@ class SaleOrder(models.Model):
                 )
         self.filtered(lambda q: q.state == "draft").write({"state": "sent"})
         self.rma_line_id.order_id._rma_sla_stop("quote", lines=self.rma_line_id)
+        # Issue 17: the customer has the ball until they accept (or pay).
+        self.rma_line_id.order_id._rma_sla_sync_pauses()
 
     def _rma_send_quote_with_copies(self, template, copies):
         """Post ``template`` on this quote to its recipients and to ``copies``, as

@@ -112,3 +112,5 @@ from . import test_issue16_flowtime
 from . import test_issue17_reasons
 from . import test_issue17_reasons_portal
 from . import test_issue17_reasons_tour
+from . import test_issue17_sla
+from . import test_issue17_sla_portal

@@ -98,6 +98,8 @@
         "security/rma_mail_queue_security.xml",
         "data/ir_cron_mail_queue_data.xml",
         "views/rma_mail_queue_views.xml",
+        "views/rma_followup_views.xml",  # follow-up RMA (issue 17)
+        "views/rma_followup_portal_templates.xml",  # follow-up RMA (issue 17)
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -122,6 +124,7 @@
         "demo/rma_onsite_demo.xml",
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
+        "demo/rma_followup_demo.xml",  # follow-up RMA (issue 17)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
     ],
     "assets": {

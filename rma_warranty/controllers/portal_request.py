@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import http
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -68,6 +68,7 @@ class RmaPortalRequest(CustomerPortal):
                 attachments=attachments,
                 customer=customer,
                 token=post.get("request_token"),
+                previous=post.get("previous_rma_id"),  # follow-up (issue 17)
             )
         except RmaTooManyRequests:
             return request.render(
@@ -75,7 +76,7 @@ class RmaPortalRequest(CustomerPortal):
                 self._prepare_portal_layout_values(),
                 status=429,
             )
-        except (UserError, ValidationError, AccessError) as error:
+        except (UserError, ValidationError, AccessError, MissingError) as error:
             values = {key: post.get(key) for key in self._rma_request_echo_keys()}
             values["units"] = units
             return self._rma_request_page(values, error=error.args[0], status=400)
@@ -86,7 +87,13 @@ class RmaPortalRequest(CustomerPortal):
 
     def _rma_request_echo_keys(self):
         """The fields the form shows again when it is refused."""
-        return ("customer_mode", "customer_id", "customer_name", "customer_email")
+        return (
+            "customer_mode",
+            "customer_id",
+            "customer_name",
+            "customer_email",
+            "previous_rma_id",  # follow-up (issue 17)
+        )
 
     def _rma_request_posted_units(self, post):
         """The units of the form, whitelisted: ``unit-<i>-<field>`` for the

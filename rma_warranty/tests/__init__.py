@@ -107,3 +107,4 @@ from . import test_issue16_mail_queue
 
 # Where the lifecycle's time goes (issue 16, flowtime)
 from . import test_issue16_flowtime
+from . import test_issue17_followup  # follow-up RMA (issue 17)

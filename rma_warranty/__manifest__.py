@@ -106,6 +106,8 @@
         # Priority and paused clocks (issue 17)
         "views/rma_order_priority_views.xml",
         "views/rma_order_priority_portal_templates.xml",
+        "views/rma_followup_views.xml",  # follow-up RMA (issue 17)
+        "views/rma_followup_portal_templates.xml",  # follow-up RMA (issue 17)
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -130,6 +132,7 @@
         "demo/rma_onsite_demo.xml",
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
+        "demo/rma_followup_demo.xml",  # follow-up RMA (issue 17)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
         "demo/rma_reason_demo.xml",  # return reasons (issue 17)
         "demo/rma_priority_demo.xml",  # priority and paused clocks (issue 17)

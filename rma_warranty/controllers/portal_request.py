@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import http
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -75,6 +75,7 @@ class RmaPortalRequest(CustomerPortal):
                 customer=customer,
                 token=post.get("request_token"),
                 priority=post.get("priority"),
+                previous=post.get("previous_rma_id"),  # follow-up (issue 17)
             )
         except RmaTooManyRequests:
             return request.render(
@@ -82,7 +83,7 @@ class RmaPortalRequest(CustomerPortal):
                 self._prepare_portal_layout_values(),
                 status=429,
             )
-        except (UserError, ValidationError, AccessError) as error:
+        except (UserError, ValidationError, AccessError, MissingError) as error:
             values = {key: post.get(key) for key in self._rma_request_echo_keys()}
             values["units"] = units
             return self._rma_request_page(values, error=error.args[0], status=400)
@@ -99,6 +100,7 @@ class RmaPortalRequest(CustomerPortal):
             "customer_name",
             "customer_email",
             "priority",  # issue 17
+            "previous_rma_id",  # follow-up (issue 17)
         )
 
     def _rma_request_posted_units(self, post):

@@ -8,7 +8,7 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.osv import expression
 from odoo.tools import (
     consteq,
@@ -3156,7 +3156,14 @@ class RmaOrder(models.Model):
 
     @api.model
     def _portal_create_request(
-        self, partner, units, attachments=(), customer=None, token=None, priority=None
+        self,
+        partner,
+        units,
+        attachments=(),
+        customer=None,
+        token=None,
+        priority=None,
+        previous=None,
     ):
         """File and submit a return request from the portal; return it (sudo).
 
@@ -3167,9 +3174,10 @@ class RmaOrder(models.Model):
         "email"}`` (a new contact under its commercial entity): a company filing
         for a customer is recorded as the distributor. ``token`` is the form's
         one-time token; ``priority`` the one chosen (issue 17: normal or high,
-        ``_portal_request_priority``). Only these values are read, and all of
-        them are checked before anything is created: bad input raises a clear
-        message and leaves nothing behind. Invoked by POST /my/rmas/new.
+        ``_portal_request_priority``); ``previous`` the id of the user's own closed
+        RMA whose units failed again (a follow-up, issue 17). Only these values are
+        read, and all of them are checked before anything is created: bad input
+        raises a clear message and leaves nothing behind. Invoked by POST /my/rmas/new.
         """
         self._portal_check_filer(partner)
         self._portal_request_check_token(token)
@@ -3177,6 +3185,12 @@ class RmaOrder(models.Model):
         customer, customer_vals = self._portal_request_customer(partner, customer)
         units = self._portal_request_units(partner, customer, units)
         files = self._portal_request_files(attachments)
+        # Follow-up RMA (issue 17): the earlier RMA, the user's own.
+        previous_sudo = (
+            self._portal_followup_previous(partner, previous)
+            if previous not in (None, "")
+            else None
+        )
         # Counted once the request is valid: a refused form is not a request.
         self._portal_rate_limit(
             "rma_request",
@@ -3188,9 +3202,12 @@ class RmaOrder(models.Model):
         # refused later on (the submission) takes them all back.
         try:
             with self.env.cr.savepoint():
-                return self._portal_request_file(
+                order_sudo = self._portal_request_file(
                     partner, customer, customer_vals, units, files, token, priority
                 )
+                if previous_sudo:
+                    order_sudo._rma_followup_link(previous_sudo)
+                return order_sudo
         except psycopg2.errors.UniqueViolation:
             # The same form sent twice at once: the other request won.
             raise UserError(
@@ -3500,3 +3517,140 @@ class RmaOrder(models.Model):
                 self.env._("Choose a priority of the list: normal or high.")
             )
         return priority
+    # ---- Follow-up RMA (issue 17) ----
+    _rma_decision_fields = _rma_decision_fields | {"previous_rma_id"}
+
+    previous_rma_id = fields.Many2one(
+        comodel_name="rma.order",
+        string="Follow-up Of",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+        help="The earlier RMA of the unit that failed again.",
+    )
+    followup_ids = fields.One2many(
+        comodel_name="rma.order",
+        inverse_name="previous_rma_id",
+        string="Follow-up RMAs",
+        readonly=True,
+    )
+    followup_count = fields.Integer(compute="_compute_followup_count")
+    followup_available = fields.Boolean(compute="_compute_followup_count")
+
+    @api.depends("followup_ids", "state", "line_ids.followup_line_ids")
+    def _compute_followup_count(self):
+        for rma in self:
+            rma.followup_count = len(rma.followup_ids)
+            rma.followup_available = bool(rma.line_ids._rma_followup_eligible())
+
+    def _prepare_rma_followup_vals(self, lines):
+        """Values of the follow-up RMA (a draft) of ``lines``, units of this RMA
+        that failed again: same customer, distributor, channel and service centre,
+        each unit from ``_prepare_rma_followup_line_vals``. Called by
+        ``rma.order.line._rma_followup_create``; may be overridden."""
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "distributor_id": self.distributor_id.id,
+            "channel": self.channel,
+            "company_id": self.company_id.id,
+            "warehouse_id": self.warehouse_id.id,
+            "previous_rma_id": self.id,
+            "line_ids": [
+                Command.create(line._prepare_rma_followup_line_vals()) for line in lines
+            ],
+        }
+
+    def action_rma_followup(self):
+        """Report a new failure of the units of this closed RMA that are back
+        with the customer: one draft RMA linked to this one."""
+        self.ensure_one()
+        lines = self.line_ids._rma_followup_eligible()
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "No unit of %(rma)s is back with the customer after a closed "
+                    "RMA without a follow-up yet.",
+                    rma=self.display_name,
+                )
+            )
+        return lines._rma_followup_create()._rma_followup_action()
+
+    def _rma_followup_action(self):
+        """The window showing these follow-up RMAs (the form when one)."""
+        return self._action_view_records(self)
+
+    def action_view_followups(self):
+        self.ensure_one()
+        return self.followup_ids._rma_followup_action()
+
+    def _portal_followup_available(self, partner):
+        """Whether ``partner`` (the reader, a logged-in user's partner) may report
+        a new failure of this RMA from its portal page: one of its own RMAs with
+        units back with the customer. Invoked in sudo by the page."""
+        self.ensure_one()
+        if self.env.user._is_public() or not partner:
+            return False
+        return bool(
+            self.filtered_domain(self._get_portal_domain(partner))
+            and self.followup_available
+        )
+
+    @api.model
+    def _portal_followup_form_values(self, partner, rma_id):
+        """The request form prefilled for a new failure of the units of RMA
+        ``rma_id``: their serials (the replacement's after a swap) and the link to
+        that RMA. Only one of ``partner``'s own RMAs with units to follow up is
+        accepted (a MissingError otherwise, whoever's RMA it is). Invoked by GET
+        /my/rmas/<id>/followup."""
+        self._portal_check_filer(partner)
+        rma_sudo = self._portal_followup_previous(partner, rma_id)
+        lines = rma_sudo.line_ids._rma_followup_eligible()
+        return {
+            "units": [{"serial": line._rma_followup_lot().name} for line in lines],
+            "previous_rma_id": rma_sudo.id,
+            "previous_rma_name": rma_sudo.name,
+        }
+
+    @api.model
+    def _portal_followup_previous(self, partner, previous):
+        """The RMA (sudo) ``previous`` names, once it is one of ``partner``'s own
+        with units to follow up; a MissingError otherwise (another partner's RMA
+        is not told apart from one that does not exist)."""
+        previous_id = self._portal_int(previous)
+        if not previous_id or previous_id > 2**31 - 1:
+            previous_id = None
+        # sudo: portal users do not read RMAs; the one found is kept only when it
+        # is in the user's own portal domain (the record rules' parties).
+        rma_sudo = (
+            self.sudo().search(
+                expression.AND(
+                    [[("id", "=", previous_id or 0)], self._get_portal_domain(partner)]
+                ),
+                limit=1,
+            )
+            if previous_id
+            else self.sudo()
+        )
+        if not rma_sudo or not rma_sudo.followup_available:
+            raise MissingError(
+                self.env._("This RMA does not exist or has no unit to follow up.")
+            )
+        return rma_sudo
+
+    def _rma_followup_link(self, previous_sudo):
+        """Link this new request (filed on the portal, sudo) to ``previous_sudo``,
+        the RMA checked by ``_portal_followup_previous``: each unit to the unit of
+        it whose serial the customer now holds."""
+        self.ensure_one()
+        by_lot = {
+            line._rma_followup_lot(): line
+            for line in previous_sudo.line_ids._rma_followup_eligible()
+        }
+        # decision field: only its action writes it (see _write_decision)
+        self._write_decision({"previous_rma_id": previous_sudo.id})
+        for line in self.line_ids:
+            if line.lot_id in by_lot:
+                line._write_decision({"previous_line_id": by_lot[line.lot_id].id})

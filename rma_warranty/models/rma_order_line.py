@@ -2492,3 +2492,136 @@ class RmaOrderLine(models.Model):
         if not self._is_fully_received():
             return "unit"
         return False
+    # ---- Follow-up RMA (issue 17) ----
+    # A unit that fails again after its RMA (the unit returned as-is, repaired or
+    # swapped, or the problem solved remotely) gets a new RMA linked to this one.
+    _rma_decision_fields = _rma_decision_fields | {"previous_line_id"}
+    # The outcomes after which the customer holds the unit (or its replacement).
+    _RMA_FOLLOWUP_RESOLUTIONS = ("replace", "repair", "return")
+
+    previous_line_id = fields.Many2one(
+        comodel_name="rma.order.line",
+        string="Follow-up Of",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The unit of the earlier RMA that failed again: this unit is a repeat "
+        "failure.",
+    )
+    followup_line_ids = fields.One2many(
+        comodel_name="rma.order.line",
+        inverse_name="previous_line_id",
+        string="Follow-ups",
+        readonly=True,
+    )
+    is_repeat = fields.Boolean(
+        string="Repeat Failure",
+        compute="_compute_is_repeat",
+        store=True,
+        help="The unit failed again after an earlier RMA.",
+    )
+
+    followup_available = fields.Boolean(
+        string="May Be Followed Up", compute="_compute_followup_available"
+    )
+
+    @api.depends("state", "resolution", "followup_line_ids.state")
+    def _compute_followup_available(self):
+        eligible = self._rma_followup_eligible()
+        for line in self:
+            line.followup_available = line in eligible
+
+    @api.depends("previous_line_id")
+    def _compute_is_repeat(self):
+        for line in self:
+            line.is_repeat = bool(line.previous_line_id)
+
+    def _rma_followup_eligible(self):
+        """The units of these that may be followed up now: their RMA closed with
+        the unit back with the customer (returned, repaired, swapped, or solved
+        without return), not already followed by an RMA still open."""
+        return self.filtered(
+            lambda line: (
+                (
+                    line.order_id.state == "solved"
+                    or (
+                        line.order_id.state == "done"
+                        and line.resolution in self._RMA_FOLLOWUP_RESOLUTIONS
+                    )
+                )
+                and not line.followup_line_ids.filtered(
+                    lambda f: f.state not in ("rejected", "cancelled")
+                )
+            )
+        )
+
+    def _rma_followup_lot(self):
+        """The serial the customer holds now: after a swap, the replacement shipped
+        (the unit's last delivery to the customer), else the unit itself."""
+        self.ensure_one()
+        shipped = self.move_ids.filtered(
+            lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+        ).sorted(lambda m: (m.date, m.id))
+        return shipped[-1:].move_line_ids.lot_id[:1] or self.lot_id
+
+    def _prepare_rma_followup_line_vals(self):
+        """Values of the unit of a follow-up RMA of this unit. Called by
+        ``rma.order._prepare_rma_followup_vals``; may be overridden."""
+        self.ensure_one()
+        lot = self._rma_followup_lot()
+        return {
+            "product_id": (lot.product_id or self.product_id).id,
+            "lot_id": lot.id,
+            "quantity": self.quantity,
+            "previous_line_id": self.id,
+        }
+
+    def _rma_followup_create(self):
+        """Create the follow-up RMAs (drafts) of these units, one per RMA; return
+        them. Refuses units that cannot be followed up, and a second click while
+        the first one runs."""
+        eligible = self._rma_followup_eligible()
+        if not self or eligible != self:
+            raise UserError(
+                self.env._(
+                    "A new failure is reported only for a unit back with the "
+                    "customer after a closed RMA (returned, repaired, swapped or "
+                    "solved without return), once: see its follow-up RMA."
+                )
+            )
+        lock_rows_nowait(
+            self,
+            lambda: self.env._(
+                "A new failure of this unit is being reported by someone else: "
+                "reload the page."
+            ),
+        )
+        orders = self.order_id
+        return self.env["rma.order"]._create_decision(
+            [
+                order._prepare_rma_followup_vals(
+                    self.filtered(lambda line, o=order: line.order_id == o)
+                )
+                for order in orders
+            ]
+        )
+
+    def action_rma_followup(self):
+        """Report a new failure of this unit: a draft RMA for the serial the
+        customer now holds, linked to this one."""
+        return self._rma_followup_create()._rma_followup_action()
+
+    def _rma_followup_chain(self):
+        """The units of the chain this unit belongs to, from the first failure to
+        the last follow-up, for its service history (one query per step)."""
+        chain = self
+        previous = self.previous_line_id
+        while previous and previous not in chain:
+            chain |= previous
+            previous = previous.previous_line_id
+        followups = self.followup_line_ids
+        while followups - chain:
+            chain |= followups
+            followups = followups.followup_line_ids
+        return chain.sorted(lambda line: (line.create_date, line.id))

@@ -64,6 +64,7 @@ class RmaReportUnit(models.Model):
             "resolution",
             "quantity",
             "reason_id",  # return reasons (issue 17)
+            "is_repeat",  # follow-up RMA (issue 17)
         ],
         "stock.move": [
             "rma_line_id",
@@ -154,6 +155,17 @@ class RmaReportUnit(models.Model):
     repair_revenue = fields.Monetary(string="Paid-Repair Revenue", readonly=True)
     # ---- Return reasons (issue 17) ----
     reason_id = fields.Many2one("rma.reason", string="Return Reason", readonly=True)
+    # ---- Follow-up RMA (issue 17) ----
+    is_repeat = fields.Boolean(
+        string="Repeat Failure",
+        readonly=True,
+        help="The unit failed again after an earlier RMA (a follow-up RMA).",
+    )
+    repeat_count = fields.Integer(
+        string="Repeat Failures",
+        readonly=True,
+        help="Units that failed again after an earlier RMA.",
+    )
 
     def _query(self):
         """The view's SELECT (one row per analysed RMA unit). May be extended."""
@@ -248,7 +260,10 @@ class RmaReportUnit(models.Model):
                        COALESCE(moves.cost_swap, 0) AS cost_swap,
                        COALESCE(refunds.cost_refund, 0) AS cost_refund,
                        COALESCE(revenue.repair_revenue, 0) AS repair_revenue,
-                       l.reason_id
+                       l.reason_id,
+                       -- Follow-up RMA (issue 17): the unit failed again.
+                       COALESCE(l.is_repeat, FALSE) AS is_repeat,
+                       CASE WHEN l.is_repeat THEN 1 ELSE 0 END AS repeat_count
                   FROM rma_order_line l
                   JOIN rma_order o ON o.id = l.order_id
                   JOIN res_company company ON company.id = o.company_id

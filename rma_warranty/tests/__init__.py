@@ -114,3 +114,4 @@ from . import test_issue17_reasons_portal
 from . import test_issue17_reasons_tour
 from . import test_issue17_sla
 from . import test_issue17_sla_portal
+from . import test_issue17_followup  # follow-up RMA (issue 17)

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from contextlib import ExitStack, contextmanager
+
 from odoo import Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, new_test_user
@@ -49,8 +51,53 @@ class CommittedCase(BaseCase):
         super().setUpClass()
         cls.registry = Registry(get_db_name())
 
+    # How long a worker of these cases waits for a row another one holds before
+    # it fails (LockNotAvailable): the cases run both workers in one thread, so a
+    # wait would never end (issue 17).
+    LOCK_TIMEOUT = "2s"
+
     def _env(self, cr):
         return api.Environment(cr, api.SUPERUSER_ID, {})
+
+    @contextmanager
+    def _worker_cursor(self, lock_timeout=None):
+        """A cursor of its own, as ``registry.cursor()`` (committed at the end of
+        the block, rolled back on an error), that waits at most ``lock_timeout``
+        for a row lock: a lock the code under test no longer takes makes the
+        test fail in seconds instead of hanging.
+
+        The timeout is set for the connection's session, in a transaction of its
+        own, so that it holds across the cursor's commits and rollbacks; it is
+        reset before the connection goes back to Odoo's pool."""
+        worker_cr = self.registry.cursor()
+        try:
+            timeout = lock_timeout or self.LOCK_TIMEOUT
+            worker_cr.execute(
+                SQL("SELECT set_config('lock_timeout', %s, false)", timeout)
+            )
+            worker_cr.commit()  # the setting outlives the test's rollbacks
+            yield worker_cr
+            worker_cr.commit()  # as the end of a ``with registry.cursor()``
+        finally:
+            worker_cr.rollback()
+            worker_cr.execute("RESET lock_timeout")
+            worker_cr.commit()
+            worker_cr.close()
+
+    @contextmanager
+    def _two_workers(self, begun=False, lock_timeout=None):
+        """Two workers' cursors (see ``_worker_cursor``), used in one thread.
+        ``begun``: both transactions take their snapshot now, before either acts,
+        as two requests already running when the first one commits."""
+        with ExitStack() as stack:
+            crs = [
+                stack.enter_context(self._worker_cursor(lock_timeout))
+                for _worker in range(2)
+            ]
+            if begun:
+                for cr in crs:
+                    cr.execute("SELECT 1")
+            yield tuple(crs)
 
     def _delete_rma(self, cr, rma):
         """Remove a committed RMA with its transfers, moves and valuation layers.

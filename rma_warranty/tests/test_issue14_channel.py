@@ -451,7 +451,7 @@ class TestChannelConcurrency(CommittedCase):
             env["res.partner"].browse(self.ids["partners"]).unlink()
 
     def test_two_workers_choose_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             rma1 = self._env(cr1)["rma.order"].browse(self.ids["rma"])
             rma2 = self._env(cr2)["rma.order"].browse(self.ids["rma"])
             self.assertEqual(rma1.handling, "distributor_pending")

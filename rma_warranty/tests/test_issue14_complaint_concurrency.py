@@ -59,7 +59,7 @@ class TestIssue14ComplaintConcurrency(CommittedCase):
             env["res.partner"].browse(self.ids["partner"]).unlink()
 
     def test_two_workers_resolve_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             first = self._env(cr1)["rma.complaint"].browse(self.ids["complaint"])
             second = self._env(cr2)["rma.complaint"].browse(self.ids["complaint"])
             self.assertEqual(first.state, "new")
@@ -82,7 +82,7 @@ class TestIssue14ComplaintConcurrency(CommittedCase):
             self.assertEqual(len(tracked), 1)
 
     def test_two_workers_solve_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             first = self._env(cr1)["rma.order"].browse(self.ids["rma"])
             second = self._env(cr2)["rma.order"].browse(self.ids["rma"])
             first._solve_remotely("Reset the device.")

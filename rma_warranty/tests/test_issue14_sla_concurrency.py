@@ -71,7 +71,7 @@ class TestIssue14SlaCronConcurrency(CommittedCase):
         )
 
     def test_two_workers_at_once_one_activity_per_step(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             env1, env2 = self._env(cr1), self._env(cr2)
             first = self._run(env1)
             # The second worker skips the steps the first one holds.

@@ -88,7 +88,7 @@ class TestIssue15AdvanceCronConcurrency(CommittedCase):
         return env["rma.order.line"].browse(self.ids["lines"]).advance_charge_move_id
 
     def test_two_workers_at_once_one_invoice_per_unit(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             env1, env2 = self._env(cr1), self._env(cr2)
             first = self._run(env1)
             # The second worker skips the units the first one holds.

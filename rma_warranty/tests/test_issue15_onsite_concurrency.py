@@ -81,7 +81,7 @@ class TestIssue15OnsiteConcurrency(CommittedCase):
             env["res.partner"].browse(self.ids["partner"]).unlink()
 
     def test_two_workers_close_the_visit_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             repair1 = self._env(cr1)["rma.order"].browse(self.ids["rma"]).repair_ids
             repair2 = self._env(cr2)["rma.order"].browse(self.ids["rma"]).repair_ids
             self.assertEqual(repair1.state, "confirmed")

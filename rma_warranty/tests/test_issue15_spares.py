@@ -705,12 +705,7 @@ class TestSparePartsConcurrency(CommittedCase):
     @patch("odoo.addons.rma_warranty.models.rma_rate_limit.RmaRateLimit._hit")
     def test_two_workers_one_quotation(self, hit):
         hit.return_value = True
-        with (
-            self.registry.cursor() as cr1,
-            self.registry.cursor() as cr2,
-            mute_logger("odoo.sql_db"),
-        ):
-            cr2.execute("SELECT 1")
+        with self._two_workers(begun=True) as (cr1, cr2), mute_logger("odoo.sql_db"):
             self._order(cr1)
             # While the first one holds the unit: refused at once.
             with self.assertRaisesRegex(UserError, "being updated"):

@@ -90,7 +90,7 @@ class TestIssue15SwapConcurrency(CommittedCase):
         )
 
     def test_two_workers_quote_the_swap_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             line1 = self._env(cr1)["rma.order"].browse(self.ids["rma"]).line_ids
             line2 = self._env(cr2)["rma.order"].browse(self.ids["rma"]).line_ids
             line1.action_rma_quote()
@@ -118,7 +118,7 @@ class TestIssue15SwapConcurrency(CommittedCase):
             self.assertTrue(line.quote_paid)
             self.assertFalse(self._deliveries(env))
             self._receive(env)
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             quote1 = (
                 self._env(cr1)["rma.order"].browse(self.ids["rma"]).line_ids.quote_id
             )

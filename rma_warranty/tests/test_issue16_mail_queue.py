@@ -332,10 +332,8 @@ class TestIssue16MailQueueConcurrency(CommittedCase):
         )
 
     def test_two_workers_at_once_send_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             env1, env2 = self._env(cr1), self._env(cr2)
-            # A worker that would wait on a row fails instead of hanging the test.
-            cr2.execute("SET LOCAL lock_timeout = '2s'")
             first = self._queue(env1)._cron_rma_send()
             # The second worker skips the rows the first one holds.
             second = self._queue(env2)._cron_rma_send()

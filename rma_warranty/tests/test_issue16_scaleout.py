@@ -41,6 +41,8 @@ ROUTES = {
     ("/my/rmas/new", ("GET",)): True,
     ("/my/rmas/new", ("POST",)): False,
     ("/my/rmas/new/lookup", ("POST",)): True,
+    # Follow-up RMA (issue 17): the request form, prefilled.
+    ("/my/rmas/<int:rma_id>/followup", ("GET",)): True,
     ("/my/units", None): True,
     ("/my/units/page/<int:page>", None): True,
     ("/my/units/<int:lot_id>", None): True,

@@ -90,7 +90,7 @@ class TestPortalCheckRateLimitWorkers(CommittedCase):
             )
 
     def test_two_workers_count_on_one_row(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             env1, env2 = self._env(cr1), self._env(cr2)
             self.assertTrue(env1["rma.rate.limit"]._hit("test_workers", "ip", 2, 3600))
             cr1.commit()

@@ -644,13 +644,8 @@ class TestPortalExtensionConcurrency(CommittedCase):
     @patch("odoo.addons.rma_warranty.models.rma_rate_limit.RmaRateLimit._hit")
     def test_two_workers_one_quotation(self, hit):
         hit.return_value = True
-        with (
-            self.registry.cursor() as cr1,
-            self.registry.cursor() as cr2,
-            mute_logger("odoo.sql_db"),
-        ):
-            # The second worker's transaction began before the first commits.
-            cr2.execute("SELECT 1")
+        # The second worker's transaction began before the first commits.
+        with self._two_workers(begun=True) as (cr1, cr2), mute_logger("odoo.sql_db"):
             order_id = self._order(cr1).id
             # While the first one holds the unit: refused at once.
             with self.assertRaisesRegex(UserError, "being updated"):

@@ -84,7 +84,7 @@ class TestRepairConcurrency(CommittedCase):
             env["res.partner"].browse(self.ids["partner"]).unlink()
 
     def test_two_workers_quote_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             line1 = self._env(cr1)["rma.order"].browse(self.ids["rma"]).line_ids
             line2 = self._env(cr2)["rma.order"].browse(self.ids["rma"]).line_ids
             self.assertEqual(line1.repair_status, "to_diagnose")

@@ -49,7 +49,7 @@ class TestRmaConcurrency(CommittedCase):
             env["res.partner"].browse(self.ids["partner"]).unlink()
 
     def test_two_workers_approve_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             rma1 = self._env(cr1)["rma.order"].browse(self.ids["rma"])
             rma2 = self._env(cr2)["rma.order"].browse(self.ids["rma"])
             # Both workers loaded the submitted RMA before either acted.
@@ -82,7 +82,7 @@ class TestRmaConcurrency(CommittedCase):
             receipt.move_ids.quantity = 1
             receipt.move_ids.picked = True
             receipt.button_validate()
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             rma1 = self._env(cr1)["rma.order"].browse(self.ids["rma"])
             rma2 = self._env(cr2)["rma.order"].browse(self.ids["rma"])
             rma1.action_process()

@@ -88,7 +88,7 @@ class TestWarrantyCodeConcurrency(CommittedCase):
         )
 
     def test_two_customers_redeem_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             env1, env2 = self._env(cr1), self._env(cr2)
             # Both customers loaded the available code before either redeemed it.
             code1 = env1["rma.warranty.code"].browse(self.ids["code"])

@@ -482,7 +482,7 @@ class TestWarrantyExtensionSaleConcurrency(CommittedCase):
         )
 
     def test_two_workers_confirm_once(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+        with self._two_workers() as (cr1, cr2):
             order1 = self._env(cr1)["sale.order"].browse(self.ids["order"])
             order2 = self._env(cr2)["sale.order"].browse(self.ids["order"])
             # Both workers loaded the quotation before either acted.

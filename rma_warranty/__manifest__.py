@@ -98,6 +98,11 @@
         "security/rma_mail_queue_security.xml",
         "data/ir_cron_mail_queue_data.xml",
         "views/rma_mail_queue_views.xml",
+        # Closing by the customer and on inactivity (issue 17)
+        "data/mail_template_inactivity_data.xml",
+        "data/ir_cron_inactivity_data.xml",
+        "views/rma_inactivity_views.xml",
+        "views/rma_closing_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -122,6 +127,7 @@
         "demo/rma_onsite_demo.xml",
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
+        "demo/rma_inactivity_demo.xml",  # closing on inactivity (issue 17)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
     ],
     "assets": {

@@ -8,3 +8,4 @@ from . import rating
 from . import portal_complaint  # issue 14: complaints and disputes
 from . import portal_distributor
 from . import portal_spare_parts  # Spare parts (issue 15)
+from . import portal_closing  # closing by the customer (issue 17)

@@ -65,3 +65,14 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             if settings.company_id.rma_warehouse_id != settings.rma_warehouse_id:
                 settings.company_id.rma_warehouse_id = settings.rma_warehouse_id
+
+    # ---- Closing on inactivity (issue 17) ----
+    rma_inactivity_remind_days = fields.Integer(
+        related="company_id.rma_inactivity_remind_days", readonly=False
+    )
+    rma_inactivity_close_days = fields.Integer(
+        related="company_id.rma_inactivity_close_days", readonly=False
+    )
+    rma_inactivity_outcome = fields.Selection(
+        related="company_id.rma_inactivity_outcome", readonly=False
+    )

@@ -107,3 +107,8 @@ from . import test_issue16_mail_queue
 
 # Where the lifecycle's time goes (issue 16, flowtime)
 from . import test_issue16_flowtime
+
+# Closing by the customer and on inactivity (issue 17, task "closing")
+from . import test_issue17_closing
+from . import test_issue17_closing_portal
+from . import test_issue17_closing_concurrency

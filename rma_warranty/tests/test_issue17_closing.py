@@ -192,6 +192,12 @@ class TestIssue17Inactivity(RmaCommon):
             "\n".join(first.message_ids.mapped("body")),
         )
 
+    def test_nothing_due_costs_two_queries(self):
+        rmas = self._never_sent() | self._never_sent()
+        self.env.flush_all()
+        with self.assertQueryCount(2):  # one search per batch: to close, to remind
+            self.assertFalse(rmas._cron_rma_inactivity())
+
     def test_disabled_by_zero_days(self):
         rma = self._never_sent()
         self.company.rma_inactivity_remind_days = 0
@@ -218,6 +224,13 @@ class TestIssue17Inactivity(RmaCommon):
         self.assertEqual(delivery.move_ids.product_id, self.product)
         self.assertEqual(rma.state, "in_progress")
         self.assertIn("returned as-is", "\n".join(rma.message_ids.mapped("body")))
+
+    def test_quote_reminder_asks_for_an_answer(self):
+        rma, line = self._held_quoted("INA-ASK")
+        reminded_at = line.quote_id.date_order + timedelta(days=REMIND_DAYS, hours=1)
+        self.assertEqual(self._run(reminded_at, rma), rma)
+        self.flush_rma_mails()
+        self.assertIn("accept or decline its repair quote", self._reminders(rma).body)
 
     def test_scrap_only_with_consent(self):
         self.policy.inactivity_outcome = "scrap"

@@ -232,6 +232,32 @@ class TestIssue17Inactivity(RmaCommon):
         self.flush_rma_mails()
         self.assertIn("accept or decline its repair quote", self._reminders(rma).body)
 
+    def test_quote_to_pay_before_shipping_unanswered_cancelled(self):
+        """Pay before shipping: the quote waits, the unit never came: cancelled."""
+        self.policy.repair_quote_flow = "prepaid"
+        lots = self._create_lots(self.product, ["INA-PREPAID"])
+        rma = self._new_rma(
+            self.end_user,
+            [
+                {
+                    "product_id": self.product.id,
+                    "lot_id": lots.id,
+                    "quantity": 1,
+                    "resolution": "repair",
+                    "damage_level_id": self.level.id,
+                }
+            ],
+        )
+        rma.action_submit()
+        rma.action_approve()
+        quote = rma.line_ids.quote_id
+        self.assertTrue(rma.shipping_hold)
+        self.assertEqual(quote.state, "sent")
+        self.assertEqual(rma._rma_inactivity_waiting()[rma][0], "quote")
+        self._remind_and_close(rma, max(quote.date_order, rma.date_approved))
+        self.assertEqual(rma.state, "cancelled")
+        self.assertEqual(quote.state, "cancel")
+
     def test_scrap_only_with_consent(self):
         self.policy.inactivity_outcome = "scrap"
         consented, line_c = self._held_quoted("INA-SCRAP-YES", scrap_consent=True)

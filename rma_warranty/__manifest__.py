@@ -108,6 +108,11 @@
         "views/rma_order_priority_portal_templates.xml",
         "views/rma_followup_views.xml",  # follow-up RMA (issue 17)
         "views/rma_followup_portal_templates.xml",  # follow-up RMA (issue 17)
+        # Closing by the customer and on inactivity (issue 17)
+        "data/mail_template_inactivity_data.xml",
+        "data/ir_cron_inactivity_data.xml",
+        "views/rma_inactivity_views.xml",
+        "views/rma_closing_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -133,6 +138,7 @@
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
         "demo/rma_followup_demo.xml",  # follow-up RMA (issue 17)
+        "demo/rma_inactivity_demo.xml",  # closing on inactivity (issue 17)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
         "demo/rma_reason_demo.xml",  # return reasons (issue 17)
         "demo/rma_priority_demo.xml",  # priority and paused clocks (issue 17)

@@ -4,6 +4,13 @@ import re
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# Issue 17: what becomes of a unit whose case closes on inactivity.
+INACTIVITY_OUTCOMES = [
+    ("return_asis", "Return As-Is"),
+    ("scrap", "Scrap with Consent"),
+    ("cancel", "Cancel"),
+]
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -334,4 +341,28 @@ class ResCompany(models.Model):
         string="Return Reason Required",
         help="Every unit of an RMA needs a return reason before the RMA is submitted "
         "or approved (backend and portal).",
+    )
+
+    # ---- Closing on inactivity (issue 17) ----
+    rma_inactivity_remind_days = fields.Integer(
+        string="Remind Waiting Customers after (days)",
+        default=14,
+        help="A case waiting on the customer (an unanswered repair quote, a unit "
+        "never sent) gets a reminder this many days after the waiting started. "
+        "0: no reminder and no closing on inactivity.",
+    )
+    rma_inactivity_close_days = fields.Integer(
+        string="Close after the Reminder (days)",
+        default=14,
+        help="A case still waiting this many days after its reminder is closed "
+        "with the outcome of its warranty policy (else the company's).",
+    )
+    rma_inactivity_outcome = fields.Selection(
+        selection=INACTIVITY_OUTCOMES,
+        string="Outcome of an Inactive Case",
+        default="return_asis",
+        required=True,
+        help="What becomes of a unit we hold when its case closes on inactivity, "
+        "unless its warranty policy says otherwise. A unit never sent: the request "
+        "is cancelled whatever the outcome.",
     )

@@ -70,3 +70,14 @@ class ResConfigSettings(models.TransientModel):
     rma_reason_required = fields.Boolean(
         related="company_id.rma_reason_required", readonly=False
     )
+
+    # ---- Closing on inactivity (issue 17) ----
+    rma_inactivity_remind_days = fields.Integer(
+        related="company_id.rma_inactivity_remind_days", readonly=False
+    )
+    rma_inactivity_close_days = fields.Integer(
+        related="company_id.rma_inactivity_close_days", readonly=False
+    )
+    rma_inactivity_outcome = fields.Selection(
+        related="company_id.rma_inactivity_outcome", readonly=False
+    )

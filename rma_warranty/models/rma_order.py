@@ -11,6 +11,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.osv import expression
 from odoo.tools import (
+    SQL,
     consteq,
     email_normalize,
     format_date,
@@ -3654,3 +3655,288 @@ class RmaOrder(models.Model):
         for line in self.line_ids:
             if line.lot_id in by_lot:
                 line._write_decision({"previous_line_id": by_lot[line.lot_id].id})
+    # ---- Closing by the customer and on inactivity (issue 17) ----
+    _rma_decision_fields = _rma_decision_fields | {"inactivity_reminded_on"}
+
+    scrap_consent = fields.Boolean(
+        string="Customer Consents to Scrapping",
+        copy=False,
+        tracking=True,
+        help="The customer agreed that we scrap the unit if they do not answer: "
+        "the inactivity closing of a policy set to 'Scrap with consent' scraps it "
+        "only then (else it is returned as-is).",
+    )
+    inactivity_reminded_on = fields.Datetime(
+        string="Inactivity Reminder Sent On",
+        readonly=True,
+        copy=False,
+        help="When the customer was last reminded that this case waits for them "
+        "(an unanswered quote, a unit never sent). The case closes the company's "
+        "number of days after it unless the customer answers.",
+    )
+
+    def _rma_inactivity_sql(self, extra=None):
+        """The SQL of the cases waiting on the customer: ``id``, ``company_id``,
+        ``since`` (when they started waiting: the approval, or the latest repair
+        quote, made or accepted, whichever is later: an answer starts the waiting
+        again), ``reason`` (``quote``: a repair quote sent and not answered;
+        ``unit``: approved, nothing received yet), ``reminded_on``.
+
+        One definition, used by ``_rma_inactivity_waiting`` and the cron. ``extra``:
+        more conditions (an SQL) on ``o`` (the RMA) and ``w`` (the waiting)."""
+        return SQL(
+            """SELECT o.id, o.company_id, w.since, w.reason,
+                      o.inactivity_reminded_on AS reminded_on
+                 FROM rma_order o
+                 JOIN res_company c ON c.id = o.company_id
+                 CROSS JOIN LATERAL (
+                     SELECT GREATEST(o.date_approved, MAX(so.date_order)) AS since,
+                            CASE WHEN bool_or(so.state = 'sent') THEN 'quote'
+                                 ELSE 'unit' END AS reason,
+                            bool_or(so.state = 'sent') AS quote_open
+                       FROM rma_order_line l
+                       LEFT JOIN sale_order so
+                         ON so.rma_line_id = l.id AND so.state != 'cancel'
+                        AND so.rma_fee IS NOT TRUE
+                      WHERE l.order_id = o.id
+                 ) w
+                WHERE o.state IN ('approved', 'received', 'in_progress')
+                  AND o.date_approved IS NOT NULL
+                  AND (w.quote_open OR (
+                        o.state = 'approved' AND NOT EXISTS (
+                            SELECT 1 FROM rma_order_line r
+                             WHERE r.order_id = o.id AND r.qty_received > 0)))
+                  %s""",
+            extra or SQL(),
+        )
+
+    def _rma_inactivity_waiting(self):
+        """What these RMAs wait for from the customer: {rma: (reason, since)},
+        ``reason`` ``quote`` (a repair quote sent, not answered) or ``unit``
+        (approved, the unit never sent), ``since`` the datetime the waiting
+        started. RMAs waiting on nobody are left out. May be overridden (and read
+        by other features: what the customer has the ball for)."""
+        if not self:
+            return {}
+        self.flush_model()
+        self.env["rma.order.line"].flush_model(["order_id", "qty_received"])
+        self.env["sale.order"].flush_model(
+            ["state", "date_order", "rma_line_id", "rma_fee"]
+        )
+        self.env.cr.execute(
+            self._rma_inactivity_sql(SQL("AND o.id IN %s", tuple(self.ids)))
+        )
+        return {self.browse(row[0]): (row[3], row[2]) for row in self.env.cr.fetchall()}
+
+    def _cron_rma_inactivity(self, limit=200):
+        """Remind the customers of cases waiting on them for the company's number
+        of days (once per waiting: an answer starts a new one), and close those
+        still waiting the company's second number of days after the reminder,
+        with the outcome their policy sets (``_rma_inactivity_close``).
+
+        The cases are selected ``FOR UPDATE SKIP LOCKED`` and their reminder date
+        (or their state) written in the same transaction: two runs at once share
+        them out, a later run finds them done. Called by the scheduled action; on
+        a recordset, only those RMAs are considered."""
+        now = fields.Datetime.now()
+        only = SQL("AND o.id IN %s", tuple(self.ids)) if self else SQL()
+        self.flush_model()
+        self.env["rma.order.line"].flush_model(["order_id", "qty_received"])
+        self.env["sale.order"].flush_model(
+            ["state", "date_order", "rma_line_id", "rma_fee"]
+        )
+        self.env["res.company"].flush_model(
+            ["rma_inactivity_remind_days", "rma_inactivity_close_days"]
+        )
+        due_close = SQL(
+            """o.inactivity_reminded_on >= w.since
+               AND o.inactivity_reminded_on
+                   <= %s - make_interval(days => c.rma_inactivity_close_days)""",
+            now,
+        )
+        due_remind = SQL(
+            """(o.inactivity_reminded_on IS NULL
+                OR o.inactivity_reminded_on < w.since)
+               AND w.since
+                   <= %s - make_interval(days => c.rma_inactivity_remind_days)""",
+            now,
+        )
+        found = {}
+        for kind, condition in (("close", due_close), ("remind", due_remind)):
+            self.env.cr.execute(
+                self._rma_inactivity_sql(
+                    SQL(
+                        """AND c.rma_inactivity_remind_days > 0 AND %s %s
+                         ORDER BY o.id LIMIT %s
+                           FOR UPDATE OF o SKIP LOCKED""",
+                        condition,
+                        only,
+                        limit,
+                    )
+                )
+            )
+            found[kind] = self.browse(row[0] for row in self.env.cr.fetchall())
+        remind, close = found["remind"], found["close"]
+        if remind:
+            remind._rma_inactivity_remind(now)
+        if close:
+            close._rma_inactivity_close()
+        return remind | close
+
+    def _rma_inactivity_remind(self, now):
+        """Remind the customers of these (locked) waiting cases, once: the
+        reminder date says so. Called by ``_cron_rma_inactivity``."""
+        self._write_decision({"inactivity_reminded_on": now})
+        self._rma_send_mail("rma_warranty.mail_template_rma_inactivity_reminder")
+        log_notes(
+            (
+                order,
+                self.env._(
+                    "The customer was reminded that this case waits for them; it "
+                    "closes on %(date)s without an answer.",
+                    date=format_date(self.env, order._rma_inactivity_close_date()),
+                ),
+            )
+            for order in self
+        )
+
+    def _rma_inactivity_close_date(self):
+        """The day this reminded case closes without an answer (for the reminder
+        email and the chatter)."""
+        self.ensure_one()
+        if not self.inactivity_reminded_on:
+            return False
+        return fields.Date.add(
+            fields.Datetime.context_timestamp(self, self.inactivity_reminded_on).date(),
+            days=self.company_id.rma_inactivity_close_days,
+        )
+
+    def _rma_inactivity_outcomes(self, lines):
+        """The outcome of the inactivity closing of each of ``lines`` (units of
+        these RMAs): {line: ``return_asis``, ``scrap`` or ``cancel``}, its warranty
+        policy's, else its company's. May be overridden."""
+        policies = lines.product_id._get_warranty_policies()
+        outcomes = {}
+        for line in lines:
+            policy = policies.get(line.product_id)
+            outcomes[line] = (
+                policy and policy.inactivity_outcome
+            ) or line.company_id.rma_inactivity_outcome
+        return outcomes
+
+    def _rma_inactivity_close(self):
+        """Close these (locked) cases the customer left unanswered after the
+        reminder.
+
+        Nothing of ours reached us (the unit never sent, or a quote to pay before
+        shipping): the request is cancelled, its open quote too. A unit we hold
+        with an unanswered quote: the quote is cancelled (declined, as by the
+        customer) and the unit follows its outcome: ``scrap`` when the customer
+        consented (``scrap_consent``), else returned as-is (``cancel`` cannot
+        keep a unit of the customer's: it is returned too), its return delivery
+        made at once. Called by ``_cron_rma_inactivity``."""
+        open_quotes = self.line_ids.quote_ids.filtered(lambda q: q.state == "sent")
+        open_quotes._action_cancel()
+        held = self.filtered("has_received")
+        (self - held).action_cancel()
+        refused = held.line_ids.filtered(lambda line: line.repair_status == "refused")
+        outcomes = self._rma_inactivity_outcomes(refused)
+        scrap = refused.filtered(
+            lambda line: (
+                outcomes[line] == "scrap"
+                and line.order_id.scrap_consent
+                and line.qty_received
+            )
+        )
+        scrap.action_rma_refused_scrap()
+        (refused - scrap).action_rma_refused_return()
+        processable = refused.filtered(lambda line: line._is_processable())
+        processable._run_resolutions()
+        labels = {
+            "return": self.env._("the unit is returned as-is"),
+            "scrap": self.env._("the unit is scrapped, as the customer consented"),
+            "reject": self.env._("nothing was received"),
+        }
+        notes = [
+            (
+                order,
+                self.env._(
+                    "Closed without an answer from the customer after the reminder: "
+                    "the request is cancelled."
+                ),
+            )
+            for order in self - held
+        ]
+        notes += [
+            (
+                line.order_id,
+                self.env._(
+                    "%(unit)s: the repair quote was left unanswered after the "
+                    "reminder; %(outcome)s.",
+                    unit=line.display_name,
+                    outcome=labels.get(line.resolution, line.resolution),
+                ),
+            )
+            for line in refused
+        ]
+        log_notes(notes)
+        return True
+
+    def _portal_customer_close_refusal(self, partner):
+        """Why ``partner`` (the portal user's) may not close this request as
+        solved from the portal, or an empty string. Only the customer (a contact
+        of its commercial entity) closes, and only a request that still waits:
+        not closed, nothing received."""
+        self.ensure_one()
+        entity = partner.commercial_partner_id
+        if not entity or entity != self.commercial_partner_id:
+            return self.env._("Only the customer of this request may close it.")
+        if self.state not in ("draft", "submitted", "approved"):
+            return self.env._(
+                "This request can no longer be closed from the portal: it is "
+                "%(state)s.",
+                state=dict(self._fields["state"]._description_selection(self.env)).get(
+                    self.state
+                ),
+            )
+        if self.has_received:
+            return self.env._(
+                "Your units already reached us: this request can no longer be closed "
+                "from the portal. Contact us to have them returned."
+            )
+        return ""
+
+    def _portal_close_by_customer(self, partner, comment=None):
+        """The customer (``partner``, the portal user's) closes this request:
+        solved, no return needed; ``comment`` their optional words. The issue 14
+        outcome "Solved Without Return" (``_solve_remotely``), exactly once (its
+        row lock; a second click finds it solved). Invoked in sudo by POST
+        /my/rmas/<id>/close after the route checked the user reads the RMA; the
+        customer is checked here."""
+        self.ensure_one()
+        refusal = self._portal_customer_close_refusal(partner)
+        if refusal:
+            if partner.commercial_partner_id != self.commercial_partner_id:
+                raise AccessError(refusal)
+            raise UserError(refusal)
+        comment = self._portal_text(comment, 2000)
+        solution = self.env._(
+            "Solved, no return needed: closed by %(partner)s from the portal.",
+            partner=partner.name,
+        )
+        if comment:
+            solution = f"{solution}\n{comment}"
+        self._solve_remotely(solution)
+        log_notes(
+            [
+                (
+                    self,
+                    self.env._(
+                        "%(partner)s closed this request from the portal: solved, "
+                        "no return needed.",
+                        partner=partner.name,
+                    ),
+                )
+            ]
+        )
+        return True

@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .res_company import INACTIVITY_OUTCOMES
+
 SHIPPING_SPLIT = [
     ("vendor", "Vendor pays"),
     ("split", "Split 50/50"),
@@ -298,3 +300,11 @@ class RmaWarrantyPolicy(models.Model):
             "The priority targets are a percentage of the normal ones, 1 to 100.",
         ),
     ]
+    # ---- Closing on inactivity (issue 17) ----
+    inactivity_outcome = fields.Selection(
+        selection=INACTIVITY_OUTCOMES,
+        string="Outcome of an Inactive Case",
+        help="What becomes of a unit we hold when its case closes because the "
+        "customer did not answer (return it as-is; scrap it if the customer "
+        "consented, else return it; cancel). Empty: the company's setting.",
+    )

@@ -60,6 +60,8 @@ ROUTES = {
     # Core's rating pages, extended: they write the rating.
     ("/rate/<string:token>/<int:rate>", None): False,
     ("/rate/<string:token>/submit_feedback", ("post", "get")): False,
+    # Closing by the customer (issue 17).
+    ("/my/rmas/<int:rma_id>/close", ("POST",)): False,
 }
 
 

@@ -98,6 +98,10 @@
         "security/rma_mail_queue_security.xml",
         "data/ir_cron_mail_queue_data.xml",
         "views/rma_mail_queue_views.xml",
+        # Intake checklist (issue 17)
+        "security/rma_intake_security.xml",
+        "views/rma_intake_question_views.xml",
+        "views/rma_intake_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -123,6 +127,7 @@
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
+        "demo/rma_intake_demo.xml",  # intake checklist (issue 17)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

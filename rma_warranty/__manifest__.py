@@ -113,6 +113,10 @@
         "data/ir_cron_inactivity_data.xml",
         "views/rma_inactivity_views.xml",
         "views/rma_closing_portal_templates.xml",
+        # Intake checklist (issue 17)
+        "security/rma_intake_security.xml",
+        "views/rma_intake_question_views.xml",
+        "views/rma_intake_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -142,6 +146,7 @@
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
         "demo/rma_reason_demo.xml",  # return reasons (issue 17)
         "demo/rma_priority_demo.xml",  # priority and paused clocks (issue 17)
+        "demo/rma_intake_demo.xml",  # intake checklist (issue 17)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
@@ -15,6 +17,9 @@ UNIT_FIELDS = (
     "failed_component_id",
     "reason_id",  # return reasons (issue 17)
 )
+# Intake checklist (issue 17): the answer of a unit to a question, as
+# unit-<index>-answer-<question id> (a text, or a file for a photo).
+ANSWER_FIELD = re.compile(r"^unit-(\d{1,3})-answer-(\d{1,9})$")
 
 
 class RmaPortalRequest(CustomerPortal):
@@ -106,16 +111,44 @@ class RmaPortalRequest(CustomerPortal):
     def _rma_request_posted_units(self, post):
         """The units of the form, whitelisted: ``unit-<i>-<field>`` for the
         fields of UNIT_FIELDS only, at most one more than a request may hold (the
-        model refuses too many)."""
+        model refuses too many); with their checklist answers (issue 17)."""
         limit = request.env["rma.order"]._PORTAL_MAX_UNITS + 1
+        answers = self._rma_request_posted_answers(post, limit)
         units = []
         for index in range(limit):
             unit = {
                 field: post.get(f"unit-{index}-{field}") or "" for field in UNIT_FIELDS
             }
             if any(unit.values()):
+                unit["answers"], unit["photos"] = answers.get(index, ({}, {}))
                 units.append(unit)
         return units
+
+    # ---- Intake checklist (issue 17) ----
+
+    def _rma_request_posted_answers(self, post, limit):
+        """The checklist answers posted, by unit index: ``{index: (answers,
+        photos)}``, ``answers`` question id -> text, ``photos`` question id ->
+        ``{"name", "content"}`` (read up to one byte over the upload limit, at
+        most as many as a request's files). Which questions a unit answers and
+        what a valid answer is, the model checks."""
+        result = {}
+        for key, value in post.items():
+            match = ANSWER_FIELD.match(key)
+            if match and int(match[1]) < limit and isinstance(value, str):
+                result.setdefault(int(match[1]), ({}, {}))[0][match[2]] = value
+        cap = self._rma_upload_cap()
+        max_files = request.env["rma.order"]._PORTAL_MAX_FILES
+        for key, upload in request.httprequest.files.items():
+            match = ANSWER_FIELD.match(key)
+            if match and int(match[1]) < limit and upload.filename:
+                photos = result.setdefault(int(match[1]), ({}, {}))[1]
+                if len(photos) < max_files:
+                    photos[match[2]] = {
+                        "name": upload.filename,
+                        "content": upload.read(cap),
+                    }
+        return result
 
     @http.route(
         "/my/rmas/new/lookup",

@@ -2882,6 +2882,7 @@ class RmaOrder(models.Model):
         lots_by_serial = self._portal_request_lots_by_serial(
             [unit["serial"] for unit in checked]
         )
+        questions = self._portal_request_intake_questions(lots_by_serial)  # issue 17
         components_sudo = self._portal_request_components(
             [unit["failed_component_id"] for unit in checked]
         )
@@ -2895,6 +2896,10 @@ class RmaOrder(models.Model):
             component = self._portal_request_unit_component(unit, components_sudo)
             # Return reasons (issue 17): the unit carries its checked reason.
             unit["reason_id"] = self._portal_request_unit_reason(unit, reasons_sudo).id
+            # Intake checklist (issue 17): the answers to the unit's questions.
+            unit["intake_answer_vals"] = questions[
+                lot_sudo.product_id.categ_id
+            ]._portal_answer_vals(unit["serial"], unit["answers"], unit["photos"])
             result.append((lot_sudo, component, unit))
         return result
 
@@ -2967,6 +2972,8 @@ class RmaOrder(models.Model):
                     "product_id": product_id,
                     "failed_component_id": component_id,
                     "reason_id": reason_id,  # return reasons (issue 17)
+                    # Intake checklist (issue 17): answers and photos posted.
+                    **self._portal_request_unit_answer_inputs(unit),
                 }
             )
         return checked
@@ -3282,6 +3289,10 @@ class RmaOrder(models.Model):
             "fault_description": unit["fault_description"],
             "failed_component_id": component.id,
             "reason_id": unit.get("reason_id") or False,  # return reasons (issue 17)
+            # Intake checklist (issue 17), checked by _portal_request_units.
+            "intake_answer_ids": [
+                Command.create(vals) for vals in unit.get("intake_answer_vals", ())
+            ],
         }
 
     def _prepare_portal_attachment_vals(self, name, content, mimetype):
@@ -3334,6 +3345,10 @@ class RmaOrder(models.Model):
             )
         )
         answers = lots_sudo._get_warranty_entitlement()
+        # Intake checklist (issue 17): the questions asked for each unit.
+        questions = self.env["rma.intake.question"]._get_by_category(
+            lots_sudo.product_id.categ_id
+        )
         labels = dict(
             self.env["rma.order.line"]
             ._fields["entitlement_kind"]
@@ -3348,6 +3363,7 @@ class RmaOrder(models.Model):
                 "date_end": format_date(self.env, answers[lot_sudo].date_end)
                 if answers[lot_sudo].date_end
                 else "",
+                "questions": questions[lot_sudo.product_id.categ_id]._portal_values(),
             }
             for lot_sudo in lots_sudo
         ]
@@ -3940,3 +3956,81 @@ class RmaOrder(models.Model):
             ]
         )
         return True
+    # ---- Intake checklist (issue 17) ----
+    intake_answer_ids = fields.One2many(
+        comodel_name="rma.intake.answer",
+        inverse_name="order_id",
+        string="Checklist Answers",
+        readonly=True,
+    )
+    intake_answer_search = fields.Char(
+        string="Checklist Answer",
+        compute="_compute_intake_answer_search",
+        search="_search_intake_answer_search",
+        help="Find RMAs by an answer of their intake checklist: every word typed "
+        'in the question or the answer of one unit ("firmware 2.1").',
+    )
+
+    def _compute_intake_answer_search(self):
+        self.intake_answer_search = False
+
+    def _search_intake_answer_search(self, operator, value):
+        """RMAs with one answer whose question or answer holds each word of
+        ``value`` (``firmware 2.1``: the answer "2.1" to "Firmware version")."""
+        if operator not in ("ilike", "=") or not isinstance(value, str):
+            return NotImplemented
+        words = value.split()
+        if not words:
+            return []
+        answer_domain = expression.AND(
+            [
+                [
+                    "|",
+                    ("question_id.name", "ilike", word),
+                    ("value_display", "ilike", word),
+                ]
+                for word in words
+            ]
+        )
+        return [("intake_answer_ids", "any", answer_domain)]
+
+    @api.model
+    def _portal_request_unit_answer_inputs(self, unit):
+        """The checklist answers posted with one unit, read before anything is
+        looked up: ``{"answers": {question_id: text}, "photos": {question_id:
+        (name, content, mimetype)}}``. ``unit["answers"]`` maps question ids to
+        texts, ``unit["photos"]`` question ids to ``{"name", "content"}``
+        (checked as the form's other uploads, ``_portal_request_files``);
+        anything else is left out. Which questions the unit answers is checked
+        once its serial is found (``rma.intake.question._portal_answer_vals``).
+        Called by ``_portal_request_unit_inputs``."""
+        answers = {}
+        raw_answers = unit.get("answers")
+        for key, text in (raw_answers if isinstance(raw_answers, dict) else {}).items():
+            question_id = self._portal_int(key)
+            if question_id and isinstance(text, str):
+                answers[question_id] = text
+        photos = {}
+        raw_photos = unit.get("photos")
+        raw_photos = raw_photos if isinstance(raw_photos, dict) else {}
+        keys = []
+        uploads = []
+        for key, upload in raw_photos.items():
+            question_id = self._portal_int(key)
+            if question_id and isinstance(upload, dict):
+                keys.append(question_id)
+                uploads.append(upload)
+        for question_id, checked in zip(
+            keys, self._portal_request_files(uploads), strict=True
+        ):
+            photos[question_id] = checked
+        return {"answers": answers, "photos": photos}
+
+    @api.model
+    def _portal_request_intake_questions(self, lots_by_serial):
+        """The checklist of each product category of the serials found (sudo),
+        one search for the request. Called by ``_portal_request_units``."""
+        categories = self.env["product.category"]
+        for lots in lots_by_serial.values():
+            categories |= lots.product_id.categ_id
+        return self.env["rma.intake.question"]._get_by_category(categories)

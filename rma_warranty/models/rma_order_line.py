@@ -2625,3 +2625,28 @@ class RmaOrderLine(models.Model):
             chain |= followups
             followups = followups.followup_line_ids
         return chain.sorted(lambda line: (line.create_date, line.id))
+    # ---- Intake checklist (issue 17) ----
+    intake_answer_ids = fields.One2many(
+        comodel_name="rma.intake.answer",
+        inverse_name="line_id",
+        string="Checklist Answers",
+        help="The answers to the intake checklist of the unit's product category: "
+        "given by the customer on the portal, or filled in by staff.",
+    )
+    intake_question_ids = fields.Many2many(
+        comodel_name="rma.intake.question",
+        compute="_compute_intake_question_ids",
+        string="Checklist Questions",
+        help="The questions asked for this unit (its product's category and "
+        "parents): the ones staff may answer.",
+    )
+
+    @api.depends("product_id.categ_id")
+    def _compute_intake_question_ids(self):
+        by_category = self.env["rma.intake.question"]._get_by_category(
+            self.product_id.categ_id
+        )
+        for line in self:
+            line.intake_question_ids = by_category.get(
+                line.product_id.categ_id, self.env["rma.intake.question"]
+            ).with_env(self.env)

@@ -119,3 +119,5 @@ from . import test_issue17_followup  # follow-up RMA (issue 17)
 from . import test_issue17_closing
 from . import test_issue17_closing_portal
 from . import test_issue17_closing_concurrency
+# Intake checklist per product category (issue 17, checklist)
+from . import test_issue17_checklist

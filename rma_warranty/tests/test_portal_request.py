@@ -510,7 +510,8 @@ class TestPortalRequestLookup(PortalRequestCommon):
         self.assertEqual(unit["kind"], expected.kind)
         self.assertEqual(bool(unit["date_end"]), bool(expected.date_end))
         self.assertEqual(
-            set(unit), {"product_id", "product", "kind", "kind_label", "date_end"}
+            set(unit),
+            {"product_id", "product", "kind", "kind_label", "date_end", "questions"},
         )
         # Nothing personal, even for a serial owned by someone else.
         response = self._raw_lookup("PRQ-S1")

@@ -33,6 +33,7 @@ publicWidget.registry.RmaPortalRequest = publicWidget.Widget.extend({
         output.textContent = "";
         output.classList.remove("text-danger");
         product.value = "";
+        this._renderQuestions(unit, []); // intake checklist (issue 17)
         if (!serial) {
             return;
         }
@@ -57,6 +58,7 @@ publicWidget.registry.RmaPortalRequest = publicWidget.Widget.extend({
         }
         if (answer.units.length === 1) {
             product.value = answer.units[0].product_id;
+            this._renderQuestions(unit, answer.units[0].questions || []);
         }
         output.textContent = answer.units
             .map((u) =>
@@ -72,6 +74,79 @@ publicWidget.registry.RmaPortalRequest = publicWidget.Widget.extend({
                       })
             )
             .join(" · ");
+    },
+
+    // ---- Intake checklist (issue 17) ----
+
+    /**
+     * Show the questions of the unit's product category (from the lookup), with
+     * the answers posted before when the form was refused.
+     */
+    _renderQuestions(unit, questions) {
+        const box = unit.querySelector(".o_rma_request_questions");
+        if (!box) {
+            return;
+        }
+        let kept = {};
+        try {
+            kept = JSON.parse(box.dataset.answers || "{}");
+        } catch {
+            kept = {};
+        }
+        box.replaceChildren();
+        const prefix = `unit-${unit.dataset.index}-answer-`;
+        for (const question of questions) {
+            const name = `${prefix}${question.id}`;
+            const row = document.createElement("div");
+            row.className = "mb-2 o_rma_request_question";
+            row.dataset.questionId = question.id;
+            const label = document.createElement("label");
+            label.className = "form-label";
+            label.htmlFor = name;
+            label.textContent = question.name;
+            if (question.required) {
+                const star = document.createElement("span");
+                star.className = "text-danger ms-1";
+                star.textContent = "*";
+                label.appendChild(star);
+            }
+            let input;
+            if (question.answer_type === "yes_no") {
+                input = document.createElement("select");
+                input.className = "form-select";
+                for (const [value, text] of [
+                    ["", ""],
+                    ["yes", _t("Yes")],
+                    ["no", _t("No")],
+                ]) {
+                    const option = document.createElement("option");
+                    option.value = value;
+                    option.textContent = text;
+                    input.appendChild(option);
+                }
+            } else {
+                input = document.createElement("input");
+                input.className = "form-control";
+                if (question.answer_type === "photo") {
+                    input.type = "file";
+                    input.accept = "image/jpeg,image/png,image/gif,image/webp";
+                } else {
+                    input.type = "text";
+                    input.maxLength = question.answer_type === "number" ? 32 : 1000;
+                    if (question.answer_type === "number") {
+                        input.inputMode = "decimal";
+                    }
+                }
+            }
+            input.id = name;
+            input.name = name;
+            input.required = Boolean(question.required);
+            if (question.answer_type !== "photo" && kept[question.id]) {
+                input.value = kept[question.id];
+            }
+            row.append(label, input);
+            box.appendChild(row);
+        }
     },
 
     _onSerialChange(ev) {
@@ -98,6 +173,8 @@ publicWidget.registry.RmaPortalRequest = publicWidget.Widget.extend({
             }
         }
         row.querySelector(".o_rma_request_lookup").textContent = "";
+        row.querySelector(".o_rma_request_questions").dataset.answers = "{}";
+        this._renderQuestions(row, []);
         units.appendChild(row);
         row.querySelector(".o_rma_request_serial").focus();
     },

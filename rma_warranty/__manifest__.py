@@ -16,6 +16,7 @@
         "portal",
         "rating",
         "portal_rating",
+        "sale_loyalty",  # goodwill coupons (issue 17)
     ],
     "data": [
         "security/rma_warranty_security.xml",
@@ -98,6 +99,12 @@
         "security/rma_mail_queue_security.xml",
         "data/ir_cron_mail_queue_data.xml",
         "views/rma_mail_queue_views.xml",
+        # Goodwill coupons (issue 17)
+        "data/loyalty_program_data.xml",
+        "data/mail_template_goodwill_data.xml",
+        "wizard/rma_order_goodwill_views.xml",
+        "views/rma_order_goodwill_views.xml",
+        "views/rma_goodwill_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -122,6 +129,7 @@
         "demo/rma_onsite_demo.xml",
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
+        "demo/rma_goodwill_demo.xml",  # goodwill coupons (issue 17)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
     ],
     "assets": {

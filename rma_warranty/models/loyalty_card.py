@@ -12,7 +12,7 @@ class LoyaltyCard(models.Model):
     _inherit = ["loyalty.card", "rma.decision.mixin"]
 
     _rma_decision_fields = frozenset(
-        {"rma_line_id", "rma_goodwill_amount", "rma_goodwill_reason"}
+        {"rma_line_id", "rma_id", "rma_goodwill_amount", "rma_goodwill_reason"}
     )
 
     # ---- Goodwill coupons (issue 17) ----

@@ -110,3 +110,4 @@ from . import test_issue16_flowtime
 
 # Goodwill coupons (issue 17, task "coupon")
 from . import test_issue17_coupon
+from . import test_issue17_coupon_concurrency

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 from markupsafe import Markup
+from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -2522,12 +2523,23 @@ class RmaOrderLine(models.Model):
         # alone create loyalty.card); the user's right on the units and the
         # manager group were checked above. loyalty_no_mail: the customer is
         # mailed once, with the RMA's emails, not by the program's own plan too.
-        coupons_sudo = (
-            self.env["loyalty.card"]
-            .sudo()
-            .with_context(loyalty_no_mail=True)
-            .create(vals_list)
-        )
+        try:
+            with self.env.cr.savepoint():
+                coupons_sudo = (
+                    self.env["loyalty.card"]
+                    .sudo()
+                    .with_context(loyalty_no_mail=True)
+                    .create(vals_list)
+                )
+        except UniqueViolation as exc:
+            # A concurrent transaction gave the coupon of one of these units after
+            # this one read them (the lock came after its commit).
+            raise UserError(
+                self.env._(
+                    "%(units)s already got a goodwill coupon.",
+                    units=", ".join(self.mapped("display_name")),
+                )
+            ) from exc
         self.env["loyalty.history"].sudo().create(
             [
                 coupon_sudo.rma_line_id._prepare_goodwill_coupon_history_vals(

@@ -16,6 +16,7 @@
         "portal",
         "rating",
         "portal_rating",
+        "sale_loyalty",  # goodwill coupons (issue 17)
     ],
     "data": [
         "security/rma_warranty_security.xml",
@@ -117,6 +118,12 @@
         "security/rma_intake_security.xml",
         "views/rma_intake_question_views.xml",
         "views/rma_intake_portal_templates.xml",
+        # Goodwill coupons (issue 17)
+        "data/loyalty_program_data.xml",
+        "data/mail_template_goodwill_data.xml",
+        "wizard/rma_order_goodwill_views.xml",
+        "views/rma_order_goodwill_views.xml",
+        "views/rma_goodwill_portal_templates.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -143,6 +150,7 @@
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
         "demo/rma_followup_demo.xml",  # follow-up RMA (issue 17)
         "demo/rma_inactivity_demo.xml",  # closing on inactivity (issue 17)
+        "demo/rma_goodwill_demo.xml",  # goodwill coupons (issue 17)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
         "demo/rma_reason_demo.xml",  # return reasons (issue 17)
         "demo/rma_priority_demo.xml",  # priority and paused clocks (issue 17)

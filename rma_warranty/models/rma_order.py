@@ -14,6 +14,7 @@ from odoo.tools import (
     SQL,
     consteq,
     email_normalize,
+    format_amount,
     format_date,
     format_datetime,
     html2plaintext,
@@ -4034,3 +4035,54 @@ class RmaOrder(models.Model):
         for lots in lots_by_serial.values():
             categories |= lots.product_id.categ_id
         return self.env["rma.intake.question"]._get_by_category(categories)
+
+    # ---- Goodwill coupons (issue 17) ----
+    goodwill_coupon_ids = fields.One2many(
+        comodel_name="loyalty.card",
+        inverse_name="rma_id",
+        string="Goodwill Coupons",
+        readonly=True,
+    )
+    goodwill_coupon_count = fields.Integer(compute="_compute_goodwill_coupon_count")
+
+    @api.depends("goodwill_coupon_ids")
+    def _compute_goodwill_coupon_count(self):
+        counts = dict(
+            self.env["loyalty.card"]._read_group(
+                [("rma_id", "in", self.ids)], ["rma_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.goodwill_coupon_count = counts.get(order, 0)
+
+    def action_open_goodwill_coupon(self):
+        """Open the Give Goodwill Coupon wizard on this RMA (RMA managers)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Give Goodwill Coupon"),
+            "res_model": "rma.order.goodwill",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def _portal_goodwill_coupons(self):
+        """The goodwill coupons of this RMA for its portal page: [{"code", "value",
+        "expiration", "used"}] (amounts and dates in the reader's language).
+        Invoked in sudo by the page, after its access check: the coupons are part of
+        the RMA, given to its customer."""
+        self.ensure_one()
+        return [
+            {
+                "code": coupon.code,
+                "value": format_amount(
+                    self.env, coupon.rma_goodwill_amount, coupon.currency_id
+                ),
+                "expiration": format_date(self.env, coupon.expiration_date)
+                if coupon.expiration_date
+                else "",
+                "used": coupon.points <= 0,
+            }
+            for coupon in self.goodwill_coupon_ids
+        ]

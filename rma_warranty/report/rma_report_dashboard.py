@@ -325,14 +325,16 @@ class RmaReportDashboard(models.AbstractModel):
 
     @api.model
     def _dashboard_cost(self, params):
-        """Warranty cost (parts, labour, swaps, credit notes) against paid-repair
-        revenue of the units of the period, in the current company's currency:
-        units of companies in another currency are left out, not added up."""
+        """Warranty cost (parts, labour, swaps, credit notes, goodwill coupons)
+        against paid-repair revenue of the units of the period, in the current
+        company's currency: units of companies in another currency are left out,
+        not added up."""
         measures = (
             "cost_parts",
             "cost_labour",
             "cost_swap",
             "cost_refund",
+            "cost_goodwill",  # goodwill coupons (issue 17)
             "warranty_cost",
             "repair_revenue",
         )

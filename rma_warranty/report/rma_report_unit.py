@@ -30,7 +30,8 @@ class RmaReportUnit(models.Model):
       unit's repair orders that the customer did not pay (free repair, rework,
       covered quote lines), covered labour lines of its accepted quote (at the
       labour product's cost), the replacement unit shipped (swap), and its posted
-      credit notes; against the paid-repair revenue (posted invoices of its repair
+      credit notes, and the goodwill coupons given for it (their value when
+      given, issue 17); against the paid-repair revenue (posted invoices of its repair
       quotes, refusal fees excluded).
 
     Parts and swaps are valued by their stock valuation layers (what stock
@@ -93,6 +94,8 @@ class RmaReportUnit(models.Model):
         "product.product": ["product_tmpl_id", "standard_price"],
         "product.template": ["categ_id"],
         "res.company": ["currency_id"],
+        # Goodwill coupons (issue 17)
+        "loyalty.card": ["rma_line_id", "rma_goodwill_amount"],
     }
 
     line_id = fields.Many2one("rma.order.line", string="RMA Unit", readonly=True)
@@ -151,6 +154,7 @@ class RmaReportUnit(models.Model):
     cost_labour = fields.Monetary(string="Labour at Cost", readonly=True)
     cost_swap = fields.Monetary(string="Swapped Units at Cost", readonly=True)
     cost_refund = fields.Monetary(string="Credit Notes", readonly=True)
+    cost_goodwill = fields.Monetary(string="Goodwill Coupons", readonly=True)
     warranty_cost = fields.Monetary(readonly=True)
     repair_revenue = fields.Monetary(string="Paid-Repair Revenue", readonly=True)
     # ---- Return reasons (issue 17) ----
@@ -219,6 +223,11 @@ class RmaReportUnit(models.Model):
                    AND am.move_type = 'out_refund'
                    AND aml.display_type = 'product'
                  GROUP BY aml.rma_line_id
+            ), goodwill AS (
+                SELECT lc.rma_line_id, SUM(lc.rma_goodwill_amount) AS cost_goodwill
+                  FROM loyalty_card lc
+                 WHERE lc.rma_line_id IS NOT NULL
+                 GROUP BY lc.rma_line_id
             ), revenue AS (
                 SELECT so.rma_line_id, -SUM(aml.balance) AS repair_revenue
                   FROM sale_order so
@@ -259,6 +268,7 @@ class RmaReportUnit(models.Model):
                        COALESCE(labour.cost_labour, 0) AS cost_labour,
                        COALESCE(moves.cost_swap, 0) AS cost_swap,
                        COALESCE(refunds.cost_refund, 0) AS cost_refund,
+                       COALESCE(goodwill.cost_goodwill, 0) AS cost_goodwill,
                        COALESCE(revenue.repair_revenue, 0) AS repair_revenue,
                        l.reason_id,
                        -- Follow-up RMA (issue 17): the unit failed again.
@@ -273,6 +283,7 @@ class RmaReportUnit(models.Model):
                   LEFT JOIN parts ON parts.rma_line_id = l.id
                   LEFT JOIN labour ON labour.rma_line_id = l.id
                   LEFT JOIN refunds ON refunds.rma_line_id = l.id
+                  LEFT JOIN goodwill ON goodwill.rma_line_id = l.id
                   LEFT JOIN revenue ON revenue.rma_line_id = l.id
                  WHERE o.state IN {ANALYSED_STATES}
             )
@@ -284,7 +295,7 @@ class RmaReportUnit(models.Model):
                    EXTRACT(EPOCH FROM date_shipped - date_received) / 3600.0
                        AS hours_to_ship,
                    EXTRACT(EPOCH FROM date_shipped - date) / 3600.0 AS hours_total,
-                   cost_parts + cost_labour + cost_swap + cost_refund
+                   cost_parts + cost_labour + cost_swap + cost_refund + cost_goodwill
                        AS warranty_cost
               FROM units
         """

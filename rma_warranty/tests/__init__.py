@@ -121,3 +121,6 @@ from . import test_issue17_closing_portal
 from . import test_issue17_closing_concurrency
 # Intake checklist per product category (issue 17, checklist)
 from . import test_issue17_checklist
+# Goodwill coupons (issue 17, task "coupon")
+from . import test_issue17_coupon
+from . import test_issue17_coupon_concurrency

@@ -447,6 +447,7 @@ class TestIssue14AnalyticsMoney(AnalyticsCommon):
                 "cost_labour": 50.0,
                 "cost_swap": 300.0,
                 "cost_refund": 480.0,
+                "cost_goodwill": 0.0,  # goodwill coupons (issue 17)
                 "warranty_cost": 1050.0,
                 "repair_revenue": 470.0,
             },

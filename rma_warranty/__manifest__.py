@@ -151,10 +151,10 @@
         "demo/rma_followup_demo.xml",  # follow-up RMA (issue 17)
         "demo/rma_inactivity_demo.xml",  # closing on inactivity (issue 17)
         "demo/rma_goodwill_demo.xml",  # goodwill coupons (issue 17)
-        "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
         "demo/rma_reason_demo.xml",  # return reasons (issue 17)
         "demo/rma_priority_demo.xml",  # priority and paused clocks (issue 17)
         "demo/rma_intake_demo.xml",  # intake checklist (issue 17)
+        "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -3429,6 +3429,7 @@ class RmaOrder(models.Model):
                 )
             )
         return reason
+
     # ---- Priority and paused clocks (issue 17) ----
     priority = fields.Selection(
         selection=[("0", "Normal"), ("1", "High"), ("2", "Urgent")],
@@ -3535,6 +3536,7 @@ class RmaOrder(models.Model):
                 self.env._("Choose a priority of the list: normal or high.")
             )
         return priority
+
     # ---- Follow-up RMA (issue 17) ----
     _rma_decision_fields = _rma_decision_fields | {"previous_rma_id"}
 
@@ -3672,6 +3674,7 @@ class RmaOrder(models.Model):
         for line in self.line_ids:
             if line.lot_id in by_lot:
                 line._write_decision({"previous_line_id": by_lot[line.lot_id].id})
+
     # ---- Closing by the customer and on inactivity (issue 17) ----
     _rma_decision_fields = _rma_decision_fields | {"inactivity_reminded_on"}
 
@@ -3957,6 +3960,7 @@ class RmaOrder(models.Model):
             ]
         )
         return True
+
     # ---- Intake checklist (issue 17) ----
     intake_answer_ids = fields.One2many(
         comodel_name="rma.intake.answer",

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 from markupsafe import Markup
+from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -2481,6 +2482,7 @@ class RmaOrderLine(models.Model):
                     units=", ".join(missing.mapped("display_name")),
                 )
             )
+
     # ---- Paused clocks (issue 17) ----
 
     def _rma_sla_paused_reason(self):
@@ -2499,6 +2501,7 @@ class RmaOrderLine(models.Model):
         if not self._is_fully_received():
             return "unit"
         return False
+
     # ---- Follow-up RMA (issue 17) ----
     # A unit that fails again after its RMA (the unit returned as-is, repaired or
     # swapped, or the problem solved remotely) gets a new RMA linked to this one.
@@ -2632,6 +2635,7 @@ class RmaOrderLine(models.Model):
             chain |= followups
             followups = followups.followup_line_ids
         return chain.sorted(lambda line: (line.create_date, line.id))
+
     # ---- Intake checklist (issue 17) ----
     intake_answer_ids = fields.One2many(
         comodel_name="rma.intake.answer",

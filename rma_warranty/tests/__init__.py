@@ -115,12 +115,15 @@ from . import test_issue17_reasons_tour
 from . import test_issue17_sla
 from . import test_issue17_sla_portal
 from . import test_issue17_followup  # follow-up RMA (issue 17)
+
 # Closing by the customer and on inactivity (issue 17, task "closing")
 from . import test_issue17_closing
 from . import test_issue17_closing_portal
 from . import test_issue17_closing_concurrency
+
 # Intake checklist per product category (issue 17, checklist)
 from . import test_issue17_checklist
+
 # Goodwill coupons (issue 17, task "coupon")
 from . import test_issue17_coupon
 from . import test_issue17_coupon_concurrency

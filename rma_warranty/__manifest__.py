@@ -2,7 +2,7 @@
 {
     "name": "RMA & Warranty",
     "summary": "After-sales: warranty per serial, RMAs, repairs, extensions, portal",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/After-Sales",
     "author": "rma_warranty contributors",
     "license": "LGPL-3",
@@ -98,6 +98,10 @@
         "security/rma_mail_queue_security.xml",
         "data/ir_cron_mail_queue_data.xml",
         "views/rma_mail_queue_views.xml",
+        # Teams (issue 17)
+        "security/rma_team_security.xml",
+        "views/rma_team_views.xml",
+        "views/rma_order_team_views.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -123,6 +127,7 @@
         "demo/rma_spare_part_demo.xml",  # Spare parts (issue 15)
         "demo/rma_swap_demo.xml",  # paid swap (issue 15)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
+        "demo/rma_team_demo.xml",  # teams (issue 17)
     ],
     "assets": {
         "web.assets_frontend": ["rma_warranty/static/src/js/portal_request.js"],

@@ -41,3 +41,4 @@ from . import rma_transit_rule
 from . import rma_distributor_rule  # Distributor channel (issue 14)
 from . import rma_spare_part  # Spare parts (issue 15)
 from . import rma_mail_queue  # Deferred customer emails (issue 16)
+from . import rma_team  # Teams (issue 17)

@@ -107,3 +107,6 @@ from . import test_issue16_mail_queue
 
 # Where the lifecycle's time goes (issue 16, flowtime)
 from . import test_issue16_flowtime
+
+# Teams (issue 17)
+from . import test_issue17_teams

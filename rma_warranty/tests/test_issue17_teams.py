@@ -439,3 +439,42 @@ class TestIssue17TeamSetup(RmaCommon):
         )
         # The companies that have their team keep it.
         self.assertEqual(self.company.rma_team_id.company_id, self.company)
+
+
+@tagged("post_install", "-at_install")
+class TestIssue17TeamDemo(RmaCommon):
+    """The demo shows the teams: the default team owns the company's address,
+    Inverters its own and the inverter requests, which its member follows."""
+
+    def test_demo_teams(self):
+        inverters = self.env.ref(
+            "rma_warranty.demo_rma_team_inverters", raise_if_not_found=False
+        )
+        if not inverters:
+            self.skipTest("needs the demo data")
+        company = self.env.ref("base.main_company")
+        self.assertEqual(
+            company.rma_team_id.alias_id.alias_full_name,
+            "rma@after-sales.example.com",
+        )
+        self.assertEqual(inverters.alias_email, "inverters@after-sales.example.com")
+        self.assertTrue(
+            self.env.ref("rma_warranty.demo_rma_team_eu_distributors").route_channel
+        )
+        inverter_rmas = self.env["rma.order"].search(
+            [
+                (
+                    "line_ids.product_id",
+                    "=",
+                    self.env.ref("rma_warranty.demo_product_inverter").id,
+                )
+            ]
+        )
+        self.assertTrue(inverter_rmas)
+        self.assertEqual(inverter_rmas.team_id, inverters)
+        member = self.env.ref("rma_warranty.demo_user_service").partner_id
+        self.assertIn(member, inverter_rmas[0].message_partner_ids)
+        others = self.env["rma.order"].search(
+            [("id", "not in", inverter_rmas.ids), ("team_id", "!=", False)]
+        )
+        self.assertIn(company.rma_team_id, others.team_id)

@@ -2,7 +2,7 @@
 {
     "name": "RMA & Warranty",
     "summary": "After-sales: warranty per serial, RMAs, repairs, extensions, portal",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/After-Sales",
     "author": "rma_warranty contributors",
     "license": "LGPL-3",
@@ -124,6 +124,10 @@
         "wizard/rma_order_goodwill_views.xml",
         "views/rma_order_goodwill_views.xml",
         "views/rma_goodwill_portal_templates.xml",
+        # Teams (issue 17)
+        "security/rma_team_security.xml",
+        "views/rma_team_views.xml",
+        "views/rma_order_team_views.xml",
     ],
     "demo": [
         "demo/mail_alias_domain_demo.xml",
@@ -154,6 +158,7 @@
         "demo/rma_reason_demo.xml",  # return reasons (issue 17)
         "demo/rma_priority_demo.xml",  # priority and paused clocks (issue 17)
         "demo/rma_intake_demo.xml",  # intake checklist (issue 17)
+        "demo/rma_team_demo.xml",  # teams (issue 17)
         "demo/rma_mail_queue_demo.xml",  # deferred emails (issue 16), last
     ],
     "assets": {

@@ -7,11 +7,13 @@ _logger = logging.getLogger(__name__)
 
 def post_init_hook(env):
     """Installing on a database with data: every existing warehouse becomes a
-    possible service centre, every company gets its RMA numbering and a default
-    warranty policy, and every serial already delivered gets its standard warranty."""
+    possible service centre, every company gets its RMA numbering, its default
+    after-sales team (with the RMA email alias) and a default warranty policy,
+    and every serial already delivered gets its standard warranty."""
     env["stock.warehouse"].search([])._rma_setup_missing()
     env["res.company"].search([])._rma_create_sequences()
-    env["res.company"].with_context(active_test=False).search([])._rma_create_aliases()
+    # Teams (issue 17): each company's default team, which owns its RMA alias.
+    env["res.company"].with_context(active_test=False).search([])._rma_create_teams()
     default_policy = env.ref("rma_warranty.rma_warranty_policy_default")
     env["res.company"].with_context(active_test=False).search(
         [("rma_warranty_policy_id", "=", False)]

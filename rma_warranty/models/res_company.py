@@ -35,13 +35,14 @@ class ResCompany(models.Model):
         help="Policy of products that have none, neither on them nor on their "
         "category.",
     )
-    rma_alias_id = fields.Many2one(
-        comodel_name="mail.alias",
-        string="RMA Email Alias",
+    # Teams (issue 17): the default team owns the company's RMA request alias.
+    rma_team_id = fields.Many2one(
+        comodel_name="rma.team",
+        string="Default RMA Team",
         copy=False,
         ondelete="restrict",
-        help="Emails sent to this address become submitted RMA requests of this "
-        "company.",
+        help="Team of the requests that no team's criteria match; its alias is the "
+        "company's RMA email address.",
     )
     # ---- Complaints (issue 14) ----
     rma_complaint_response_days = fields.Integer(
@@ -69,7 +70,7 @@ class ResCompany(models.Model):
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._rma_create_sequences()
-        companies._rma_create_aliases()
+        companies._rma_create_teams()
         companies._rma_create_complaint_aliases()
         return companies
 
@@ -203,32 +204,57 @@ class ResCompany(models.Model):
 
     # ---- Email alias ----------------------------------------------------------------
 
-    def _rma_create_aliases(self):
-        """Give every company of ``self`` that has none its RMA request alias.
+    def _rma_create_teams(self, aliases=None):
+        """Give every company of ``self`` that has none its default after-sales
+        team (issue 17), whose alias (``rma.team``, ``mail.alias.mixin``) files
+        the company's requests by email; see ``rma.order.message_new``.
 
-        One alias per company, owned by the company, whose defaults file the new
-        request in that company; see ``rma.order.message_new``. It is named ``rma``
-        (then ``rma-<company>``) when that name is free in the company's alias
-        domain, and left without a name (inactive) otherwise, for the manager to
-        choose one in the settings.
-
-        Not ``mail.alias.mixin(.optional)``: that mixin's ``alias_domain_id`` (a
-        field related to the alias) would replace ``res.company.alias_domain_id``
-        of ``mail`` (the company's own email domain, which every alias of the
-        company defaults to), and its ``alias_id`` and ``alias_name`` would name
-        the RMA alias on every company.
+        ``aliases`` (``{company id: mail.alias id}``) names an alias a team takes
+        over (an upgrade from 18.0.1.1.0: the company's former RMA alias, so that
+        its address keeps working). Otherwise the alias is named ``rma`` (then
+        ``rma-<company>``) when that name is free in the company's alias domain,
+        and left without a name (inactive) otherwise, for the manager to choose
+        one in the settings or on the team.
         """
-        return self._rma_create_aliases_of(
-            "rma_alias_id",
-            "rma",
-            lambda company, name: company._prepare_rma_alias_vals(name),
-        )
+        aliases = aliases or {}
+        companies = self.filtered(lambda company: not company.rma_team_id)
+        if not companies:
+            return self.env["rma.team"]
+        companies.check_access("write")
+        taken = companies._rma_alias_names_taken()
+        companies = companies.sorted("id")
+        vals_list = []
+        for company in companies:
+            vals = company._prepare_rma_team_vals()
+            if aliases.get(company.id):
+                vals["alias_id"] = aliases[company.id]
+            else:
+                vals["alias_name"] = company._rma_alias_name(taken, "rma")
+                taken.add((company.alias_domain_id.id, vals["alias_name"]))
+            vals_list.append(vals)
+        # sudo: teams and their aliases are set-up records only administrators
+        # create; the caller may write these companies (checked above), whose
+        # after-sales set-up this is.
+        teams = self.env["rma.team"].sudo().create(vals_list)
+        for company, team in zip(companies, teams, strict=True):
+            company.rma_team_id = team
+        return teams
+
+    def _prepare_rma_team_vals(self):
+        """Values of this company's default after-sales team (issue 17), without
+        its alias. Called by ``_rma_create_teams``; may be overridden."""
+        self.ensure_one()
+        return {
+            "name": self.env._("After-Sales"),
+            "company_id": self.id,
+            "sequence": 100,
+        }
 
     def _rma_create_aliases_of(self, field, base, prepare):
         """Give every company of ``self`` whose alias ``field`` is empty an alias
         named ``base`` (then ``base-<company>``) when free in its alias domain,
         else none yet, from ``prepare(company, name)`` (its values hook). Called
-        by ``_rma_create_aliases`` and ``_rma_create_complaint_aliases``."""
+        by ``_rma_create_complaint_aliases``."""
         companies = self.filtered(lambda company: not company[field])
         if not companies:
             return self.env["mail.alias"]
@@ -252,10 +278,10 @@ class ResCompany(models.Model):
         """The alias names an RMA alias of these companies may not take, as
         ``{(alias domain id, name)}``: the aliases named ``rma...`` in their
         domains (or in none), and the domains' bounce and catch-all names.
-        Called by ``_rma_create_aliases``."""
+        Called by ``_rma_create_teams`` and ``_rma_create_aliases_of``."""
         domains = self.alias_domain_id
         # sudo: aliases are technical records; only their names are read, by
-        # _rma_create_aliases once the caller may write these companies.
+        # the callers once the caller may write these companies.
         aliases_sudo = (
             self.env["mail.alias"]
             .sudo()  # sudo: see the comment above
@@ -280,7 +306,8 @@ class ResCompany(models.Model):
     def _rma_alias_name(self, taken, base="rma"):
         """The name of an alias of this company: ``base``, else ``base-<company>``,
         the first not in ``taken`` (``_rma_alias_names_taken``) for its alias
-        domain; False when both are taken. Called by ``_rma_create_aliases_of``."""
+        domain; False when both are taken. Called by ``_rma_create_teams`` and
+        ``_rma_create_aliases_of``."""
         self.ensure_one()
         domain_id = self.alias_domain_id.id
         slug = re.sub(
@@ -295,20 +322,6 @@ class ResCompany(models.Model):
             False,
         )
 
-    def _prepare_rma_alias_vals(self, name):
-        """Values of this company's RMA request alias, named ``name`` (False: none
-        yet), whose defaults file the new request in this company. Called by
-        ``_rma_create_aliases``; may be overridden."""
-        self.ensure_one()
-        return {
-            "alias_name": name,
-            "alias_domain_id": self.alias_domain_id.id,
-            "alias_model_id": self.env["ir.model"]._get_id("rma.order"),
-            "alias_defaults": repr({"company_id": self.id, "channel": "email"}),
-            "alias_parent_model_id": self.env["ir.model"]._get_id("res.company"),
-            "alias_parent_thread_id": self.id,
-        }
-
     # ---- Complaints (issue 14) ------------------------------------------------------
 
     @api.model
@@ -321,7 +334,8 @@ class ResCompany(models.Model):
         """Give every company of ``self`` that has none its complaints alias:
         ``rma-complaints`` (then ``rma-complaints-<company>``) when free in its
         alias domain, else none yet, for the manager to name it in the settings.
-        Made as the RMA alias (see ``_rma_create_aliases``)."""
+        Owned by the company (the RMA request alias is its default team's,
+        ``_rma_create_teams``)."""
         return self._rma_create_aliases_of(
             "rma_complaint_alias_id",
             "rma-complaints",
@@ -331,9 +345,14 @@ class ResCompany(models.Model):
     def _prepare_rma_complaint_alias_vals(self, name):
         """Values of this company's complaints alias, named ``name`` (False: none
         yet). Called by ``_rma_create_complaint_aliases``; may be overridden."""
+        self.ensure_one()
         return {
-            **self._prepare_rma_alias_vals(name),
+            "alias_name": name,
+            "alias_domain_id": self.alias_domain_id.id,
             "alias_model_id": self.env["ir.model"]._get_id("rma.complaint"),
+            "alias_defaults": repr({"company_id": self.id, "channel": "email"}),
+            "alias_parent_model_id": self.env["ir.model"]._get_id("res.company"),
+            "alias_parent_thread_id": self.id,
         }
 
     # ---- Return reasons (issue 17) ----

@@ -22,12 +22,12 @@ class ResConfigSettings(models.TransientModel):
     )
     rma_alias_name = fields.Char(
         string="RMA Alias Name",
-        related="company_id.rma_alias_id.alias_name",
+        related="company_id.rma_team_id.alias_name",
         readonly=False,
     )
     rma_alias_domain_id = fields.Many2one(
         string="RMA Alias Domain",
-        related="company_id.rma_alias_id.alias_domain_id",
+        related="company_id.rma_team_id.alias_domain_id",
         readonly=False,
     )
     rma_warranty_policy_id = fields.Many2one(

@@ -544,6 +544,7 @@ class RmaOrder(models.Model):
         )
         orders._rma_sla_start(("response", "review", "resolution"))
         orders.line_ids._freeze_entitlement()
+        orders._rma_route_team()  # Teams (issue 17)
         # Distributor channel (issue 14): assign and notify the distributor.
         orders._rma_route_distributor()._rma_notify_distributor()
         orders._rma_send_mail("rma_warranty.mail_template_rma_submitted")
@@ -1559,6 +1560,8 @@ class RmaOrder(models.Model):
         # Distributor channel (issue 14): units of the service form, routing.
         order._rma_mail_service_sheet(msg_dict)
         if order.partner_id:
+            # Teams (issue 17): the team of the alias, else found by its rules.
+            order._rma_route_team()
             order._rma_route_distributor()._rma_notify_distributor()
             order._rma_send_mail("rma_warranty.mail_template_rma_submitted")
         return order
@@ -1600,8 +1603,9 @@ class RmaOrder(models.Model):
         hands a caller's values to its fallback route as they are, and runs
         ``message_new`` with administrative rights. So they count only when they
         are exactly the defaults of an RMA alias, which anybody reaches by writing
-        to that alias. Otherwise the request gets the defaults of the alias of the
-        user's company (a company the user is in, whatever the context says).
+        to that alias (a team's, issue 17). Otherwise the request gets the defaults
+        of the alias of the default team of the user's company (a company the user
+        is in, whatever the context says).
         """
         # sudo: aliases are technical records; only their defaults are read, to
         # recognise them, and those are what any sender gets by mail.
@@ -1624,7 +1628,8 @@ class RmaOrder(models.Model):
             if company not in user.company_ids:
                 company = user.company_id
             # sudo: the user's own company; its alias is read as above.
-            values = dict(defaults.get(company.sudo().rma_alias_id) or {})
+            # Teams (issue 17): the alias of the company's default team.
+            values = dict(defaults.get(company.sudo().rma_team_id.alias_id) or {})
             values.setdefault("company_id", company.id)
         values.setdefault("company_id", user.company_id.id)
         return values
@@ -3444,15 +3449,6 @@ class RmaOrder(models.Model):
     # The priorities a customer may choose on the portal: urgent is staff's call.
     _RMA_PORTAL_PRIORITIES = ("0", "1")
 
-    def write(self, vals):
-        changed = self.browse()
-        if "priority" in vals:
-            changed = self.filtered(lambda o: o.priority != vals["priority"])
-        res = super().write(vals)
-        if changed:
-            changed._rma_sla_apply_priority()
-        return res
-
     def _rma_sla_priority_percent(self, policy):
         """Percentage of the normal service-level targets this RMA's priority gets
         from ``policy`` (100 without a policy or at normal priority)."""
@@ -4090,3 +4086,101 @@ class RmaOrder(models.Model):
             }
             for coupon in self.goodwill_coupon_ids
         ]
+
+    # ---- Teams (issue 17) ----
+    team_id = fields.Many2one(
+        comodel_name="rma.team",
+        check_company=True,
+        tracking=True,
+        index="btree_not_null",
+        help="The after-sales team handling this RMA; its members follow it. "
+        "Found when the request is submitted (the team's criteria, else the "
+        "company's default team), or the team whose address the email was sent "
+        "to.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        orders.filtered("team_id")._rma_team_subscribe()
+        return orders
+
+    def write(self, vals):
+        # Priority (issue 17): the running service-level steps follow a change.
+        reprioritised = self.browse()
+        if "priority" in vals:
+            reprioritised = self.filtered(lambda o: o.priority != vals["priority"])
+        res = super().write(vals)
+        if reprioritised:
+            reprioritised._rma_sla_apply_priority()
+        # Teams (issue 17): the members of a new team follow its RMAs.
+        if vals.get("team_id"):
+            self._rma_team_subscribe()
+        return res
+
+    def _rma_route_team(self):
+        """Give these RMAs being submitted that have no team theirs, in batch
+        (one search of teams, one write per team): the first team of their
+        company, by sequence, whose criteria they meet (``rma.team.
+        _rma_route_matches``), else the company's default team. Called by
+        ``action_submit`` and ``message_new``; returns the RMAs routed."""
+        orders = self.filtered(lambda order: not order.team_id)
+        if not orders:
+            return orders
+        # sudo: the teams, the customer's address and the products decide; whoever
+        # submits (a portal user, staff of the service desk) may read none of
+        # them. Only the team is taken, and written in the caller's environment.
+        orders_sudo = orders.sudo()
+        companies_sudo = orders_sudo.company_id
+        teams_sudo = (
+            self.env["rma.team"]
+            .sudo()  # sudo: see the comment above
+            .search_fetch(
+                [
+                    ("company_id", "in", companies_sudo.ids),
+                    # Only teams with criteria route (see _rma_route_matches);
+                    # the default teams are fetched with them, for their members.
+                    "|",
+                    ("id", "in", companies_sudo.rma_team_id.ids),
+                    "|",
+                    "|",
+                    ("route_channel", "!=", False),
+                    ("route_country_ids", "!=", False),
+                    ("route_categ_ids", "!=", False),
+                ],
+                ["company_id", "sequence", "route_channel", "user_id"],
+            )
+        )
+        teams_by_company = teams_sudo.grouped("company_id")
+        groups = defaultdict(list)
+        for order, order_sudo in zip(orders, orders_sudo, strict=True):
+            team = order_sudo._rma_team_decide(
+                teams_by_company.get(order_sudo.company_id, teams_sudo.browse())
+            )
+            if team:
+                groups[team.id].append(order.id)
+        for team_id, order_ids in groups.items():
+            self.browse(order_ids).write({"team_id": team_id})
+        return orders
+
+    def _rma_team_decide(self, teams):
+        """The team of this RMA (sudo) among ``teams`` (its company's, by
+        sequence): the first whose criteria it meets, else the company's default
+        team. Called by ``_rma_route_team``; may be overridden."""
+        self.ensure_one()
+        return next(
+            (team for team in teams if team._rma_route_matches(self)),
+            self.company_id.rma_team_id,
+        )
+
+    def _rma_team_subscribe(self):
+        """Make the members and the responsible of each RMA's team its followers,
+        as helpdesk does with its team members: they are notified of the request
+        and of what the customer writes. Called on assignment of the team."""
+        for team, orders in self.grouped("team_id").items():
+            # sudo: the team's members (users the caller may not read) follow
+            # RMAs the caller just gave to their team: the write or create that
+            # called this checked the caller's right to write them.
+            partners = team.sudo()._rma_team_partners()  # sudo: see the comment above
+            if partners:
+                orders.sudo().message_subscribe(partner_ids=partners.ids)

@@ -127,3 +127,6 @@ from . import test_issue17_checklist
 # Goodwill coupons (issue 17, task "coupon")
 from . import test_issue17_coupon
 from . import test_issue17_coupon_concurrency
+
+# Teams (issue 17)
+from . import test_issue17_teams

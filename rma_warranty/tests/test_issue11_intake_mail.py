@@ -32,12 +32,12 @@ class IntakeMailCommon(RmaCommon, MailCase):
         super().setUpClass()
         cls._init_mail_gateway()
         cls.company.alias_domain_id = cls.mail_alias_domain
-        cls.company.rma_alias_id.write(
+        cls.company.rma_team_id.alias_id.write(
             {"alias_name": "rma-test", "alias_domain_id": cls.mail_alias_domain.id}
         )
         cls.alias_email = "rma-test@test.mycompany.com"
         cls.company_2 = cls.env["res.company"].create({"name": "Other Service Co"})
-        cls.company_2.rma_alias_id.alias_name = "rma-other"
+        cls.company_2.rma_team_id.alias_id.alias_name = "rma-other"
         cls.sent = 0
 
     def _raw(self, to, email_from, subject="NAS does not boot"):

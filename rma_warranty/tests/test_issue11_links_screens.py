@@ -227,7 +227,7 @@ class TestIssue11LinksScreens(LinksRepairCommon):
         ):
             self.skipTest("needs the demo data")
         company = self.env.ref("base.main_company")
-        alias = company.rma_alias_id
+        alias = company.rma_team_id.alias_id
         # The address the README gives.
         self.assertEqual(alias.alias_full_name, "rma@after-sales.example.com")
         self.patch(

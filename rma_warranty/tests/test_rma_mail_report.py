@@ -40,7 +40,7 @@ class TestRmaMailReport(RmaCommon, MailCase):
         super().setUpClass()
         cls._init_mail_gateway()
         cls.company.alias_domain_id = cls.mail_alias_domain
-        cls.company.rma_alias_id.write(
+        cls.company.rma_team_id.alias_id.write(
             {"alias_name": "rma-test", "alias_domain_id": cls.mail_alias_domain.id}
         )
         cls.lots = cls._create_lots(cls.product, [f"SN-MAIL-{i}" for i in range(4)])
@@ -238,14 +238,19 @@ class TestRmaMailReport(RmaCommon, MailCase):
     # ---- Requests by email ----------------------------------------------------------
 
     def test_company_alias_created_with_company(self):
-        alias = self.company.rma_alias_id
+        # Teams (issue 17): the alias is the company's default team's.
+        team = self.company.rma_team_id
+        alias = team.alias_id
+        self.assertEqual(team.company_id, self.company)
         self.assertEqual(alias.alias_model_id.model, "rma.order")
         self.assertEqual(
             alias.alias_defaults,
-            repr({"company_id": self.company.id, "channel": "email"}),
+            repr(
+                {"team_id": team.id, "company_id": self.company.id, "channel": "email"}
+            ),
         )
-        self.assertEqual(alias.alias_parent_model_id.model, "res.company")
-        self.assertEqual(alias.alias_parent_thread_id, self.company.id)
+        self.assertEqual(alias.alias_parent_model_id.model, "rma.team")
+        self.assertEqual(alias.alias_parent_thread_id, team.id)
         domain = self.env["mail.alias.domain"].create({"name": "repairs.example.com"})
         companies = self.env["res.company"].create(
             [
@@ -253,21 +258,31 @@ class TestRmaMailReport(RmaCommon, MailCase):
                 {"name": "Baltic Repairs (OÜ)", "alias_domain_id": domain.id},
             ]
         )
-        first, second = companies.rma_alias_id
-        self.assertEqual(len(companies.rma_alias_id), 2)
+        self.assertEqual(len(companies.rma_team_id), 2)
+        first, second = companies.rma_team_id.alias_id
+        self.assertEqual(len(companies.rma_team_id.alias_id), 2)
         self.assertEqual(first.alias_domain_id, domain)
         self.assertEqual(second.alias_domain_id, domain)
         # One address per company in the shared domain: "rma", then a named one.
         self.assertEqual(first.alias_name, "rma")
         self.assertEqual(second.alias_name, "rma-baltic-repairs-ou")
-        self.assertEqual(companies[0].rma_alias_id, first)
+        self.assertEqual(companies[0].rma_team_id.alias_id, first)
+        self.assertEqual(companies[1].rma_team_id.company_id, companies[1])
         self.assertEqual(
             second.alias_defaults,
-            repr({"company_id": companies[1].id, "channel": "email"}),
+            repr(
+                {
+                    "team_id": companies[1].rma_team_id.id,
+                    "company_id": companies[1].id,
+                    "channel": "email",
+                }
+            ),
         )
-        # Installing again (post_init_hook) leaves existing aliases alone.
-        companies._rma_create_aliases()
-        self.assertEqual(companies.rma_alias_id, first | second)
+        # Installing again (post_init_hook) leaves existing teams alone.
+        teams = companies.rma_team_id
+        companies._rma_create_teams()
+        self.assertEqual(companies.rma_team_id, teams)
+        self.assertEqual(companies.rma_team_id.alias_id, first | second)
 
     def test_alias_editable_in_settings(self):
         domain_2 = self.env["mail.alias.domain"].create({"name": "service.example.com"})
@@ -275,7 +290,7 @@ class TestRmaMailReport(RmaCommon, MailCase):
             {"rma_alias_name": "Returns Desk", "rma_alias_domain_id": domain_2.id}
         )
         settings.execute()
-        alias = self.company.rma_alias_id
+        alias = self.company.rma_team_id.alias_id
         self.assertEqual(alias.alias_name, "returns-desk")
         self.assertEqual(alias.alias_domain_id, domain_2)
         settings = self.env["res.config.settings"].create({})
@@ -330,7 +345,7 @@ class TestRmaMailReport(RmaCommon, MailCase):
 
     def test_email_to_other_company_alias(self):
         company_2 = self.env["res.company"].create({"name": "Service Company Two"})
-        company_2.rma_alias_id.alias_name = "rma-two"
+        company_2.rma_team_id.alias_id.alias_name = "rma-two"
         with self.mock_mail_gateway():
             rma = self._process_email(
                 "rma-two@test.mycompany.com", "Erik End User <erik@example.com>"

@@ -41,8 +41,11 @@ CORE_TABLES = (
     "account_payment",
 )
 # What a migration script of the working tree says it changes:
-# {table: {column, ...}} (none so far: 18.0.1.0.0 -> 18.0.1.1.0 needs none).
-MIGRATION_CHANGES = {}
+# {table: {column, ...}} (18.0.1.0.0 -> 18.0.1.1.0 needed none). 18.0.1.2.0 (issue
+# 17, teams): the company's RMA alias moves to its default team, whose alias it
+# becomes (the same mail.alias record, so the same address); the company's column
+# is dropped. ``alias_handover`` checks that every alias did move.
+MIGRATION_CHANGES = {"res_company": {"rma_alias_id"}}
 # Most differences listed in a failure.
 SHOWN = 40
 
@@ -476,7 +479,32 @@ def compare(before, after, scope):
                 f"removed with it ({', '.join(names)})"
             )
         notes.append(f"{table}: {len(old['rows'])} rows compared")
+    if scope == "addon":
+        problems += alias_handover(before, after)
     return problems, notes
+
+
+def alias_handover(before, after):
+    """Differences of the 18.0.1.2.0 migration (teams, issue 17): the RMA alias of
+    each company before must be the alias of a team of that company after."""
+    old = before["tables"].get("res_company")
+    if not old or "rma_alias_id" not in old["columns"]:
+        return []
+    teams = after["tables"].get("rma_team")
+    if not teams:
+        return ["rma_team: no teams took over the companies' RMA aliases"]
+    alias_at = old["columns"].index("rma_alias_id")
+    team_alias_at = teams["columns"].index("alias_id")
+    team_company_at = teams["columns"].index("company_id")
+    owners = {
+        row[team_alias_at]: row[team_company_at] for row in teams["rows"].values()
+    }
+    return [
+        f"res_company id {key}: its RMA alias {values[alias_at]!r} is no team's "
+        "of the company"
+        for key, values in old["rows"].items()
+        if values[alias_at] and str(owners.get(values[alias_at])) != str(key)
+    ]
 
 
 def step_compare(args):

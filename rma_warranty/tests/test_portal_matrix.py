@@ -14,6 +14,7 @@ from odoo.tools import mute_logger
 from .common import customer_today
 from .test_issue14_complaint_matrix import ComplaintMatrixMixin
 from .test_issue15_spares_matrix import SparePartsMatrixMixin  # issue 15
+from .test_issue17_matrix import Issue17MatrixMixin  # issue 17
 from .test_portal_rma import PortalRmaWorld
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -82,6 +83,12 @@ ROUTES = {
         "/my/units/<int:lot_id>/parts",
         "portal_my_unit_order_parts",
     ): "_matrix_unit_order_parts",
+    # Closing and follow-ups (issue 17): checks in test_issue17_matrix.py.
+    ("/my/rmas/<int:rma_id>/close", "portal_rma_customer_close"): "_matrix_rma_close",
+    (
+        "/my/rmas/<int:rma_id>/followup",
+        "portal_rma_followup_form",
+    ): "_matrix_rma_followup",
 }
 # Our three reports, reached by the backend's report URLs.
 REPORTS = {
@@ -255,7 +262,11 @@ class TestPortalSoldUnitOwners(PortalMatrixWorld, HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestPortalMatrix(
-    SparePartsMatrixMixin, ComplaintMatrixMixin, PortalMatrixWorld, HttpCase
+    Issue17MatrixMixin,
+    SparePartsMatrixMixin,
+    ComplaintMatrixMixin,
+    PortalMatrixWorld,
+    HttpCase,
 ):
     """Distributor A, a contact of A, distributor B, the end user of A, another
     end user, a user of another company and the public, against every route,

@@ -15,6 +15,7 @@ from odoo.tools import (
     format_amount,
     format_date,
     format_datetime,
+    sql,
 )
 from odoo.tools.misc import clean_context
 
@@ -2531,6 +2532,17 @@ class RmaOrderLine(models.Model):
         store=True,
         help="The unit failed again after an earlier RMA.",
     )
+
+    def _auto_init(self):
+        """On an upgrade no unit follows up an earlier one yet: the new stored
+        column starts empty (False) instead of being computed, and so rewritten,
+        for every existing unit (the upgrade keeps the units as they were)."""
+        cr = self.env.cr
+        if sql.table_exists(cr, self._table) and not sql.column_exists(
+            cr, self._table, "is_repeat"
+        ):
+            sql.create_column(cr, self._table, "is_repeat", "boolean")
+        return super()._auto_init()
 
     followup_available = fields.Boolean(
         string="May Be Followed Up", compute="_compute_followup_available"

@@ -292,7 +292,9 @@ class TestIssue15Onsite(OnsiteRepairMixin):
 
     def test_approval_queries_do_not_grow_with_onsite_units(self):
         self._approval_queries(1)  # warm-up: caches of templates and references
-        self.assertEqual(self._approval_queries(6), self._approval_queries(2))
+        # Six units cost no more than two. (Not equal: once in a full run the later,
+        # smaller approval made 4 queries more, 38 against 34: a one-off, not growth.)
+        self.assertLessEqual(self._approval_queries(6), self._approval_queries(2))
 
     def test_demo_onsite_rma(self):
         rma = self.env.ref("rma_warranty.demo_rma_onsite")
